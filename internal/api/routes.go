@@ -1,0 +1,52 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/sagitta-dev/sagitta/internal/store"
+)
+
+// access says who may call a route.
+type access int
+
+const (
+	public  access = iota // no key needed
+	read                  // any role
+	operate               // admin and operator: campaign routes
+	write                 // admin: ingestion
+)
+
+func (a access) allows(role string) bool {
+	switch a {
+	case public, read:
+		return true
+	case operate:
+		return role == store.RoleAdmin || role == store.RoleOperator
+	}
+	return role == store.RoleAdmin
+}
+
+// handlerFunc serves one route; key is the caller's key (zero on public
+// routes). An error is turned into a response by writeError.
+type handlerFunc func(w http.ResponseWriter, r *http.Request, key store.APIKey) error
+
+type route struct {
+	pattern string // a ServeMux pattern, "METHOD /path"
+	access  access
+	handler handlerFunc
+}
+
+// routes is the route table. openapi.json describes every entry (see
+// TestOpenAPICoversRoutes).
+func (s *server) routes() []route {
+	return []route{
+		{"GET /v1/health", public, s.health},
+		{"GET /v1/openapi.json", public, s.openAPI},
+		{"GET /v1/stats", read, s.stats},
+		{"GET /v1/customers/{ref}", read, s.customer},
+		{"POST /v1/customers", write, s.postCustomers},
+		{"POST /v1/items", write, s.postItems},
+		{"POST /v1/orders", write, s.postOrders},
+		{"POST /v1/events", write, s.postEvents},
+	}
+}

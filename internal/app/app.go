@@ -1,0 +1,57 @@
+// Package app wires Sagitta together: configuration, logging, the choice of
+// storage engine and the HTTP handler, handed to the CLI. It holds no domain
+// logic.
+package app
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+
+	"github.com/sagitta-dev/sagitta/internal/api"
+	"github.com/sagitta-dev/sagitta/internal/cli"
+	"github.com/sagitta-dev/sagitta/internal/config"
+	"github.com/sagitta-dev/sagitta/internal/identity"
+	"github.com/sagitta-dev/sagitta/internal/store"
+	"github.com/sagitta-dev/sagitta/internal/store/postgres"
+	"github.com/sagitta-dev/sagitta/internal/store/sqlite"
+)
+
+// Run runs the command line args and returns the process exit code.
+func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	env := cli.Env{
+		Stdin:      stdin,
+		Stdout:     stdout,
+		Stderr:     stderr,
+		Getenv:     os.Getenv,
+		OpenStore:  OpenStore,
+		NewHandler: NewHandler,
+	}
+	return cli.Run(ctx, args, env)
+}
+
+// OpenStore opens the storage engine the configuration names: PostgreSQL
+// when a DSN is set, else the embedded SQLite store in the data directory.
+// This is the one place that chooses.
+func OpenStore(ctx context.Context, cfg config.Config) (store.Store, error) {
+	if cfg.Postgres != "" {
+		st, err := postgres.Open(ctx, cfg.Postgres, postgres.Options{})
+		if err != nil {
+			return nil, fmt.Errorf("open PostgreSQL store: %w", err)
+		}
+		return st, nil
+	}
+	st, err := sqlite.Open(ctx, cfg.DataDir, sqlite.Options{})
+	if err != nil {
+		return nil, fmt.Errorf("open embedded store in %s: %w", cfg.DataDir, err)
+	}
+	return st, nil
+}
+
+// NewHandler builds the HTTP handler served by `sagitta serve`.
+func NewHandler(st store.Store, res *identity.Resolver, logger *slog.Logger) http.Handler {
+	return api.New(api.Options{Store: st, Resolver: res, Logger: logger})
+}

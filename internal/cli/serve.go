@@ -1,0 +1,69 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/sagitta-dev/sagitta/internal/config"
+	"github.com/sagitta-dev/sagitta/internal/identity"
+	"github.com/sagitta-dev/sagitta/internal/store"
+)
+
+func runServe(ctx context.Context, env Env, args []string) error {
+	var cfg config.Config
+	fs := flags(env, "serve", &cfg)
+	fs.StringVar(&cfg.Addr, "addr", cfg.Addr, "listen address (env SAGITTA_ADDR)")
+	if _, err := parse(fs, args); err != nil {
+		return err
+	}
+	st, err := open(ctx, env, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	logger := newLogger(env.Stderr, cfg.LogLevel)
+	return serve(ctx, env, cfg.Addr, st, logger, nil)
+}
+
+// serve serves the API on addr until ctx ends, then drains requests for up
+// to ten seconds. ready, when set, is called once the port is open.
+func serve(ctx context.Context, env Env, addr string, st store.Store, logger *slog.Logger, ready func(url string)) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", addr, err)
+	}
+	srv := &http.Server{
+		Handler:           env.NewHandler(st, identity.NewResolver(identity.DefaultPolicy()), logger),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       5 * time.Minute,
+		WriteTimeout:      5 * time.Minute,
+		IdleTimeout:       2 * time.Minute,
+	}
+	url := "http://" + ln.Addr().String()
+	logger.Info("serving the API", "url", url)
+	if ready != nil {
+		ready(url)
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdown); err != nil {
+		return fmt.Errorf("shut down: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	logger.Info("stopped")
+	return nil
+}

@@ -1,0 +1,418 @@
+package ingest
+
+import (
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/sagitta-dev/sagitta/internal/identity"
+	"github.com/sagitta-dev/sagitta/internal/store"
+)
+
+// Options configure a file import.
+type Options struct {
+	Kind      Kind
+	Source    string   // default: the preset's source, else the kind's file name stem
+	Preset    string   // a name from Presets, or ""
+	Map       []string // --map entries; not with Preset
+	Delimiter string   // "", ",", "tab", "whitespace", ...; by file name when ""
+	NoHeader  bool
+	Location  *time.Location // for times without a zone; UTC when nil
+	Rejects   string         // reject file path; created only when a row is rejected
+	BatchSize int            // records per transaction; 20,000 when 0
+	// Progress, when set, is called about five times a second with the bytes
+	// read so far (of the files as stored) and their total.
+	Progress func(p Progress)
+	Logger   *slog.Logger
+}
+
+// Progress reports how far an import is.
+type Progress struct {
+	File       string
+	Bytes      int64
+	TotalBytes int64
+	Rows       int64
+	Elapsed    time.Duration
+}
+
+// Summary is what an import did. Read = Imported + Rejected + Duplicates.
+type Summary struct {
+	Kind   Kind     `json:"kind"`
+	Source string   `json:"source"`
+	Files  []string `json:"files"`
+	Read   int64    `json:"read"`
+	Counts
+	OrdersLinked   int      `json:"orders_linked,omitempty"`
+	IgnoredColumns []string `json:"ignored_columns,omitempty"`
+	RejectsFile    string   `json:"rejects_file,omitempty"`
+	Seconds        float64  `json:"seconds"`
+}
+
+// Import streams files of one kind into st: rows are read, converted and
+// checked one by one, written in transactions of BatchSize records, and every
+// rejected row goes to the reject file with its file, line and reason.
+// Re-importing the same files adds nothing.
+func Import(ctx context.Context, st store.Store, res *identity.Resolver, files []string, opts Options) (Summary, error) {
+	start := time.Now()
+	sum := Summary{Kind: opts.Kind, Files: files}
+	if len(files) == 0 {
+		return sum, errors.New("no files to import")
+	}
+	var preset *Preset
+	if opts.Preset != "" {
+		p, err := LookupPreset(opts.Preset)
+		if err != nil {
+			return sum, err
+		}
+		if opts.Kind != "" && opts.Kind != p.Kind {
+			return sum, fmt.Errorf("preset %q imports %s, not %s", p.Name, p.Kind, opts.Kind)
+		}
+		if len(opts.Map) > 0 {
+			return sum, errors.New("--preset and --map cannot be combined")
+		}
+		preset = &p
+		opts.Kind = p.Kind
+		opts.Map = p.Map
+		if opts.Source == "" {
+			opts.Source = p.Source
+		}
+		if p.NoHeader {
+			opts.NoHeader = true
+		}
+		sum.Kind = p.Kind
+	}
+	if _, err := ParseKind(string(opts.Kind)); err != nil {
+		return sum, err
+	}
+	if opts.Source == "" {
+		opts.Source = defaultSource(files[0])
+	}
+	sum.Source = opts.Source
+	maps, err := ParseMap(opts.Kind, opts.Map)
+	if err != nil {
+		return sum, err
+	}
+	if opts.BatchSize <= 0 {
+		opts.BatchSize = 20_000
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	var total int64
+	for _, f := range files {
+		fi, err := os.Stat(f)
+		if err != nil {
+			return sum, fmt.Errorf("cannot import %s: %w", f, err)
+		}
+		total += fi.Size()
+	}
+
+	rej := &rejectWriter{path: opts.Rejects, files: files}
+	defer rej.close()
+
+	batches := make(chan *Batch, 2)
+	var readErr error
+	var bytesRead, rows atomic.Int64
+	var curFile atomic.Value
+	curFile.Store("")
+	var ignored []string
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		defer close(batches)
+		b := &Batch{}
+		for fi, file := range files {
+			curFile.Store(file)
+			ig, err := readFile(ctx, file, fi, opts, preset, maps, &bytesRead, &rows, rej, func(add func(*Batch)) bool {
+				add(b)
+				if b.Len() >= opts.BatchSize {
+					select {
+					case batches <- b:
+					case <-ctx.Done():
+						return false
+					}
+					b = &Batch{}
+				}
+				return true
+			})
+			ignored = appendNew(ignored, ig...)
+			if err != nil {
+				readErr = err
+				return
+			}
+		}
+		if b.Len() > 0 {
+			select {
+			case batches <- b:
+			case <-ctx.Done():
+			}
+		}
+	}()
+
+	stopProgress := make(chan struct{})
+	var progressDone sync.WaitGroup
+	if opts.Progress != nil {
+		progressDone.Add(1)
+		go func() {
+			defer progressDone.Done()
+			t := time.NewTicker(200 * time.Millisecond)
+			defer t.Stop()
+			for {
+				select {
+				case <-stopProgress:
+					return
+				case <-t.C:
+					opts.Progress(Progress{File: curFile.Load().(string), Bytes: bytesRead.Load(), TotalBytes: total,
+						Rows: rows.Load(), Elapsed: time.Since(start)})
+				}
+			}
+		}()
+	}
+
+	loader := NewLoader(st, res)
+	var loadErr error
+	for b := range batches {
+		if loadErr != nil {
+			continue // drain
+		}
+		r, err := loader.Load(ctx, b)
+		if err != nil {
+			loadErr = fmt.Errorf("write batch: %w", err)
+			cancel()
+			continue
+		}
+		sum.Counts.add(r.Counts)
+		for _, rj := range r.Rejects {
+			rej.write(rj.Pos, rj.Reason, "")
+		}
+	}
+	close(stopProgress)
+	progressDone.Wait()
+	if opts.Progress != nil {
+		opts.Progress(Progress{File: curFile.Load().(string), Bytes: bytesRead.Load(), TotalBytes: total,
+			Rows: rows.Load(), Elapsed: time.Since(start)})
+	}
+	rej.close()
+	sum.Rejected += rej.count
+	sum.Read = sum.Imported + sum.Duplicates + sum.Rejected
+	sum.IgnoredColumns = ignored
+	if rej.count > 0 {
+		sum.RejectsFile = rej.path
+	}
+	if err := errors.Join(loadErr, readErr, rej.err); err != nil {
+		sum.Seconds = time.Since(start).Seconds()
+		return sum, err
+	}
+	opts.Logger.Debug("loaded", "seconds", time.Since(start).Seconds())
+	if opts.Kind == KindOrders {
+		n, err := st.LinkOrders(ctx)
+		if err != nil {
+			return sum, fmt.Errorf("link cancellations and returns: %w", err)
+		}
+		sum.OrdersLinked = n
+		opts.Logger.Debug("linked", "seconds", time.Since(start).Seconds())
+	}
+	sum.Seconds = time.Since(start).Seconds()
+	opts.Logger.Info("import done", "kind", sum.Kind, "source", sum.Source, "read", sum.Read,
+		"imported", sum.Imported, "duplicates", sum.Duplicates, "rejected", sum.Rejected, "seconds", sum.Seconds)
+	return sum, nil
+}
+
+func appendNew(list []string, xs ...string) []string {
+	for _, x := range xs {
+		if !contains(list, x) {
+			list = append(list, x)
+		}
+	}
+	return list
+}
+
+// defaultSource names a source after a file: "orders_shop.csv.gz" -> "orders_shop".
+func defaultSource(file string) string {
+	base := filepath.Base(file)
+	if i := strings.IndexByte(base, '.'); i > 0 {
+		base = base[:i]
+	}
+	return base
+}
+
+// pos packs a file index and a line into a record position.
+func pos(file int, line int64) int64 { return int64(file)<<40 | line }
+
+func unpos(p int64) (int, int64) { return int(p >> 40), p & (1<<40 - 1) }
+
+type countingReader struct {
+	r io.Reader
+	n *atomic.Int64
+}
+
+func (c countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n.Add(int64(n))
+	return n, err
+}
+
+// readFile reads one file, converting rows to records and handing them to
+// emit; rows that cannot be read or converted go to rej.
+func readFile(ctx context.Context, file string, fi int, opts Options, preset *Preset, maps []Mapping,
+	bytesRead, rows *atomic.Int64, rej *rejectWriter, emit func(func(*Batch)) bool) ([]string, error) {
+	f, err := os.Open(file)
+	if err != nil {
+		return nil, fmt.Errorf("cannot import %s: %w", file, err)
+	}
+	defer f.Close()
+	format, delim := FormatCSV, byte(',')
+	if guess, ok := FormatFromName(file); ok {
+		format = guess
+		if format == FormatTSV {
+			delim = '\t'
+		}
+	}
+	if preset != nil && preset.Delim != 0 {
+		format, delim = preset.Format, preset.Delim
+	}
+	if opts.Delimiter != "" {
+		if format, delim, err = ParseDelimiter(opts.Delimiter); err != nil {
+			return nil, err
+		}
+	}
+	rr, err := openRows(countingReader{f, bytesRead}, format, delim)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", file, err)
+	}
+	var header []string
+	if format != FormatJSONL && !opts.NoHeader {
+		h, err := rr.next()
+		if err == io.EOF {
+			return nil, nil // empty file
+		}
+		var re *rowError
+		if errors.As(err, &re) {
+			return nil, fmt.Errorf("%s: header: %s", file, re.reason)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", file, err)
+		}
+		header = append([]string(nil), h.fields...)
+	}
+	b, err := bind(opts.Kind, opts.Source, format, header, maps, preset, opts.Location, file)
+	if err != nil {
+		return nil, err
+	}
+	for n := 0; ; n++ {
+		if n%4096 == 0 && ctx.Err() != nil {
+			return b.ignored, ctx.Err()
+		}
+		r, err := rr.next()
+		if err == io.EOF {
+			return b.ignored, nil
+		}
+		var re *rowError
+		if errors.As(err, &re) {
+			rows.Add(1)
+			rej.write(pos(fi, re.line), re.reason, re.raw)
+			continue
+		}
+		if err != nil {
+			return b.ignored, fmt.Errorf("%s line %d: %w", file, rr.line, err)
+		}
+		rows.Add(1)
+		p := pos(fi, r.line)
+		v, err := b.values(&r)
+		if err != nil {
+			rej.write(p, err.Error(), r.raw)
+			continue
+		}
+		var add func(*Batch)
+		switch opts.Kind {
+		case KindCustomers:
+			rec, err := b.customer(v, p)
+			if err != nil {
+				rej.write(p, err.Error(), r.raw)
+				continue
+			}
+			add = func(bt *Batch) { bt.Customers = append(bt.Customers, rec) }
+		case KindItems:
+			rec, err := b.item(v, p)
+			if err != nil {
+				rej.write(p, err.Error(), r.raw)
+				continue
+			}
+			add = func(bt *Batch) { bt.Items = append(bt.Items, rec) }
+		case KindOrders:
+			rec, err := b.orderLine(v, p)
+			if err != nil {
+				rej.write(p, err.Error(), r.raw)
+				continue
+			}
+			add = func(bt *Batch) { bt.Lines = append(bt.Lines, rec) }
+		case KindEvents:
+			rec, err := b.event(v, p)
+			if err != nil {
+				rej.write(p, err.Error(), r.raw)
+				continue
+			}
+			add = func(bt *Batch) { bt.Events = append(bt.Events, rec) }
+		}
+		if !emit(add) {
+			return b.ignored, ctx.Err()
+		}
+	}
+}
+
+// rejectWriter writes rejected rows as CSV: file, line, reason, raw row.
+type rejectWriter struct {
+	mu    sync.Mutex
+	path  string
+	files []string
+	f     *os.File
+	w     *csv.Writer
+	count int64
+	err   error
+}
+
+func (r *rejectWriter) write(p int64, reason, raw string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.count++
+	if r.path == "" || r.err != nil {
+		return
+	}
+	if r.w == nil {
+		if err := os.MkdirAll(filepath.Dir(r.path), 0o755); err != nil {
+			r.err = fmt.Errorf("create reject file: %w", err)
+			return
+		}
+		f, err := os.Create(r.path)
+		if err != nil {
+			r.err = fmt.Errorf("create reject file: %w", err)
+			return
+		}
+		r.f, r.w = f, csv.NewWriter(f)
+		r.w.Write([]string{"file", "line", "reason", "row"})
+	}
+	fi, line := unpos(p)
+	r.w.Write([]string{r.files[fi], fmt.Sprint(line), reason, raw})
+}
+
+func (r *rejectWriter) close() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.w != nil {
+		r.w.Flush()
+		if err := r.w.Error(); err != nil && r.err == nil {
+			r.err = err
+		}
+		r.f.Close()
+		r.w = nil
+	}
+}

@@ -1,0 +1,439 @@
+package ingest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"math"
+	"strconv"
+	"time"
+
+	"github.com/sagitta-dev/sagitta/internal/identity"
+	"github.com/sagitta-dev/sagitta/internal/store"
+)
+
+// Batch is a set of records written in one transaction.
+type Batch struct {
+	Customers []CustomerRecord
+	Items     []ItemRecord
+	Lines     []OrderLineRecord
+	Events    []EventRecord
+}
+
+// Len counts the records of the batch.
+func (b *Batch) Len() int { return len(b.Customers) + len(b.Items) + len(b.Lines) + len(b.Events) }
+
+// Reject is one record that was refused, by position.
+type Reject struct {
+	Pos    int64  `json:"pos"`
+	Reason string `json:"reason"`
+}
+
+// Counts adds up what loading did. Every record is exactly one of imported,
+// duplicate (already stored, nothing changed) or rejected.
+type Counts struct {
+	Imported         int64 `json:"imported"`
+	Duplicates       int64 `json:"duplicates"`
+	Rejected         int64 `json:"rejected"`
+	CustomersCreated int64 `json:"customers_created"`
+	Merged           int64 `json:"customers_merged"`
+	InvalidValues    int64 `json:"invalid_values"`
+}
+
+func (c *Counts) add(o Counts) {
+	c.Imported += o.Imported
+	c.Duplicates += o.Duplicates
+	c.Rejected += o.Rejected
+	c.CustomersCreated += o.CustomersCreated
+	c.Merged += o.Merged
+	c.InvalidValues += o.InvalidValues
+}
+
+// Result is the outcome of loading one batch.
+type Result struct {
+	Counts
+	Rejects  []Reject
+	Problems []Reject // values refused inside records that were still imported
+}
+
+// Loader writes batches of records through identity resolution into a store.
+// It remembers, across batches of one run, which customer each external id
+// resolved to and the position of the last line of each order, so a file can
+// be loaded in many transactions. A Loader is not safe for concurrent use.
+type Loader struct {
+	st       store.Store
+	resolver *identity.Resolver
+
+	customers map[string]int64 // source \x00 external id -> customer
+	orders    map[string]int64 // source \x00 order -> order id, recent orders only
+	lines     map[string]int   // source \x00 order -> last line position seen
+	occur     map[uint64]int   // content hash -> occurrences, for records without an id
+	items     map[string]bool  // items known to exist
+	attrs     map[int64]string // customer -> last attribute set written from order lines
+}
+
+// NewLoader returns a Loader writing to st.
+func NewLoader(st store.Store, r *identity.Resolver) *Loader {
+	l := &Loader{st: st, resolver: r}
+	l.reset()
+	return l
+}
+
+func (l *Loader) reset() {
+	l.customers = make(map[string]int64)
+	l.orders = make(map[string]int64)
+	l.items = make(map[string]bool)
+	l.attrs = make(map[int64]string)
+}
+
+const maxCache = 1 << 20
+
+// Load validates nothing (callers do, per record, so that they can report
+// positions in their own terms) and writes b in one transaction. A store
+// error fails the whole batch and nothing of it is kept.
+func (l *Loader) Load(ctx context.Context, b *Batch) (Result, error) {
+	if l.lines == nil {
+		l.lines = make(map[string]int)
+		l.occur = make(map[uint64]int)
+	}
+	// positions are assigned outside the transaction so that a retried batch
+	// gets the same ones
+	linePos := l.positions(b)
+	var res Result
+	err := l.st.Update(ctx, func(tx store.Tx) error {
+		res = Result{}
+		for i := range b.Customers {
+			if err := l.customer(ctx, tx, &b.Customers[i], &res); err != nil {
+				return err
+			}
+		}
+		for i := range b.Items {
+			if err := l.item(ctx, tx, &b.Items[i], &res); err != nil {
+				return err
+			}
+		}
+		if err := l.orderLines(ctx, tx, b.Lines, linePos, &res); err != nil {
+			return err
+		}
+		return l.events(ctx, tx, b.Events, &res)
+	})
+	if err != nil {
+		l.reset() // ids cached inside the failed transaction no longer exist
+		return Result{}, err
+	}
+	if len(l.customers) > maxCache {
+		l.customers = make(map[string]int64)
+	}
+	if len(l.orders) > maxCache {
+		l.orders = make(map[string]int64)
+	}
+	if len(l.attrs) > maxCache {
+		l.attrs = make(map[int64]string)
+	}
+	return res, nil
+}
+
+type linePosition struct {
+	order string
+	line  int
+}
+
+// positions fixes the order id and line number of every line: lines without
+// an order id become orders of their own, identified by their content and its
+// occurrence; lines without a number get their position in the order. It
+// also fixes event ids.
+func (l *Loader) positions(b *Batch) []linePosition {
+	pos := make([]linePosition, len(b.Lines))
+	for i := range b.Lines {
+		r := &b.Lines[i]
+		order := r.Order
+		if order == "" {
+			h := hashStrings("line", r.Source, r.Customer, r.Email, r.Phone, r.Time.UTC().Format(time.RFC3339Nano),
+				r.Item, ftoa(r.Quantity), ftoa(r.UnitPrice), ftoa(r.Amount), ftoa(r.Discount), r.Coupon, r.Channel)
+			l.occur[h]++
+			order = "~" + strconv.FormatUint(h, 36) + "." + strconv.Itoa(l.occur[h])
+		}
+		line := r.Line
+		if line == 0 {
+			k := r.Source + "\x00" + order
+			l.lines[k]++
+			line = l.lines[k]
+		}
+		pos[i] = linePosition{order, line}
+	}
+	for i := range b.Events {
+		r := &b.Events[i]
+		if r.ID == "" {
+			h := hashStrings("event", r.Source, r.Customer, r.Email, r.Phone, r.Type,
+				r.Time.UTC().Format(time.RFC3339Nano), r.Item, ftoa(r.Value), string(r.Props))
+			l.occur[h]++
+			r.ID = "~" + strconv.FormatUint(h, 36) + "." + strconv.Itoa(l.occur[h])
+		}
+	}
+	return pos
+}
+
+func ftoa(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }
+
+func hashStrings(parts ...string) uint64 {
+	h := fnv.New64a()
+	for _, p := range parts {
+		h.Write([]byte(p))
+		h.Write([]byte{0})
+	}
+	return h.Sum64()
+}
+
+// EventID is the stored key of an event: a 64-bit hash of its source and id.
+func EventID(source, id string) int64 {
+	return int64(hashStrings(source, id) & math.MaxInt64)
+}
+
+func (l *Loader) customer(ctx context.Context, tx store.Tx, r *CustomerRecord, res *Result) error {
+	out, err := l.resolver.Resolve(ctx, tx, identity.Record{Source: r.Source, ExternalID: r.ID,
+		Email: r.Email, Phone: r.Phone, At: r.Updated, Attrs: r.Attrs})
+	if errors.Is(err, identity.ErrNoIdentity) {
+		res.Rejected++
+		res.Rejects = append(res.Rejects, Reject{r.Pos, err.Error() + problemsSuffix(out.Problems)})
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("customer at %d: %w", r.Pos, err)
+	}
+	changed := out.Changed
+	at := r.Updated
+	if at.IsZero() {
+		at = l.resolver.Now()
+	}
+	for ch, status := range r.Consent {
+		if status == "" {
+			continue
+		}
+		c, err := tx.PutConsent(ctx, store.Consent{CustomerID: out.CustomerID, Channel: ch, Status: status,
+			At: at.UTC(), Source: r.Source})
+		if err != nil {
+			return fmt.Errorf("consent at %d: %w", r.Pos, err)
+		}
+		changed = changed || c
+	}
+	if changed {
+		res.Imported++
+	} else {
+		res.Duplicates++
+	}
+	if out.Created {
+		res.CustomersCreated++
+	}
+	if len(out.Merges) > 0 {
+		res.Merged += int64(len(out.Merges))
+		clear(l.customers) // merged-away ids may be cached
+	}
+	for _, p := range out.Problems {
+		res.InvalidValues++
+		res.Problems = append(res.Problems, Reject{r.Pos, p.String()})
+	}
+	if r.ID != "" {
+		l.customers[r.Source+"\x00"+r.ID] = out.CustomerID
+	}
+	return nil
+}
+
+func problemsSuffix(ps []identity.Problem) string {
+	if len(ps) == 0 {
+		return ""
+	}
+	s := " ("
+	for i, p := range ps {
+		if i > 0 {
+			s += "; "
+		}
+		s += p.String()
+	}
+	return s + ")"
+}
+
+// customerOf resolves the customer a line or event refers to, creating it
+// when it is new; 0 means anonymous.
+func (l *Loader) customerOf(ctx context.Context, tx store.Tx, source, id, email, phone string, at time.Time, res *Result) (int64, error) {
+	if id == "" && email == "" && phone == "" {
+		return 0, nil
+	}
+	k := source + "\x00" + id
+	if email == "" && phone == "" {
+		if c, ok := l.customers[k]; ok {
+			return c, nil
+		}
+		c, ok, err := tx.FindIdentity(ctx, store.KindExternalID, source, id)
+		if err != nil {
+			return 0, err
+		}
+		if ok {
+			l.customers[k] = c
+			return c, nil
+		}
+	}
+	out, err := l.resolver.Resolve(ctx, tx, identity.Record{Source: source, ExternalID: id, Email: email, Phone: phone, At: at})
+	if errors.Is(err, identity.ErrNoIdentity) {
+		return 0, nil // only invalid e-mail/phone: treat as a guest
+	}
+	if err != nil {
+		return 0, err
+	}
+	if out.Created {
+		res.CustomersCreated++
+	}
+	if len(out.Merges) > 0 {
+		res.Merged += int64(len(out.Merges))
+		clear(l.customers)
+	}
+	if id != "" {
+		l.customers[k] = out.CustomerID
+	}
+	return out.CustomerID, nil
+}
+
+func (l *Loader) item(ctx context.Context, tx store.Tx, r *ItemRecord, res *Result) error {
+	active := r.Active == nil || *r.Active
+	changed, err := tx.PutItem(ctx, store.Item{ID: r.ID, Title: r.Title, Category: r.Category, Brand: r.Brand,
+		Price: r.Price, Active: active, Source: r.Source, UpdatedAt: l.resolver.Now().UTC()})
+	if err != nil {
+		return fmt.Errorf("item at %d: %w", r.Pos, err)
+	}
+	l.items[r.ID] = true
+	if changed {
+		res.Imported++
+	} else {
+		res.Duplicates++
+	}
+	return nil
+}
+
+const linesPerStatement = 1000
+
+func (l *Loader) orderLines(ctx context.Context, tx store.Tx, recs []OrderLineRecord, pos []linePosition, res *Result) error {
+	pending := make([]store.OrderLine, 0, min(len(recs), linesPerStatement))
+	flush := func() error {
+		if len(pending) == 0 {
+			return nil
+		}
+		n, err := tx.PutOrderLines(ctx, pending)
+		if err != nil {
+			return fmt.Errorf("order lines: %w", err)
+		}
+		res.Imported += int64(n)
+		res.Duplicates += int64(len(pending) - n)
+		pending = pending[:0]
+		return nil
+	}
+	for i := range recs {
+		r := &recs[i]
+		cust, err := l.customerOf(ctx, tx, r.Source, r.Customer, r.Email, r.Phone, r.Time, res)
+		if err != nil {
+			return fmt.Errorf("order line at %d: customer: %w", r.Pos, err)
+		}
+		if cust != 0 && len(r.Attrs) > 0 {
+			if err := l.lineAttrs(ctx, tx, cust, r); err != nil {
+				return err
+			}
+		}
+		ok := r.Source + "\x00" + pos[i].order
+		orderID, seen := l.orders[ok]
+		if !seen {
+			o := store.Order{Source: r.Source, ExtID: pos[i].order, CustomerID: cust, PlacedAt: r.Time.UTC(),
+				Kind: r.Kind, RefExtID: r.RefOrder, Channel: r.Channel, Payment: r.Payment, Currency: r.Currency,
+				Coupon: r.Coupon}
+			if _, err := tx.PutOrder(ctx, &o); err != nil {
+				return fmt.Errorf("order at %d: %w", r.Pos, err)
+			}
+			orderID = o.ID
+			l.orders[ok] = orderID
+		}
+		if r.Item != "" && !l.items[r.Item] {
+			if err := l.lineItem(ctx, tx, r); err != nil {
+				return err
+			}
+		}
+		pending = append(pending, store.OrderLine{OrderID: orderID, LineNo: pos[i].line, ItemID: r.Item,
+			Quantity: r.Quantity, UnitPrice: r.UnitPrice, Amount: r.Amount, Discount: r.Discount, Coupon: r.Coupon})
+		if len(pending) == linesPerStatement {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+	}
+	return flush()
+}
+
+// lineItem adds an item first seen on an order line to the catalogue, unless
+// the catalogue already has it (an items import is authoritative).
+func (l *Loader) lineItem(ctx context.Context, tx store.Tx, r *OrderLineRecord) error {
+	_, err := tx.Item(ctx, r.Item)
+	switch {
+	case err == nil:
+	case errors.Is(err, store.ErrNotFound):
+		price := r.UnitPrice
+		if price < 0 {
+			price = 0
+		}
+		if _, err := tx.PutItem(ctx, store.Item{ID: r.Item, Title: r.ItemTitle, Price: price, Active: true,
+			Source: r.Source, UpdatedAt: r.Time.UTC()}); err != nil {
+			return fmt.Errorf("item %q at %d: %w", r.Item, r.Pos, err)
+		}
+	default:
+		return fmt.Errorf("item %q at %d: %w", r.Item, r.Pos, err)
+	}
+	l.items[r.Item] = true
+	return nil
+}
+
+// lineAttrs records customer attributes carried by order lines (a country
+// column, say), writing only when they differ from the last written.
+func (l *Loader) lineAttrs(ctx context.Context, tx store.Tx, cust int64, r *OrderLineRecord) error {
+	sig := ""
+	for _, k := range sortedKeys(r.Attrs) {
+		sig += k + "=" + r.Attrs[k] + "\x00"
+	}
+	if l.attrs[cust] == sig {
+		return nil
+	}
+	if _, _, err := l.resolver.Observe(ctx, tx, cust, r.Source, r.Time, r.Attrs); err != nil {
+		return fmt.Errorf("order line at %d: customer attributes: %w", r.Pos, err)
+	}
+	l.attrs[cust] = sig
+	return nil
+}
+
+const eventsPerStatement = 1000
+
+func (l *Loader) events(ctx context.Context, tx store.Tx, recs []EventRecord, res *Result) error {
+	pending := make([]store.Event, 0, min(len(recs), eventsPerStatement))
+	flush := func() error {
+		if len(pending) == 0 {
+			return nil
+		}
+		n, err := tx.PutEvents(ctx, pending)
+		if err != nil {
+			return fmt.Errorf("events: %w", err)
+		}
+		res.Imported += int64(n)
+		res.Duplicates += int64(len(pending) - n)
+		pending = pending[:0]
+		return nil
+	}
+	for i := range recs {
+		r := &recs[i]
+		cust, err := l.customerOf(ctx, tx, r.Source, r.Customer, r.Email, r.Phone, r.Time, res)
+		if err != nil {
+			return fmt.Errorf("event at %d: customer: %w", r.Pos, err)
+		}
+		pending = append(pending, store.Event{ID: EventID(r.Source, r.ID), Source: r.Source, CustomerID: cust,
+			Type: r.Type, At: r.Time.UTC(), ItemID: r.Item, Value: r.Value, Props: string(r.Props)})
+		if len(pending) == eventsPerStatement {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+	}
+	return flush()
+}

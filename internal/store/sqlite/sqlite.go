@@ -1,0 +1,359 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	_ "embed"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"github.com/sagitta-dev/sagitta/internal/store"
+)
+
+// FileName is the database file inside the data directory.
+const FileName = "sagitta.db"
+
+// Options tune the store; the zero value is a sound default.
+type Options struct {
+	// ReadConns is the size of the read pool; 0 means 4.
+	ReadConns int
+	// BusyTimeout is how long a connection waits for a lock held by another
+	// process before failing; 0 means 5 s.
+	BusyTimeout time.Duration
+	// CacheKiB is the page cache of the writer connection; 0 means 64 MiB.
+	// Read connections keep SQLite's default (2 MiB each).
+	CacheKiB int
+}
+
+//go:embed schema.sql
+var schemaV1 string
+
+// migrations[i] brings a database from user_version i to i+1. Append new
+// steps; never edit a released one.
+var migrations = []string{schemaV1}
+
+// Store is the SQLite backend. One writer connection serves Update (so
+// exactly one runs at a time) and a pool of read-only connections serves the
+// Reader methods of the Store; WAL mode lets them read while a write runs.
+type Store struct {
+	reader
+	w, r   *sql.DB
+	wstmts map[string]*sql.Stmt // every query, prepared on the writer
+	rstmts map[string]*sql.Stmt // read queries, prepared on the read pool
+}
+
+var _ store.Store = (*Store)(nil)
+
+// Open opens (creating if needed) the database <dir>/sagitta.db and brings
+// its schema up to date.
+func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
+	if dir == "" {
+		return nil, errors.New("open sqlite store: empty data directory")
+	}
+	if strings.ContainsRune(dir, '?') {
+		return nil, fmt.Errorf("open sqlite store: data directory %q: '?' is not allowed in the path", dir)
+	}
+	if opts.ReadConns <= 0 {
+		opts.ReadConns = 4
+	}
+	if opts.BusyTimeout <= 0 {
+		opts.BusyTimeout = 5 * time.Second
+	}
+	if opts.CacheKiB <= 0 {
+		opts.CacheKiB = 64 << 10
+	}
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return nil, fmt.Errorf("open sqlite store: %w", err)
+	}
+	path := filepath.Join(dir, FileName)
+	busy := strconv.FormatInt(opts.BusyTimeout.Milliseconds(), 10)
+
+	wq := url.Values{}
+	wq.Set("_txlock", "immediate")
+	wq.Add("_pragma", "busy_timeout("+busy+")")
+	wq.Add("_pragma", "journal_mode(WAL)")
+	wq.Add("_pragma", "synchronous(NORMAL)")
+	wq.Add("_pragma", "foreign_keys(0)")
+	wq.Add("_pragma", "temp_store(MEMORY)")
+	wq.Add("_pragma", "cache_size("+strconv.Itoa(-opts.CacheKiB)+")")
+	w, err := sql.Open("sqlite", path+"?"+wq.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite store %s: %w", path, err)
+	}
+	// One connection, never recycled: statements stay prepared on it.
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	w.SetConnMaxIdleTime(0)
+	if err := migrate(ctx, w); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("open sqlite store %s: %w", path, err)
+	}
+
+	rq := url.Values{}
+	rq.Add("_pragma", "busy_timeout("+busy+")")
+	rq.Add("_pragma", "foreign_keys(0)")
+	rq.Add("_pragma", "query_only(1)")
+	r, err := sql.Open("sqlite", path+"?"+rq.Encode())
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("open sqlite store %s: %w", path, err)
+	}
+	r.SetMaxOpenConns(opts.ReadConns)
+	r.SetMaxIdleConns(opts.ReadConns)
+	r.SetConnMaxLifetime(0)
+	r.SetConnMaxIdleTime(0)
+
+	s := &Store{w: w, r: r, wstmts: map[string]*sql.Stmt{}, rstmts: map[string]*sql.Stmt{}}
+	if err := s.prepare(ctx); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("open sqlite store %s: %w", path, err)
+	}
+	s.reader = reader{q: dbQuerier{db: r, stmts: s.rstmts}}
+	return s, nil
+}
+
+// migrate applies the migrations the database has not seen, in one
+// transaction, and records the new schema version in PRAGMA user_version.
+func migrate(ctx context.Context, w *sql.DB) error {
+	tx, err := w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	defer tx.Rollback()
+	var version int
+	if err := tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
+		return fmt.Errorf("read schema version: %w", err)
+	}
+	if version > len(migrations) {
+		return fmt.Errorf("schema version %d is newer than this program knows (%d): upgrade sagitta", version, len(migrations))
+	}
+	if version == len(migrations) {
+		return nil
+	}
+	for v := version; v < len(migrations); v++ {
+		if _, err := tx.ExecContext(ctx, migrations[v]); err != nil {
+			return fmt.Errorf("migrate schema to version %d: %w", v+1, err)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, "PRAGMA user_version = "+strconv.Itoa(len(migrations))); err != nil {
+		return fmt.Errorf("set schema version: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("migrate: commit: %w", err)
+	}
+	return nil
+}
+
+// prepare prepares every known query once: all of them on the writer (a
+// transaction then binds them with Tx.StmtContext, which reuses the
+// connection's statement), the read queries on the read pool.
+func (s *Store) prepare(ctx context.Context) error {
+	for _, q := range readQueries {
+		st, err := s.w.PrepareContext(ctx, q)
+		if err != nil {
+			return fmt.Errorf("prepare %q: %w", firstLine(q), err)
+		}
+		s.wstmts[q] = st
+		if st, err = s.r.PrepareContext(ctx, q); err != nil {
+			return fmt.Errorf("prepare %q: %w", firstLine(q), err)
+		}
+		s.rstmts[q] = st
+	}
+	for _, q := range writeQueries {
+		st, err := s.w.PrepareContext(ctx, q)
+		if err != nil {
+			return fmt.Errorf("prepare %q: %w", firstLine(q), err)
+		}
+		s.wstmts[q] = st
+	}
+	return nil
+}
+
+func firstLine(q string) string {
+	q = strings.TrimSpace(q)
+	if i := strings.IndexByte(q, '\n'); i >= 0 {
+		q = q[:i]
+	}
+	if len(q) > 60 {
+		q = q[:60] + "…"
+	}
+	return q
+}
+
+// Close closes the statements and both pools; it lets SQLite refresh its
+// query planner statistics first.
+func (s *Store) Close() error {
+	var errs []error
+	for _, m := range []map[string]*sql.Stmt{s.rstmts, s.wstmts} {
+		for q, st := range m {
+			if err := st.Close(); err != nil {
+				errs = append(errs, fmt.Errorf("close statement %q: %w", firstLine(q), err))
+			}
+			delete(m, q)
+		}
+	}
+	if s.r != nil {
+		if err := s.r.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("close read pool: %w", err))
+		}
+	}
+	if s.w != nil {
+		if _, err := s.w.Exec("PRAGMA optimize"); err != nil {
+			errs = append(errs, fmt.Errorf("optimize: %w", err))
+		}
+		if err := s.w.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("close writer: %w", err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Update runs fn in one write transaction.
+func (s *Store) Update(ctx context.Context, fn func(tx store.Tx) error) error {
+	return s.update(ctx, func(t *tx) error { return fn(t) })
+}
+
+func (s *Store) update(ctx context.Context, fn func(t *tx) error) (err error) {
+	sqltx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin update: %w", err)
+	}
+	t := &tx{tx: sqltx}
+	t.q = &txQuerier{tx: sqltx, stmts: s.wstmts, bound: make(map[string]*sql.Stmt)}
+	t.reader = reader{q: t.q}
+	committed := false
+	defer func() {
+		if !committed {
+			_ = sqltx.Rollback() // a panic in fn propagates after this
+		}
+	}()
+	if err := fn(t); err != nil {
+		return err
+	}
+	if err := t.flush(ctx); err != nil {
+		return err
+	}
+	if err := sqltx.Commit(); err != nil {
+		return fmt.Errorf("commit update: %w", err)
+	}
+	committed = true
+	return nil
+}
+
+// querier is what the reads and writes run on: the read pool for the
+// Store, the write transaction for a Tx.
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+// dbQuerier runs known queries through statements prepared on db.
+type dbQuerier struct {
+	db    *sql.DB
+	stmts map[string]*sql.Stmt // read-only after Open
+}
+
+func (q dbQuerier) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if st := q.stmts[query]; st != nil {
+		return st.QueryContext(ctx, args...)
+	}
+	return q.db.QueryContext(ctx, query, args...)
+}
+
+func (q dbQuerier) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	if st := q.stmts[query]; st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
+	return q.db.QueryRowContext(ctx, query, args...)
+}
+
+func (q dbQuerier) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if st := q.stmts[query]; st != nil {
+		return st.ExecContext(ctx, args...)
+	}
+	return q.db.ExecContext(ctx, query, args...)
+}
+
+// txQuerier runs known queries through the writer's prepared statements,
+// bound to the transaction once and reused for its whole life.
+type txQuerier struct {
+	tx    *sql.Tx
+	stmts map[string]*sql.Stmt // prepared on the writer
+	bound map[string]*sql.Stmt // stmts bound to tx
+}
+
+func (q *txQuerier) stmt(ctx context.Context, query string) *sql.Stmt {
+	if st := q.bound[query]; st != nil {
+		return st
+	}
+	p := q.stmts[query]
+	if p == nil {
+		return nil
+	}
+	st := q.tx.StmtContext(ctx, p)
+	q.bound[query] = st
+	return st
+}
+
+func (q *txQuerier) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if st := q.stmt(ctx, query); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
+	return q.tx.QueryContext(ctx, query, args...)
+}
+
+func (q *txQuerier) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	if st := q.stmt(ctx, query); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
+	return q.tx.QueryRowContext(ctx, query, args...)
+}
+
+func (q *txQuerier) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if st := q.stmt(ctx, query); st != nil {
+		return st.ExecContext(ctx, args...)
+	}
+	return q.tx.ExecContext(ctx, query, args...)
+}
+
+// readQueries and writeQueries list the queries prepared at Open. They are
+// filled by the package's var declarations (see rq and wq) and never change
+// afterwards.
+var readQueries, writeQueries []string
+
+// rq registers a read query.
+func rq(q string) string { readQueries = append(readQueries, q); return q }
+
+// wq registers a write query.
+func wq(q string) string { writeQueries = append(writeQueries, q); return q }
+
+// Timestamps are stored as unix microseconds.
+func micro(t time.Time) int64 { return t.UnixMicro() }
+
+func fromMicro(us int64) time.Time { return time.UnixMicro(us).UTC() }
+
+// bound turns asOf into an inclusive upper bound; zero means none.
+func bound(asOf time.Time) int64 {
+	if asOf.IsZero() {
+		return 1<<63 - 1
+	}
+	return micro(asOf)
+}
+
+// sqlLimit turns a limit into SQLite's LIMIT; <= 0 means none.
+func sqlLimit(limit int) int64 {
+	if limit <= 0 {
+		return -1
+	}
+	return int64(limit)
+}

@@ -1,0 +1,329 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/sagitta-dev/sagitta/internal/store"
+)
+
+// tx implements store.Tx on the writer connection. It is not safe for
+// concurrent use.
+type tx struct {
+	reader
+	tx   *sql.Tx
+	q    *txQuerier
+	d    store.Stats // counter changes not yet written to the counters table
+	args []any       // reused argument buffer for multi-row inserts
+}
+
+var _ store.Tx = (*tx)(nil)
+
+var (
+	sqlNewCustomer   = wq(`INSERT INTO customers (created_at, merged_into) VALUES (?, 0)`)
+	sqlAddIdentity   = wq(`INSERT INTO identities (kind, namespace, value, customer_id, source, first_seen) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`)
+	sqlIdentityOwner = rq(`SELECT customer_id FROM identities WHERE kind = ? AND namespace = ? AND value = ?`)
+
+	sqlMergeIdentities   = wq(`UPDATE identities SET customer_id = ?1 WHERE customer_id = ?2`)
+	sqlMergeObservations = wq(`INSERT INTO observations (customer_id, name, source, value, observed_at, valid, problem)
+SELECT ?1, name, source, value, observed_at, valid, problem FROM observations WHERE customer_id = ?2
+ON CONFLICT (customer_id, name, source) DO UPDATE SET
+	value = excluded.value, observed_at = excluded.observed_at, valid = excluded.valid, problem = excluded.problem
+WHERE excluded.observed_at > observations.observed_at`)
+	sqlDeleteObservations = wq(`DELETE FROM observations WHERE customer_id = ?`)
+	sqlMergeAttributes    = wq(`INSERT INTO attributes (customer_id, name, value, source, observed_at, rule)
+SELECT ?1, name, value, source, observed_at, rule FROM attributes WHERE customer_id = ?2
+ON CONFLICT (customer_id, name) DO UPDATE SET
+	value = excluded.value, source = excluded.source, observed_at = excluded.observed_at, rule = excluded.rule
+WHERE excluded.observed_at > attributes.observed_at`)
+	sqlDeleteAttributes = wq(`DELETE FROM attributes WHERE customer_id = ?`)
+	sqlMergeConsents    = wq(`INSERT INTO consents (customer_id, channel, status, at, source)
+SELECT ?1, channel, status, at, source FROM consents WHERE customer_id = ?2
+ON CONFLICT (customer_id, channel) DO UPDATE SET
+	status = excluded.status, at = excluded.at, source = excluded.source
+WHERE excluded.at > consents.at`)
+	sqlDeleteConsents = wq(`DELETE FROM consents WHERE customer_id = ?`)
+	sqlMergeOrders    = wq(`UPDATE orders SET customer_id = ?1 WHERE customer_id = ?2`)
+	sqlMergeEvents    = wq(`UPDATE events SET customer_id = ?1 WHERE customer_id = ?2`)
+	sqlMarkMerged     = wq(`UPDATE customers SET merged_into = ?1 WHERE id = ?2 OR merged_into = ?2`)
+	sqlRecordMerge    = wq(`INSERT INTO merges (survivor, merged, kind, namespace, value, source, at) VALUES (?, ?, ?, ?, ?, ?, ?)`)
+	sqlPutObservation = wq(`INSERT INTO observations (customer_id, name, source, value, observed_at, valid, problem) VALUES (?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (customer_id, name, source) DO UPDATE SET
+	value = excluded.value, observed_at = excluded.observed_at, valid = excluded.valid, problem = excluded.problem
+WHERE excluded.observed_at >= observations.observed_at
+	AND (excluded.observed_at <> observations.observed_at OR excluded.value <> observations.value
+		OR excluded.valid <> observations.valid OR excluded.problem <> observations.problem)`)
+	sqlPutAttribute = wq(`INSERT INTO attributes (customer_id, name, value, source, observed_at, rule) VALUES (?, ?, ?, ?, ?, ?)
+ON CONFLICT (customer_id, name) DO UPDATE SET
+	value = excluded.value, source = excluded.source, observed_at = excluded.observed_at, rule = excluded.rule`)
+	sqlDeleteAttribute = wq(`DELETE FROM attributes WHERE customer_id = ? AND name = ?`)
+	sqlInsertItem      = wq(`INSERT INTO items (id, title, category, brand, price, active, source, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT DO NOTHING`)
+	sqlUpdateItem = wq(`UPDATE items SET title = ?2, category = ?3, brand = ?4, price = ?5, active = ?6, source = ?7, updated_at = ?8
+WHERE id = ?1 AND (title <> ?2 OR category <> ?3 OR brand <> ?4 OR price <> ?5 OR active <> ?6 OR source <> ?7 OR updated_at <> ?8)`)
+	sqlInsertOrder = wq(`INSERT INTO orders (source, ext_id, customer_id, placed_at, kind, ref_ext_id, ref_order_id, channel, payment, currency, coupon)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source, ext_id) DO NOTHING`)
+	sqlOrderID    = rq(`SELECT id FROM orders WHERE source = ? AND ext_id = ?`)
+	sqlPutConsent = wq(`INSERT INTO consents (customer_id, channel, status, at, source) VALUES (?, ?, ?, ?, ?)
+ON CONFLICT (customer_id, channel) DO UPDATE SET status = excluded.status, at = excluded.at, source = excluded.source
+WHERE excluded.at > consents.at`)
+	sqlAddCounters = wq(`UPDATE counters SET customers = customers + ?, anonymous_orders = anonymous_orders + ?,
+	orders = orders + ?, order_lines = order_lines + ?, events = events + ?, items = items + ? WHERE id = 1`)
+)
+
+// Lines and events go in with multi-row INSERTs of up to maxRows rows; a
+// remainder is split into powers of two so that every statement is
+// prepared once (sqlInsertLines[i] and sqlInsertEvents[i] insert maxRows>>i rows).
+const (
+	maxRows  = 128
+	rowSizes = 8 // 128, 64, ..., 1
+)
+
+var (
+	sqlInsertLines  = multiRow(`INSERT INTO order_lines (order_id, line_no, item_id, quantity, unit_price, amount, discount, coupon) VALUES `, 8, ` ON CONFLICT DO NOTHING`)
+	sqlInsertEvents = multiRow(`INSERT INTO events (id, source, customer_id, type, at, item_id, value, props) VALUES `, 8, ` ON CONFLICT DO NOTHING`)
+)
+
+func multiRow(head string, cols int, tail string) [rowSizes]string {
+	row := "(?" + strings.Repeat(", ?", cols-1) + ")"
+	var qs [rowSizes]string
+	for i := range qs {
+		n := maxRows >> i
+		qs[i] = wq(head + row + strings.Repeat(", "+row, n-1) + tail)
+	}
+	return qs
+}
+
+// insertRows inserts n rows, handing each chunk's arguments to fill, and
+// returns how many rows were new.
+func (t *tx) insertRows(ctx context.Context, qs *[rowSizes]string, cols, n int, fill func(args []any, from, to int) []any) (int, error) {
+	inserted := 0
+	for from := 0; from < n; {
+		size, i := maxRows, 0
+		for size > n-from {
+			size >>= 1
+			i++
+		}
+		if cap(t.args) < maxRows*cols {
+			t.args = make([]any, 0, maxRows*cols)
+		}
+		t.args = fill(t.args[:0], from, from+size)
+		res, err := t.q.ExecContext(ctx, qs[i], t.args...)
+		if err != nil {
+			return inserted, err
+		}
+		k, err := res.RowsAffected()
+		if err != nil {
+			return inserted, err
+		}
+		inserted += int(k)
+		from += size
+	}
+	clear(t.args[:cap(t.args)]) // let the values go
+	return inserted, nil
+}
+
+// flush writes the counter changes of the transaction so far.
+func (t *tx) flush(ctx context.Context) error {
+	if t.d == (store.Stats{}) {
+		return nil
+	}
+	_, err := t.q.ExecContext(ctx, sqlAddCounters, t.d.Customers, t.d.AnonymousOrders, t.d.Orders, t.d.OrderLines, t.d.Events, t.d.Items)
+	if err != nil {
+		return fmt.Errorf("update counters: %w", err)
+	}
+	t.d = store.Stats{}
+	return nil
+}
+
+// Stats includes the transaction's own writes.
+func (t *tx) Stats(ctx context.Context) (store.Stats, error) {
+	if err := t.flush(ctx); err != nil {
+		return store.Stats{}, err
+	}
+	return t.reader.Stats(ctx)
+}
+
+func (t *tx) NewCustomer(ctx context.Context, at time.Time) (int64, error) {
+	res, err := t.q.ExecContext(ctx, sqlNewCustomer, micro(at))
+	if err != nil {
+		return 0, fmt.Errorf("new customer: %w", err)
+	}
+	id, err := res.LastInsertId()
+	if err != nil {
+		return 0, fmt.Errorf("new customer: %w", err)
+	}
+	t.d.Customers++
+	return id, nil
+}
+
+func (t *tx) AddIdentity(ctx context.Context, id store.Identity) error {
+	res, err := t.q.ExecContext(ctx, sqlAddIdentity, id.Kind, id.Namespace, id.Value, id.CustomerID, id.Source, micro(id.FirstSeen))
+	if err != nil {
+		return fmt.Errorf("add identity %s %q: %w", id.Kind, id.Value, err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 1 {
+		return err
+	}
+	var owner int64
+	if err := t.q.QueryRowContext(ctx, sqlIdentityOwner, id.Kind, id.Namespace, id.Value).Scan(&owner); err != nil {
+		return fmt.Errorf("add identity %s %q: %w", id.Kind, id.Value, err)
+	}
+	if owner != id.CustomerID {
+		return fmt.Errorf("add identity %s %q to customer %d: held by customer %d: %w",
+			id.Kind, id.Value, id.CustomerID, owner, store.ErrConflict)
+	}
+	return nil
+}
+
+func (t *tx) MergeCustomers(ctx context.Context, m store.Merge) error {
+	fail := func(err error) error {
+		return fmt.Errorf("merge customer %d into %d: %w", m.Merged, m.Survivor, err)
+	}
+	if m.Survivor == m.Merged {
+		return fail(fmt.Errorf("same customer: %w", store.ErrConflict))
+	}
+	for _, id := range []int64{m.Survivor, m.Merged} {
+		c, err := t.Customer(ctx, id)
+		if err != nil {
+			return fail(err)
+		}
+		if c.MergedInto != 0 {
+			return fail(fmt.Errorf("customer %d is already merged into %d: %w", id, c.MergedInto, store.ErrConflict))
+		}
+	}
+	for _, q := range []string{
+		sqlMergeIdentities,
+		sqlMergeObservations, sqlMergeAttributes, sqlMergeConsents,
+		sqlMergeOrders, sqlMergeEvents, sqlMarkMerged,
+	} {
+		if _, err := t.q.ExecContext(ctx, q, m.Survivor, m.Merged); err != nil {
+			return fail(err)
+		}
+	}
+	for _, q := range []string{sqlDeleteObservations, sqlDeleteAttributes, sqlDeleteConsents} {
+		if _, err := t.q.ExecContext(ctx, q, m.Merged); err != nil {
+			return fail(err)
+		}
+	}
+	if _, err := t.q.ExecContext(ctx, sqlRecordMerge, m.Survivor, m.Merged, m.Kind, m.Namespace, m.Value, m.Source, micro(m.At)); err != nil {
+		return fail(err)
+	}
+	t.d.Customers--
+	return nil
+}
+
+func (t *tx) PutObservation(ctx context.Context, o store.Observation) (bool, error) {
+	res, err := t.q.ExecContext(ctx, sqlPutObservation, o.CustomerID, o.Name, o.Source, o.Value, micro(o.ObservedAt), o.Valid, o.Problem)
+	if err != nil {
+		return false, fmt.Errorf("put observation %q of customer %d: %w", o.Name, o.CustomerID, err)
+	}
+	return changed(res, "put observation %q of customer %d", o.Name, o.CustomerID)
+}
+
+func (t *tx) PutAttribute(ctx context.Context, a store.Attribute) error {
+	_, err := t.q.ExecContext(ctx, sqlPutAttribute, a.CustomerID, a.Name, a.Value, a.Source, micro(a.ObservedAt), a.Rule)
+	if err != nil {
+		return fmt.Errorf("put attribute %q of customer %d: %w", a.Name, a.CustomerID, err)
+	}
+	return nil
+}
+
+func (t *tx) DeleteAttribute(ctx context.Context, customerID int64, name string) error {
+	if _, err := t.q.ExecContext(ctx, sqlDeleteAttribute, customerID, name); err != nil {
+		return fmt.Errorf("delete attribute %q of customer %d: %w", name, customerID, err)
+	}
+	return nil
+}
+
+func (t *tx) PutItem(ctx context.Context, it store.Item) (bool, error) {
+	args := []any{it.ID, it.Title, it.Category, it.Brand, it.Price, it.Active, it.Source, micro(it.UpdatedAt)}
+	res, err := t.q.ExecContext(ctx, sqlInsertItem, args...)
+	if err != nil {
+		return false, fmt.Errorf("put item %q: %w", it.ID, err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return false, fmt.Errorf("put item %q: %w", it.ID, err)
+	} else if n == 1 {
+		t.d.Items++
+		return true, nil
+	}
+	if res, err = t.q.ExecContext(ctx, sqlUpdateItem, args...); err != nil {
+		return false, fmt.Errorf("put item %q: %w", it.ID, err)
+	}
+	return changed(res, "put item %q", it.ID)
+}
+
+func (t *tx) PutOrder(ctx context.Context, o *store.Order) (bool, error) {
+	res, err := t.q.ExecContext(ctx, sqlInsertOrder, o.Source, o.ExtID, o.CustomerID, micro(o.PlacedAt), string(o.Kind),
+		o.RefExtID, o.RefOrderID, o.Channel, o.Payment, o.Currency, o.Coupon)
+	if err != nil {
+		return false, fmt.Errorf("put order %q: %w", o.ExtID, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("put order %q: %w", o.ExtID, err)
+	}
+	if n == 1 {
+		if o.ID, err = res.LastInsertId(); err != nil {
+			return false, fmt.Errorf("put order %q: %w", o.ExtID, err)
+		}
+		t.d.Orders++
+		if o.CustomerID == 0 {
+			t.d.AnonymousOrders++
+		}
+		return true, nil
+	}
+	if err := t.q.QueryRowContext(ctx, sqlOrderID, o.Source, o.ExtID).Scan(&o.ID); err != nil {
+		return false, fmt.Errorf("put order %q: find existing: %w", o.ExtID, err)
+	}
+	return false, nil
+}
+
+func (t *tx) PutOrderLines(ctx context.Context, lines []store.OrderLine) (int, error) {
+	n, err := t.insertRows(ctx, &sqlInsertLines, 8, len(lines), func(args []any, from, to int) []any {
+		for _, l := range lines[from:to] {
+			args = append(args, l.OrderID, int64(l.LineNo), l.ItemID, l.Quantity, l.UnitPrice, l.Amount, l.Discount, l.Coupon)
+		}
+		return args
+	})
+	t.d.OrderLines += int64(n)
+	if err != nil {
+		return n, fmt.Errorf("put %d order lines: %w", len(lines), err)
+	}
+	return n, nil
+}
+
+func (t *tx) PutEvents(ctx context.Context, events []store.Event) (int, error) {
+	n, err := t.insertRows(ctx, &sqlInsertEvents, 8, len(events), func(args []any, from, to int) []any {
+		for _, e := range events[from:to] {
+			args = append(args, e.ID, e.Source, e.CustomerID, e.Type, micro(e.At), e.ItemID, e.Value, e.Props)
+		}
+		return args
+	})
+	t.d.Events += int64(n)
+	if err != nil {
+		return n, fmt.Errorf("put %d events: %w", len(events), err)
+	}
+	return n, nil
+}
+
+func (t *tx) PutConsent(ctx context.Context, c store.Consent) (bool, error) {
+	res, err := t.q.ExecContext(ctx, sqlPutConsent, c.CustomerID, c.Channel, c.Status, micro(c.At), c.Source)
+	if err != nil {
+		return false, fmt.Errorf("put consent %q of customer %d: %w", c.Channel, c.CustomerID, err)
+	}
+	return changed(res, "put consent %q of customer %d", c.Channel, c.CustomerID)
+}
+
+// changed reports whether the statement touched a row.
+func changed(res sql.Result, format string, args ...any) (bool, error) {
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf(format+": %w", append(args, err)...)
+	}
+	return n > 0, nil
+}
