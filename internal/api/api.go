@@ -121,7 +121,9 @@ func (s *server) wrap(rt route) http.Handler {
 			if rt.access != public {
 				var err error
 				if key, err = s.authenticate(r); err != nil {
-					sw.Header().Set("WWW-Authenticate", `Bearer realm="sagitta"`)
+					if code, _ := status(err); code == http.StatusUnauthorized {
+						sw.Header().Set("WWW-Authenticate", `Bearer realm="sagitta"`)
+					}
 					return err
 				}
 				if !rt.access.allows(key.Role) {

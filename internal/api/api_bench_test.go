@@ -7,7 +7,9 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strconv"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -60,13 +62,57 @@ func BenchmarkIngestEvents(b *testing.B) {
 	}{{"visitors=1000", 1}, {"visitors=50", 20}, {"anonymous", 0}} {
 		b.Run(c.name, func(b *testing.B) { benchmarkIngestEvents(b, c.perVisitor) })
 	}
+	b.Run("visitors=1000/clients=4", benchmarkIngestEventsParallel)
+}
+
+// benchmarkIngestEventsParallel posts from 4 clients at once, so that
+// decoding one request overlaps the transaction of another.
+func benchmarkIngestEventsParallel(b *testing.B) {
+	e := newEnv(b, api.Options{Logger: slog.New(slog.DiscardHandler)})
+	srv := httptest.NewServer(e.h)
+	defer srv.Close()
+	auth := "Bearer " + e.keys["admin"]
+	var next atomic.Int64
+	b.ReportAllocs()
+	b.SetParallelism(max(1, 4/runtime.GOMAXPROCS(0)))
+	start := time.Now()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			postEvents(b, srv, auth, eventBatch(int(next.Add(1)), 1))
+		}
+	})
+	b.ReportMetric(float64(next.Load()*benchBatch)/time.Since(start).Seconds(), "events/s")
+}
+
+func postEvents(b *testing.B, srv *httptest.Server, auth string, body []byte) {
+	r, err := http.NewRequest("POST", srv.URL+"/v1/events", bytes.NewReader(body))
+	if err != nil {
+		b.Error(err)
+		return
+	}
+	r.Header.Set("Authorization", auth)
+	r.Header.Set("Content-Type", "application/json")
+	resp, err := srv.Client().Do(r)
+	if err != nil {
+		b.Error(err)
+		return
+	}
+	out, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil || resp.StatusCode != 200 {
+		b.Errorf("status %d: %s %v", resp.StatusCode, out, err)
+		return
+	}
+	var res ingestResult
+	if err := json.Unmarshal(out, &res); err != nil || res.Imported != benchBatch {
+		b.Errorf("imported %d of %d: %s", res.Imported, benchBatch, out)
+	}
 }
 
 func benchmarkIngestEvents(b *testing.B, perVisitor int) {
 	e := newEnv(b, api.Options{Logger: slog.New(slog.DiscardHandler)})
 	srv := httptest.NewServer(e.h)
 	defer srv.Close()
-	client := srv.Client()
 	auth := "Bearer " + e.keys["admin"]
 	b.ReportAllocs()
 	var sent int64
@@ -75,25 +121,7 @@ func benchmarkIngestEvents(b *testing.B, perVisitor int) {
 		body := eventBatch(n, perVisitor)
 		b.SetBytes(int64(len(body)))
 		b.StartTimer()
-		r, err := http.NewRequest("POST", srv.URL+"/v1/events", bytes.NewReader(body))
-		if err != nil {
-			b.Fatal(err)
-		}
-		r.Header.Set("Authorization", auth)
-		r.Header.Set("Content-Type", "application/json")
-		resp, err := client.Do(r)
-		if err != nil {
-			b.Fatal(err)
-		}
-		out, err := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if err != nil || resp.StatusCode != 200 {
-			b.Fatalf("status %d: %s %v", resp.StatusCode, out, err)
-		}
-		var res ingestResult
-		if err := json.Unmarshal(out, &res); err != nil || res.Imported != benchBatch {
-			b.Fatalf("imported %d of %d: %s", res.Imported, benchBatch, out)
-		}
+		postEvents(b, srv, auth, body)
 		sent += benchBatch
 	}
 	b.ReportMetric(float64(sent)/b.Elapsed().Seconds(), "events/s")

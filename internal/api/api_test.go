@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -61,6 +60,21 @@ func newEnv(t testing.TB, opts api.Options) *env {
 	}
 	e.h = api.New(opts)
 	return e
+}
+
+// addKey creates another key with role and returns a name for req.role.
+func (e *env) addKey(t testing.TB, role string) string {
+	t.Helper()
+	secret, k, err := apikey.Generate(role, "another", now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.st.CreateAPIKey(context.Background(), k); err != nil {
+		t.Fatal(err)
+	}
+	name := role + "-" + k.ID
+	e.keys[name] = secret
+	return name
 }
 
 // req describes one request of a scenario.
@@ -209,5 +223,3 @@ func TestAuth(t *testing.T) {
 }
 
 func unmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
-
-var _ = io.Discard

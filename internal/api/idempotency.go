@@ -97,11 +97,12 @@ func (c *idempotency) finish(e *idemEntry, status int, body []byte) {
 	}
 }
 
-// abort releases the reservation of a request that failed, so it can be retried.
+// abort releases the reservation of a request that failed, so it can be
+// retried; it does nothing once the reservation is finished.
 func (c *idempotency) abort(e *idemEntry) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if el, ok := c.reserved(e); ok {
+	if el, ok := c.reserved(e); ok && !e.done {
 		c.remove(el)
 	}
 }

@@ -92,6 +92,9 @@ func ingestRecords[T any](s *server, w http.ResponseWriter, r *http.Request, key
 			return errorf(http.StatusBadRequest, "source: %v", err)
 		}
 	}
+	if ce := r.Header.Get("Content-Encoding"); ce != "" && !strings.EqualFold(ce, "identity") {
+		return errorf(http.StatusUnsupportedMediaType, "Content-Encoding %s is not supported; send the body uncompressed", ce)
+	}
 	idemKey := r.Header.Get("Idempotency-Key")
 	if len(idemKey) > maxIdempotencyKey {
 		return errorf(http.StatusBadRequest, "Idempotency-Key longer than %d bytes", maxIdempotencyKey)
@@ -125,13 +128,11 @@ func ingestRecords[T any](s *server, w http.ResponseWriter, r *http.Request, key
 			return errorf(http.StatusConflict, "a request with Idempotency-Key %q is still in progress; retry later", idemKey)
 		}
 		reservation = e
+		defer s.idem.abort(reservation) // unless finished
 	}
 
 	res, err := load(r.Context(), s, recs, source, kind)
 	if err != nil {
-		if reservation != nil {
-			s.idem.abort(reservation)
-		}
 		return err
 	}
 	out, err := json.Marshal(res)

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/sagitta-dev/sagitta/internal/api"
+	"github.com/sagitta-dev/sagitta/internal/store"
 )
 
 func TestIngest(t *testing.T) {
@@ -93,6 +94,8 @@ func TestIngest(t *testing.T) {
 			status: 400, want: []string{"unexpected data after the array"}},
 		{name: "JSON Lines with a stray value", req: req{method: "POST", path: "/v1/events", role: "admin",
 			body: "{\"type\":\"view\",\"time\":\"2011-01-01T00:00:00Z\"}\n]\n"}, status: 400, want: []string{"record 1: not a JSON object"}},
+		{name: "compressed", req: req{method: "POST", path: "/v1/events", role: "admin", body: "[]",
+			header: map[string]string{"Content-Encoding": "gzip"}}, status: 415, want: []string{"send the body uncompressed"}},
 		{name: "empty body", req: req{method: "POST", path: "/v1/events", role: "admin", body: " \n"},
 			status: 400, want: []string{"empty body"}},
 		{name: "not JSON", req: req{method: "POST", path: "/v1/events", role: "admin", body: "type,time\nview,2011"},
@@ -130,6 +133,7 @@ func TestIngestLimits(t *testing.T) {
 
 func TestIdempotency(t *testing.T) {
 	e := newEnv(t, api.Options{})
+	otherAdmin := e.addKey(t, store.RoleAdmin)
 	body := `[{"event":"e1","type":"view","time":"2011-01-01T10:00:00Z"},{"event":"e2","type":"view","time":"2011-01-01T10:00:00Z"}]`
 	other := `[{"event":"e3","type":"view","time":"2011-01-01T10:00:00Z"}]`
 	key := func(k string) map[string]string { return map[string]string{"Idempotency-Key": k} }
@@ -159,6 +163,8 @@ func TestIdempotency(t *testing.T) {
 			status: 400},
 		{name: "so the fixed request can use it", req: req{method: "POST", path: "/v1/events", role: "admin", body: other, header: key("k2")},
 			status: 200, want: []string{`"imported":1`}, check: replayed(false)},
+		{name: "keys are per API key", req: req{method: "POST", path: "/v1/events", role: otherAdmin, body: other, header: key("k1")},
+			status: 200, want: []string{`"duplicates":1`}, check: replayed(false)},
 		{name: "overlong key", req: req{method: "POST", path: "/v1/events", role: "admin", body: other, header: key(strings.Repeat("k", 256))},
 			status: 400},
 	})

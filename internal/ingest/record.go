@@ -208,8 +208,8 @@ func (r *OrderLineRecord) Validate() error {
 	if r.Kind == store.OrderSale && (r.Quantity < 0 || r.Amount < 0) {
 		return fmt.Errorf("quantity: negative (%g) on a sale; cancellations and returns need kind cancel or return", r.Quantity)
 	}
-	if r.Discount < 0 {
-		return fmt.Errorf("discount: negative (%g)", r.Discount)
+	if r.Kind == store.OrderSale && r.Discount < 0 {
+		return fmt.Errorf("discount: negative (%g) on a sale", r.Discount)
 	}
 	switch {
 	case r.Amount == 0:
@@ -220,6 +220,10 @@ func (r *OrderLineRecord) Validate() error {
 	if r.Kind != store.OrderSale && r.Quantity > 0 {
 		// cancellations and returns carry negative quantities and amounts
 		r.Quantity, r.Amount = -r.Quantity, -math.Abs(r.Amount)
+	}
+	if r.Kind != store.OrderSale {
+		// a cancellation or return gives the discount back: negative, like its amount
+		r.Discount = -math.Abs(r.Discount)
 	}
 	return nil
 }

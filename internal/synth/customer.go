@@ -3,6 +3,7 @@ package synth
 import (
 	"math/rand/v2"
 	"strconv"
+	"unicode/utf8"
 )
 
 // customerRecords writes the person's record in every source that knows them.
@@ -195,7 +196,8 @@ func appendName(b []byte, p *person, style int) []byte {
 		}
 		return b
 	case 3:
-		return append(append(b, p.first.text[0], '.', ' '), p.last.text...)
+		_, n := utf8.DecodeRuneInString(p.first.text) // the whole first letter, not its first byte
+		return append(append(append(b, p.first.text[:n]...), '.', ' '), p.last.text...)
 	default:
 		return append(append(append(b, p.first.text...), ' '), p.last.text...)
 	}

@@ -58,6 +58,9 @@ func Generate(ctx context.Context, dir string, opts Options) (Manifest, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return Manifest{}, fmt.Errorf("create output directory: %w", err)
 	}
+	if dir, err = filepath.Abs(dir); err != nil {
+		return Manifest{}, fmt.Errorf("create output directory: %w", err)
+	}
 	w := newWorld(opts)
 
 	m := Manifest{
@@ -71,7 +74,7 @@ func Generate(ctx context.Context, dir string, opts Options) (Manifest, error) {
 	if err := os.WriteFile(filepath.Join(dir, "items.csv"), items, 0o644); err != nil {
 		return Manifest{}, fmt.Errorf("write items: %w", err)
 	}
-	m.Files = append(m.Files, File{Kind: "items", Source: "shop", Path: "items.csv", Format: "csv", Rows: int64(len(w.cat.items)), Columns: itemColumns})
+	m.Files = append(m.Files, File{Kind: "items", Source: "shop", Path: filepath.Join(dir, "items.csv"), Format: "csv", Rows: int64(len(w.cat.items)), Columns: itemColumns})
 
 	var files [nOut]*os.File
 	var bufs [nOut]*bufio.Writer
@@ -132,9 +135,9 @@ func Generate(ctx context.Context, dir string, opts Options) (Manifest, error) {
 		if i == outTruth {
 			continue
 		}
-		m.Files = append(m.Files, File{Kind: s.kind, Source: s.source, Path: s.name, Format: s.format, Rows: rows[i], Columns: s.columns})
+		m.Files = append(m.Files, File{Kind: s.kind, Source: s.source, Path: filepath.Join(dir, s.name), Format: s.format, Rows: rows[i], Columns: s.columns})
 	}
-	st.Path, st.Rows, st.Columns = streams[outTruth].name, rows[outTruth], truthColumns
+	st.Path, st.Rows, st.Columns = filepath.Join(dir, streams[outTruth].name), rows[outTruth], truthColumns
 	m.Truth = st
 
 	b, err := json.MarshalIndent(m, "", "  ")

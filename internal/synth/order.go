@@ -159,25 +159,28 @@ func (c *chunk) order(t int64, first, store bool) {
 		s += int64(5 + r.IntN(90))
 		return min(s, t-1)
 	}
+	// With a small event budget only some purchases leave a trail.
 	rich := w.opts.EventsPerCustomer / DefaultEventsPerCustomer
-	if r.Float64() < min(0.8, 0.25*rich) {
-		c.event(p.shopID, "login", step(), -1, 0, valueNone)
-	}
-	if r.Float64() < min(0.9, 0.3*rich) {
-		c.event(p.shopID, "search", step(), -1, 0, valueNone)
-	}
-	for _, l := range c.lines {
-		for k := poisson(r, 0.2*rich); k > 0; k-- {
-			c.event(p.shopID, "view", step(), cat.byPopularity(r, int(cat.items[l.item].leaf), int32(d)), 0, valueNone)
+	if r.Float64() < rich {
+		if r.Float64() < min(0.8, 0.25*rich) {
+			c.event(p.shopID, "login", step(), -1, 0, valueNone)
 		}
-		c.event(p.shopID, "view", step(), l.item, 0, valueNone)
-		c.event(p.shopID, "cart_add", step(), l.item, l.price*l.qty, valueMoney)
-	}
-	if r.Float64() < 0.1 {
-		ix := cat.byPopularity(r, c.pickLeaf(month), int32(d))
-		price := cat.items[ix].price
-		c.event(p.shopID, "cart_add", step(), ix, price, valueMoney)
-		c.event(p.shopID, "cart_remove", step(), ix, price, valueMoney)
+		if r.Float64() < min(0.9, 0.3*rich) {
+			c.event(p.shopID, "search", step(), -1, 0, valueNone)
+		}
+		for _, l := range c.lines {
+			for k := poisson(r, 0.2*rich); k > 0; k-- {
+				c.event(p.shopID, "view", step(), cat.byPopularity(r, int(cat.items[l.item].leaf), int32(d)), 0, valueNone)
+			}
+			c.event(p.shopID, "view", step(), l.item, 0, valueNone)
+			c.event(p.shopID, "cart_add", step(), l.item, l.price*l.qty, valueMoney)
+		}
+		if r.Float64() < 0.1 {
+			ix := cat.byPopularity(r, c.pickLeaf(month), int32(d))
+			price := cat.items[ix].price
+			c.event(p.shopID, "cart_add", step(), ix, price, valueMoney)
+			c.event(p.shopID, "cart_remove", step(), ix, price, valueMoney)
+		}
 	}
 
 	no := c.shopOrder(t, coupon, channel, payment, "sale", -1, 1)

@@ -41,7 +41,7 @@ type Options struct {
 type File struct {
 	Kind    string   `json:"kind"`   // customers, items, orders or events
 	Source  string   `json:"source"` // crm, shop or pos
-	Path    string   `json:"path"`   // relative to the directory holding manifest.json
+	Path    string   `json:"path"`   // absolute; ReadManifest re-bases it on the directory read
 	Format  string   `json:"format"` // csv, tsv or jsonl
 	Rows    int64    `json:"rows"`   // data rows, header excluded
 	Columns []string `json:"columns"`
@@ -63,7 +63,7 @@ type Manifest struct {
 // per-person parameters (in Path, one row per person) and totals a correct
 // importer and identity unification must reproduce.
 type Truth struct {
-	Path    string   `json:"path"` // truth.csv
+	Path    string   `json:"path"` // absolute path of truth.csv
 	Rows    int64    `json:"rows"`
 	Columns []string `json:"columns"`
 
@@ -118,7 +118,8 @@ var (
 // ManifestName is the file name of the manifest in the output directory.
 const ManifestName = "manifest.json"
 
-// ReadManifest reads dir/manifest.json.
+// ReadManifest reads dir/manifest.json and points the paths in it at the
+// files in dir, so a data set can be moved as a whole.
 func ReadManifest(dir string) (Manifest, error) {
 	var m Manifest
 	b, err := os.ReadFile(filepath.Join(dir, ManifestName))
@@ -128,6 +129,14 @@ func ReadManifest(dir string) (Manifest, error) {
 	if err := json.Unmarshal(b, &m); err != nil {
 		return m, fmt.Errorf("parse %s: %w", filepath.Join(dir, ManifestName), err)
 	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return m, fmt.Errorf("read manifest: %w", err)
+	}
+	for i := range m.Files {
+		m.Files[i].Path = filepath.Join(abs, filepath.Base(m.Files[i].Path))
+	}
+	m.Truth.Path = filepath.Join(abs, filepath.Base(m.Truth.Path))
 	return m, nil
 }
 

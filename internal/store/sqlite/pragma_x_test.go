@@ -27,12 +27,12 @@ func TestXFloor(t *testing.T) {
 		{"gen only", `CREATE TABLE l4 (n)`, gen + `INSERT INTO l4 SELECT count(*) FROM (SELECT x/21, x, '85123A' || (x%4000), 6.0 + (x%5), 2.55, (6.0+(x%5))*2.55, 0.0, '' FROM c)`},
 	} {
 		if q.ddl != "" {
-			if _, err := s.w.ExecContext(ctx, q.ddl); err != nil {
+			if _, err := s.wc.ExecContext(ctx, q.ddl); err != nil {
 				t.Fatal(err)
 			}
 		}
 		start, c0 := time.Now(), cpuNow()
-		if _, err := s.w.ExecContext(ctx, q.ins); err != nil {
+		if _, err := s.wc.ExecContext(ctx, q.ins); err != nil {
 			t.Fatal(err)
 		}
 		t.Log(q.name, "wall", time.Since(start), "cpu", cpuNow()-c0)

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	_ "embed"
 	"errors"
 	"fmt"
@@ -20,6 +21,12 @@ import (
 
 // FileName is the database file inside the data directory.
 const FileName = "sagitta.db"
+
+// pageSize is the page size of new databases. Larger than SQLite's 4 KiB
+// default: bulk loads split and write fewer pages (the online-retail load
+// takes about 6% less CPU than with 4 KiB, 11% with 64 KiB), while small
+// transactions still write little to the WAL.
+const pageSize = 16 << 10
 
 // Options tune the store; the zero value is a sound default.
 type Options struct {
@@ -46,8 +53,11 @@ var migrations = []string{schemaV1}
 type Store struct {
 	reader
 	w, r   *sql.DB
-	wstmts map[string]*sql.Stmt // every query, prepared on the writer
-	rstmts map[string]*sql.Stmt // read queries, prepared on the read pool
+	wc     *sql.Conn              // w's only connection, held for the life of the store
+	wlock  chan struct{}          // held by the running write transaction
+	wstmts map[string]*sql.Stmt   // every query, prepared on the writer
+	rstmts map[string]*sql.Stmt   // read queries, prepared on the read pool
+	raw    map[string]driver.Stmt // bulk inserts, prepared on wc's driver connection
 }
 
 var _ store.Store = (*Store)(nil)
@@ -79,7 +89,8 @@ func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
 	wq := url.Values{}
 	wq.Set("_txlock", "immediate")
 	wq.Add("_pragma", "busy_timeout("+busy+")")
-	wq.Add("_pragma", "journal_mode(WAL)")
+	wq.Add("_pragma", "page_size("+strconv.Itoa(pageSize)+")") // effective when the file is created
+	wq.Set("_journal_mode", "WAL")                             // after page_size: the driver applies _pragma first
 	wq.Add("_pragma", "synchronous(NORMAL)")
 	wq.Add("_pragma", "foreign_keys(0)")
 	wq.Add("_pragma", "temp_store(MEMORY)")
@@ -112,7 +123,8 @@ func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
 	r.SetConnMaxLifetime(0)
 	r.SetConnMaxIdleTime(0)
 
-	s := &Store{w: w, r: r, wstmts: map[string]*sql.Stmt{}, rstmts: map[string]*sql.Stmt{}}
+	s := &Store{w: w, r: r, wlock: make(chan struct{}, 1),
+		wstmts: map[string]*sql.Stmt{}, rstmts: map[string]*sql.Stmt{}, raw: map[string]driver.Stmt{}}
 	if err := s.prepare(ctx); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("open sqlite store %s: %w", path, err)
@@ -175,7 +187,24 @@ func (s *Store) prepare(ctx context.Context) error {
 		}
 		s.wstmts[q] = st
 	}
-	return nil
+	// The statements above are prepared on the writer's only connection;
+	// hold it from now on (a Tx started on it reuses them) and prepare the
+	// bulk inserts on the driver connection itself.
+	wc, err := s.w.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("writer connection: %w", err)
+	}
+	s.wc = wc
+	return wc.Raw(func(dc any) error {
+		for _, q := range rawQueries {
+			st, err := dc.(driver.ConnPrepareContext).PrepareContext(ctx, q)
+			if err != nil {
+				return fmt.Errorf("prepare %q: %w", firstLine(q), err)
+			}
+			s.raw[q] = st
+		}
+		return nil
+	})
 }
 
 func firstLine(q string) string {
@@ -206,10 +235,28 @@ func (s *Store) Close() error {
 			errs = append(errs, fmt.Errorf("close read pool: %w", err))
 		}
 	}
-	if s.w != nil {
-		if _, err := s.w.Exec("PRAGMA optimize"); err != nil {
+	if s.wc != nil {
+		err := s.wc.Raw(func(any) error {
+			var errs []error
+			for q, st := range s.raw {
+				if err := st.Close(); err != nil {
+					errs = append(errs, fmt.Errorf("close statement %q: %w", firstLine(q), err))
+				}
+				delete(s.raw, q)
+			}
+			return errors.Join(errs...)
+		})
+		if err != nil {
+			errs = append(errs, err)
+		}
+		if _, err := s.wc.ExecContext(context.Background(), "PRAGMA optimize"); err != nil {
 			errs = append(errs, fmt.Errorf("optimize: %w", err))
 		}
+		if err := s.wc.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("close writer connection: %w", err))
+		}
+	}
+	if s.w != nil {
 		if err := s.w.Close(); err != nil {
 			errs = append(errs, fmt.Errorf("close writer: %w", err))
 		}
@@ -223,11 +270,17 @@ func (s *Store) Update(ctx context.Context, fn func(tx store.Tx) error) error {
 }
 
 func (s *Store) update(ctx context.Context, fn func(t *tx) error) (err error) {
-	sqltx, err := s.w.BeginTx(ctx, nil)
+	select {
+	case s.wlock <- struct{}{}:
+		defer func() { <-s.wlock }()
+	case <-ctx.Done():
+		return fmt.Errorf("begin update: %w", ctx.Err())
+	}
+	sqltx, err := s.wc.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin update: %w", err)
 	}
-	t := &tx{tx: sqltx}
+	t := &tx{tx: sqltx, s: s}
 	t.q = &txQuerier{tx: sqltx, stmts: s.wstmts, bound: make(map[string]*sql.Stmt)}
 	t.reader = reader{q: t.q}
 	committed := false
@@ -326,16 +379,19 @@ func (q *txQuerier) ExecContext(ctx context.Context, query string, args ...any) 
 	return q.tx.ExecContext(ctx, query, args...)
 }
 
-// readQueries and writeQueries list the queries prepared at Open. They are
-// filled by the package's var declarations (see rq and wq) and never change
-// afterwards.
-var readQueries, writeQueries []string
+// readQueries, writeQueries and rawQueries list the queries prepared at
+// Open. They are filled by the package's var declarations (see rq, wq and
+// rawq) and never change afterwards.
+var readQueries, writeQueries, rawQueries []string
 
 // rq registers a read query.
 func rq(q string) string { readQueries = append(readQueries, q); return q }
 
 // wq registers a write query.
 func wq(q string) string { writeQueries = append(writeQueries, q); return q }
+
+// rawq registers a bulk insert, run with tx.execRaw.
+func rawq(q string) string { rawQueries = append(rawQueries, q); return q }
 
 // Timestamps are stored as unix microseconds.
 func micro(t time.Time) int64 { return t.UnixMicro() }

@@ -96,7 +96,7 @@ func TestReopen(t *testing.T) {
 		t.Errorf("user_version = %d, %v; want %d", version, err, len(migrations))
 	}
 	var mode string
-	if err := s.w.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode); err != nil || mode != "wal" {
+	if err := s.wc.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode); err != nil || mode != "wal" {
 		t.Errorf("journal_mode = %q, %v; want wal", mode, err)
 	}
 	// The read pool must refuse writes.
@@ -112,7 +112,7 @@ func TestNewerSchema(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.w.ExecContext(ctx, "PRAGMA user_version = 99"); err != nil {
+	if _, err := s.wc.ExecContext(ctx, "PRAGMA user_version = 99"); err != nil {
 		t.Fatal(err)
 	}
 	s.Close()
