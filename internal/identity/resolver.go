@@ -155,7 +155,7 @@ func (r *Resolver) Resolve(ctx context.Context, tx store.Tx, rec Record) (Outcom
 			attrs["phone"] = rec.Phone
 		}
 	}
-	changed, ps, err := r.observe(ctx, tx, survivor, rec.Source, at, attrs, len(out.Merges) > 0)
+	changed, ps, err := r.observe(ctx, tx, survivor, rec.Source, at, attrs, len(out.Merges) > 0, out.Created)
 	if err != nil {
 		return out, err
 	}
@@ -169,15 +169,19 @@ func (r *Resolver) Resolve(ctx context.Context, tx store.Tx, rec Record) (Outcom
 }
 
 // observe stores one source's attribute values and re-decides the fields that
-// changed (all fields after a merge).
+// changed (all fields after a merge). A customer created just now has no
+// observations to load.
 func (r *Resolver) observe(ctx context.Context, tx store.Tx, id int64, source string, at time.Time,
-	attrs map[string]string, merged bool) (bool, []Problem, error) {
+	attrs map[string]string, merged, created bool) (bool, []Problem, error) {
 	if len(attrs) == 0 && !merged {
 		return false, nil, nil
 	}
-	stored, err := tx.Observations(ctx, id, "")
-	if err != nil {
-		return false, nil, fmt.Errorf("load observations: %w", err)
+	var stored []store.Observation
+	if !created {
+		var err error
+		if stored, err = tx.Observations(ctx, id, ""); err != nil {
+			return false, nil, fmt.Errorf("load observations: %w", err)
+		}
 	}
 	byName := make(map[string][]store.Observation)
 	for _, o := range stored {
@@ -204,7 +208,9 @@ func (r *Resolver) observe(ctx context.Context, tx store.Tx, id int64, source st
 				o.Value = v
 			}
 		}
-		if same(byName[name], o) {
+		if same(byName[name], o) || !o.Valid && hasValid(byName[name], source) {
+			// an invalid value never displaces the source's valid one; it is
+			// reported as a problem only
 			continue
 		}
 		changed, err := tx.PutObservation(ctx, o)
@@ -250,6 +256,15 @@ func same(obs []store.Observation, o store.Observation) bool {
 	return false
 }
 
+func hasValid(obs []store.Observation, source string) bool {
+	for _, s := range obs {
+		if s.Source == source && s.Valid {
+			return true
+		}
+	}
+	return false
+}
+
 func replace(obs []store.Observation, o store.Observation) []store.Observation {
 	for i, s := range obs {
 		if s.Source == o.Source {
@@ -267,5 +282,5 @@ func (r *Resolver) Observe(ctx context.Context, tx store.Tx, id int64, source st
 	if at.IsZero() {
 		at = r.Now()
 	}
-	return r.observe(ctx, tx, id, source, at.UTC(), attrs, false)
+	return r.observe(ctx, tx, id, source, at.UTC(), attrs, false, false)
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"maps"
 	"math"
 	"strconv"
 	"time"
@@ -65,12 +66,12 @@ type Loader struct {
 	st       store.Store
 	resolver *identity.Resolver
 
-	customers map[string]int64 // source \x00 external id -> customer
-	orders    map[string]int64 // source \x00 order -> order id, recent orders only
-	lines     map[string]int   // source \x00 order -> last line position seen
-	occur     map[uint64]int   // content hash -> occurrences, for records without an id
-	items     map[string]bool  // items known to exist
-	attrs     map[int64]string // customer -> last attribute set written from order lines
+	customers map[sourceID]int64          // external id -> customer
+	orders    map[sourceID]int64          // order -> order id, recent orders only
+	lines     map[sourceID]int            // order -> last line position seen
+	occur     map[uint64]int              // content hash -> occurrences, for records without an id
+	items     map[string]bool             // items known to exist
+	attrs     map[int64]map[string]string // customer -> attributes last written from order lines
 }
 
 // NewLoader returns a Loader writing to st.
@@ -80,11 +81,14 @@ func NewLoader(st store.Store, r *identity.Resolver) *Loader {
 	return l
 }
 
+// sourceID is an id in the namespace of a source.
+type sourceID struct{ source, id string }
+
 func (l *Loader) reset() {
-	l.customers = make(map[string]int64)
-	l.orders = make(map[string]int64)
+	l.customers = make(map[sourceID]int64)
+	l.orders = make(map[sourceID]int64)
 	l.items = make(map[string]bool)
-	l.attrs = make(map[int64]string)
+	l.attrs = make(map[int64]map[string]string)
 }
 
 const maxCache = 1 << 20
@@ -94,7 +98,7 @@ const maxCache = 1 << 20
 // error fails the whole batch and nothing of it is kept.
 func (l *Loader) Load(ctx context.Context, b *Batch) (Result, error) {
 	if l.lines == nil {
-		l.lines = make(map[string]int)
+		l.lines = make(map[sourceID]int)
 		l.occur = make(map[uint64]int)
 	}
 	// positions are assigned outside the transaction so that a retried batch
@@ -123,13 +127,13 @@ func (l *Loader) Load(ctx context.Context, b *Batch) (Result, error) {
 		return Result{}, err
 	}
 	if len(l.customers) > maxCache {
-		l.customers = make(map[string]int64)
+		clear(l.customers)
 	}
 	if len(l.orders) > maxCache {
-		l.orders = make(map[string]int64)
+		clear(l.orders)
 	}
 	if len(l.attrs) > maxCache {
-		l.attrs = make(map[int64]string)
+		clear(l.attrs)
 	}
 	return res, nil
 }
@@ -156,7 +160,7 @@ func (l *Loader) positions(b *Batch) []linePosition {
 		}
 		line := r.Line
 		if line == 0 {
-			k := r.Source + "\x00" + order
+			k := sourceID{r.Source, order}
 			l.lines[k]++
 			line = l.lines[k]
 		}
@@ -234,7 +238,7 @@ func (l *Loader) customer(ctx context.Context, tx store.Tx, r *CustomerRecord, r
 		res.Problems = append(res.Problems, Reject{r.Pos, p.String()})
 	}
 	if r.ID != "" {
-		l.customers[r.Source+"\x00"+r.ID] = out.CustomerID
+		l.customers[sourceID{r.Source, r.ID}] = out.CustomerID
 	}
 	return nil
 }
@@ -259,7 +263,7 @@ func (l *Loader) customerOf(ctx context.Context, tx store.Tx, source, id, email,
 	if id == "" && email == "" && phone == "" {
 		return 0, nil
 	}
-	k := source + "\x00" + id
+	k := sourceID{source, id}
 	if email == "" && phone == "" {
 		if c, ok := l.customers[k]; ok {
 			return c, nil
@@ -337,7 +341,7 @@ func (l *Loader) orderLines(ctx context.Context, tx store.Tx, recs []OrderLineRe
 				return err
 			}
 		}
-		ok := r.Source + "\x00" + pos[i].order
+		ok := sourceID{r.Source, pos[i].order}
 		orderID, seen := l.orders[ok]
 		if !seen {
 			o := store.Order{Source: r.Source, ExtID: pos[i].order, CustomerID: cust, PlacedAt: r.Time.UTC(),
@@ -390,17 +394,13 @@ func (l *Loader) lineItem(ctx context.Context, tx store.Tx, r *OrderLineRecord) 
 // lineAttrs records customer attributes carried by order lines (a country
 // column, say), writing only when they differ from the last written.
 func (l *Loader) lineAttrs(ctx context.Context, tx store.Tx, cust int64, r *OrderLineRecord) error {
-	sig := ""
-	for _, k := range sortedKeys(r.Attrs) {
-		sig += k + "=" + r.Attrs[k] + "\x00"
-	}
-	if l.attrs[cust] == sig {
+	if maps.Equal(l.attrs[cust], r.Attrs) {
 		return nil
 	}
 	if _, _, err := l.resolver.Observe(ctx, tx, cust, r.Source, r.Time, r.Attrs); err != nil {
 		return fmt.Errorf("order line at %d: customer attributes: %w", r.Pos, err)
 	}
-	l.attrs[cust] = sig
+	l.attrs[cust] = r.Attrs
 	return nil
 }
 

@@ -2,6 +2,8 @@ package sqlite
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -13,28 +15,58 @@ func cpuNow() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-func TestXFloor(t *testing.T) {
-	s := open(t)
-	defer s.Close()
+func TestXEvents(t *testing.T) {
 	ctx := context.Background()
-	gen := `WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c WHERE x < 541909) `
-	for _, q := range []struct{ name, ddl, ins string }{
-		{"without rowid", ``, gen + `INSERT INTO order_lines SELECT x/21, x, '85123A' || (x%4000), 6.0 + (x%5), 2.55, (6.0+(x%5))*2.55, 0.0, '' FROM c WHERE true ON CONFLICT DO NOTHING`},
-		{"packed rowid", `CREATE TABLE l2 (id INTEGER PRIMARY KEY, item_id TEXT NOT NULL, quantity REAL NOT NULL, unit_price REAL NOT NULL, amount REAL NOT NULL, discount REAL NOT NULL, coupon TEXT NOT NULL)`,
-			gen + `INSERT INTO l2 SELECT ((x/21) << 20) | x, '85123A' || (x%4000), 6.0 + (x%5), 2.55, (6.0+(x%5))*2.55, 0.0, '' FROM c WHERE true ON CONFLICT DO NOTHING`},
-		{"packed rowid + cols", `CREATE TABLE l3 (id INTEGER PRIMARY KEY, order_id INTEGER NOT NULL, line_no INTEGER NOT NULL, item_id TEXT NOT NULL, quantity REAL NOT NULL, unit_price REAL NOT NULL, amount REAL NOT NULL, discount REAL NOT NULL, coupon TEXT NOT NULL)`,
-			gen + `INSERT INTO l3 SELECT ((x/21) << 20) | x, x/21, x, '85123A' || (x%4000), 6.0 + (x%5), 2.55, (6.0+(x%5))*2.55, 0.0, '' FROM c WHERE true ON CONFLICT DO NOTHING`},
-		{"gen only", `CREATE TABLE l4 (n)`, gen + `INSERT INTO l4 SELECT count(*) FROM (SELECT x/21, x, '85123A' || (x%4000), 6.0 + (x%5), 2.55, (6.0+(x%5))*2.55, 0.0, '' FROM c)`},
-	} {
-		if q.ddl != "" {
-			if _, err := s.wc.ExecContext(ctx, q.ddl); err != nil {
+	variants := []struct{ name, ddl, ins string; rows int }{
+		{"A explicit pk multi", `CREATE TABLE ev (id INTEGER PRIMARY KEY, source TEXT NOT NULL, customer_id INTEGER NOT NULL, type TEXT NOT NULL, at INTEGER NOT NULL, item_id TEXT NOT NULL, value REAL NOT NULL, props TEXT NOT NULL);
+CREATE INDEX ev_c ON ev (customer_id, at)`, `INSERT OR IGNORE INTO ev (id, source, customer_id, type, at, item_id, value, props) VALUES `, 128},
+		{"B seq + unique multi", `CREATE TABLE ev (seq INTEGER PRIMARY KEY, id INTEGER NOT NULL UNIQUE, source TEXT NOT NULL, customer_id INTEGER NOT NULL, type TEXT NOT NULL, at INTEGER NOT NULL, item_id TEXT NOT NULL, value REAL NOT NULL, props TEXT NOT NULL);
+CREATE INDEX ev_c ON ev (customer_id, at)`, `INSERT OR IGNORE INTO ev (id, source, customer_id, type, at, item_id, value, props) VALUES `, 128},
+		{"A explicit pk single", `CREATE TABLE ev (id INTEGER PRIMARY KEY, source TEXT NOT NULL, customer_id INTEGER NOT NULL, type TEXT NOT NULL, at INTEGER NOT NULL, item_id TEXT NOT NULL, value REAL NOT NULL, props TEXT NOT NULL);
+CREATE INDEX ev_c ON ev (customer_id, at)`, `INSERT OR IGNORE INTO ev (id, source, customer_id, type, at, item_id, value, props) VALUES `, 1},
+		{"B seq + unique single", `CREATE TABLE ev (seq INTEGER PRIMARY KEY, id INTEGER NOT NULL UNIQUE, source TEXT NOT NULL, customer_id INTEGER NOT NULL, type TEXT NOT NULL, at INTEGER NOT NULL, item_id TEXT NOT NULL, value REAL NOT NULL, props TEXT NOT NULL);
+CREATE INDEX ev_c ON ev (customer_id, at)`, `INSERT OR IGNORE INTO ev (id, source, customer_id, type, at, item_id, value, props) VALUES `, 1},
+	}
+	variants = append(variants[:2], struct{ name, ddl, ins string; rows int }{"B no cust idx", `CREATE TABLE ev (seq INTEGER PRIMARY KEY, id INTEGER NOT NULL UNIQUE, source TEXT NOT NULL, customer_id INTEGER NOT NULL, type TEXT NOT NULL, at INTEGER NOT NULL, item_id TEXT NOT NULL, value REAL NOT NULL, props TEXT NOT NULL)`, `INSERT OR IGNORE INTO ev (id, source, customer_id, type, at, item_id, value, props) VALUES `, 128})
+	for _, ps := range []int{4096, 16384} {
+	pageSize = ps
+	for _, v := range variants {
+		v.name = fmt.Sprint(ps, " ", v.name)
+		s := open(t)
+		if _, err := s.wc.ExecContext(ctx, v.ddl); err != nil {
+			t.Fatal(err)
+		}
+		row := "(?, ?, ?, ?, ?, ?, ?, ?)"
+		q := v.ins + row + strings.Repeat(", "+row, v.rows-1)
+		st, err := s.wc.PrepareContext(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var seq uint64
+		c0, w0 := cpuNow(), time.Now()
+		for range 100 {
+			tx, err := s.wc.BeginTx(ctx, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			txst := tx.Stmt(st)
+			for range 1024 / v.rows {
+				args := make([]any, 0, v.rows*8)
+				for range v.rows {
+					seq++
+					args = append(args, int64(splitmix(seq)), "web", int64(1+seq%4000), "view", int64(seq*1000000), "8512", 1.0, "")
+				}
+				if _, err := txst.ExecContext(ctx, args...); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := tx.Commit(); err != nil {
 				t.Fatal(err)
 			}
 		}
-		start, c0 := time.Now(), cpuNow()
-		if _, err := s.wc.ExecContext(ctx, q.ins); err != nil {
-			t.Fatal(err)
-		}
-		t.Log(q.name, "wall", time.Since(start), "cpu", cpuNow()-c0)
+		t.Logf("%-25s cpu %v wall %v per row cpu %v", v.name, cpuNow()-c0, time.Since(w0), (cpuNow()-c0)/102400)
+		st.Close()
+		s.Close()
+	}
 	}
 }

@@ -26,7 +26,7 @@ const FileName = "sagitta.db"
 // default: bulk loads split and write fewer pages (the online-retail load
 // takes about 6% less CPU than with 4 KiB, 11% with 64 KiB), while small
 // transactions still write little to the WAL.
-const pageSize = 16 << 10
+var pageSize = 16 << 10
 
 // Options tune the store; the zero value is a sound default.
 type Options struct {
