@@ -1,0 +1,332 @@
+package main_test
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sagitta-dev/sagitta/internal/synth"
+)
+
+// These tests build the real binary and run it as a user would.
+
+var bin string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "sagitta-e2e")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	bin = filepath.Join(dir, "sagitta")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "build sagitta: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+type result struct {
+	stdout, stderr string
+	code           int
+}
+
+func run(t *testing.T, args ...string) result {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	cmd.Env = append(os.Environ(), "SAGITTA_DATA_DIR=", "SAGITTA_POSTGRES=")
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return result{out.String(), errb.String(), code}
+}
+
+func mustRun(t *testing.T, args ...string) string {
+	t.Helper()
+	r := run(t, args...)
+	if r.code != 0 {
+		t.Fatalf("sagitta %s: exit %d\n%s%s", strings.Join(args, " "), r.code, r.stdout, r.stderr)
+	}
+	return r.stdout
+}
+
+type stats struct {
+	Customers, AnonymousOrders, Orders, OrderLines, Events, Items int64
+}
+
+func readStats(t *testing.T, dataDir string) stats {
+	t.Helper()
+	var s struct {
+		Customers       int64 `json:"customers"`
+		AnonymousOrders int64 `json:"anonymous_orders"`
+		Orders          int64 `json:"orders"`
+		OrderLines      int64 `json:"order_lines"`
+		Events          int64 `json:"events"`
+		Items           int64 `json:"items"`
+	}
+	if err := json.Unmarshal([]byte(mustRun(t, "stats", "--json", "--data-dir", dataDir)), &s); err != nil {
+		t.Fatal(err)
+	}
+	return stats(s)
+}
+
+// The demo's synthetic shop knows how many people it holds; unification
+// must find exactly them, and every order and event must arrive.
+func TestDemoUnifiesTheSyntheticShop(t *testing.T) {
+	dir := t.TempDir()
+	out := mustRun(t, "demo", "--no-serve", "--customers", "3000", "--seed", "7", "--data-dir", dir)
+	if !strings.Contains(out, "The store now holds") {
+		t.Fatalf("demo output:\n%s", out)
+	}
+	m, err := synth.ReadManifest(filepath.Join(dir, "demo-input", "shop-3000-seed-7"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := readStats(t, dir)
+	tr := m.Truth
+	want := stats{Customers: int64(tr.ExpectedCustomers), AnonymousOrders: tr.AnonymousOrders, Orders: tr.Orders,
+		OrderLines: tr.OrderLines, Events: tr.Events, Items: got.Items}
+	if got != want {
+		t.Errorf("stats after demo:\n got %+v\nwant %+v", got, want)
+	}
+	// Running the demo again imports nothing new.
+	mustRun(t, "demo", "--no-serve", "--customers", "3000", "--seed", "7", "--data-dir", dir)
+	if again := readStats(t, dir); again != got {
+		t.Errorf("second demo run changed the store: %+v -> %+v", got, again)
+	}
+}
+
+func writeFile(t *testing.T, dir, name, content string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+type summary struct {
+	Read, Imported, Rejected, Duplicates int64
+	RejectsFile                          string `json:"rejects_file"`
+}
+
+func importJSON(t *testing.T, args ...string) summary {
+	t.Helper()
+	var s summary
+	out := mustRun(t, append([]string{"import", "--json"}, args...)...)
+	if err := json.Unmarshal([]byte(out), &s); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	return s
+}
+
+func TestImportBadRows(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "data")
+	f := writeFile(t, dir, "orders.csv", "order,customer,time,item,quantity,unit_price\n"+
+		"o1,c1,2025-01-02 10:00:00,i1,2,3.5\n"+ // 2: fine
+		"o1,c1,2025-01-02 10:00:00,i2,1\n"+ // 3: ragged
+		"o2,c2,\"2025-01-03,i1,1,2\n"+ // 4: quote never closed
+		"o3,c\xff3,2025-01-03 09:00:00,i1,1,2\n"+ // 5: invalid UTF-8
+		"o4,c4,yesterday,i1,1,2\n"+ // 6: bad time
+		"o5,c5,2025-01-04 09:00:00,i1,two,2\n"+ // 7: bad number
+		"o6,c6,2025-01-04 09:00:00,i1,-1,2\n"+ // 8: negative quantity on a sale
+		"o1,c1,2025-01-02 10:00:00,i1,2,3.5\n") // 9: same as line 2, a distinct line of o1
+	s := importJSON(t, "orders", "--data-dir", data, f)
+	if s.Read != 8 || s.Imported != 2 || s.Rejected != 6 || s.Duplicates != 0 {
+		t.Fatalf("summary %+v, want read 8 = imported 2 + rejected 6", s)
+	}
+	b, err := os.ReadFile(s.RejectsFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		",3,ragged row: 5 fields where the header has 6",
+		",4,\"quoted field not closed",
+		",5,invalid UTF-8",
+		",6,\"time: \"\"yesterday\"\" is not a time",
+		",7,\"quantity: \"\"two\"\" is not a number\"",
+		",8,quantity: negative (-1) on a sale",
+	} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("reject file lacks %q:\n%s", want, b)
+		}
+	}
+	// Nothing already stored is lost or doubled by importing again.
+	again := importJSON(t, "orders", "--data-dir", data, f)
+	if again.Imported != 0 || again.Duplicates != 2 || again.Rejected != 6 {
+		t.Errorf("re-import %+v, want 2 duplicates and 6 rejected", again)
+	}
+	if st := readStats(t, data); st.OrderLines != 2 || st.Orders != 1 || st.Customers != 1 {
+		t.Errorf("stats %+v", st)
+	}
+}
+
+func TestImportUsageErrors(t *testing.T) {
+	dir := t.TempDir()
+	f := writeFile(t, dir, "o.csv", "order,when,amount\n1,2025-01-01,3\n")
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"import", "orders", "--preset", "nope", f}, "unknown preset \"nope\": valid presets are completejourney-demographics, completejourney-transactions, movielens-ratings, online-retail"},
+		{[]string{"import", "orders", "--map", "colour=when", f}, "unknown field \"colour\" for orders; valid fields: order, line, customer"},
+		{[]string{"import", "orders", "--map", "time=whenever", f}, "no column \"whenever\"; the columns are: order, when, amount"},
+		{[]string{"import", "orders", f}, "no column for time; map one with --map time=COLUMN"},
+		{[]string{"import", "parcels", f}, "unknown kind \"parcels\""},
+		{[]string{"import", "orders", filepath.Join(dir, "missing.csv")}, "missing.csv: no such file"},
+	} {
+		r := run(t, append(tt.args, "--data-dir", filepath.Join(dir, "d"))...)
+		if r.code == 0 || !strings.Contains(r.stderr, tt.want) {
+			t.Errorf("sagitta %s: exit %d, stderr %q; want an error containing %q", strings.Join(tt.args, " "), r.code, r.stderr, tt.want)
+		}
+	}
+	s := importJSON(t, "orders", "--map", "time=when", "--data-dir", filepath.Join(dir, "d"), f)
+	if s.Imported != 1 {
+		t.Errorf("with the map: %+v", s)
+	}
+}
+
+// kill -9 in the middle of an import, then the same import again: the store
+// ends up exactly as after one clean import.
+func TestImportKilledAndResumed(t *testing.T) {
+	dir := t.TempDir()
+	m, err := synth.Generate(t.Context(), filepath.Join(dir, "shop"), synth.Options{Customers: 30_000, Seed: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var events string
+	for _, f := range m.Files {
+		if f.Kind == "events" {
+			events = f.Path
+		}
+	}
+	clean := filepath.Join(dir, "clean")
+	importJSON(t, "events", "--data-dir", clean, "--batch", "5000", events)
+	want := readStats(t, clean)
+
+	killed := filepath.Join(dir, "killed")
+	for _, wait := range []time.Duration{300 * time.Millisecond, 900 * time.Millisecond} {
+		cmd := exec.Command(bin, "import", "events", "--data-dir", killed, "--batch", "5000", events)
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(wait)
+		cmd.Process.Kill() // SIGKILL
+		cmd.Wait()
+	}
+	partial := readStats(t, killed)
+	if partial.Events >= want.Events {
+		t.Logf("the import finished before it was killed (%d events); the resume below checks idempotency only", partial.Events)
+	}
+	s := importJSON(t, "events", "--data-dir", killed, "--batch", "5000", events)
+	if got := readStats(t, killed); got != want {
+		t.Errorf("after kill and resume: %+v, want %+v (resume summary %+v)", got, want, s)
+	}
+	if s.Imported+s.Duplicates != want.Events || s.Duplicates != partial.Events {
+		t.Errorf("resume %+v: want %d duplicates (what survived the kill) and the rest imported", s, partial.Events)
+	}
+}
+
+func TestServeAndCustomerLookup(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "data")
+	f := writeFile(t, dir, "customers.csv", "customer,email,phone,name,consent_email\n"+
+		"C1,Ana.Li@Example.com,+44 7700 900123,Ana Li,opt_in\n")
+	g := writeFile(t, dir, "shop.jsonl", `{"customer":"S1","email":" ana.li@example.com","city":"Leeds"}`+"\n")
+	importJSON(t, "customers", "--source", "crm", "--data-dir", data, f)
+	importJSON(t, "customers", "--source", "shop", "--data-dir", data, g)
+	out := mustRun(t, "customer", "show", "shop:S1", "--data-dir", data)
+	for _, want := range []string{"id     crm:C1", "id     shop:S1", "email  ana.li@example.com", "phone  447700900123",
+		"city         Leeds", "email  opt_in"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("customer show lacks %q:\n%s", want, out)
+		}
+	}
+	var p struct {
+		ID int64 `json:"id"`
+	}
+	if err := json.Unmarshal([]byte(mustRun(t, "customer", "show", "ana.li@example.com", "--json", "--data-dir", data)), &p); err != nil || p.ID != 1 {
+		t.Errorf("customer show by e-mail: id %d, %v", p.ID, err)
+	}
+	key := strings.TrimSpace(mustRun(t, "apikey", "create", "--role", "analyst", "--data-dir", data))
+
+	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--data-dir", data)
+	stderr, _ := cmd.StderrPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { cmd.Process.Signal(os.Interrupt); cmd.Wait() }()
+	var logs bytes.Buffer
+	sc := bufio.NewScanner(stderr)
+	url := ""
+	for url == "" && sc.Scan() {
+		logs.WriteString(sc.Text() + "\n")
+		if m := regexp.MustCompile(`url=(http://\S+)`).FindStringSubmatch(sc.Text()); m != nil {
+			url = m[1]
+		}
+	}
+	if url == "" {
+		t.Fatalf("serve did not report its address:\n%s", logs.String())
+	}
+	go func() {
+		for sc.Scan() {
+			logs.WriteString(sc.Text() + "\n")
+		}
+	}()
+	get := func(path, key string) (int, string) {
+		req, _ := http.NewRequest("GET", url+path, nil)
+		if key != "" {
+			req.Header.Set("Authorization", "Bearer "+key)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if code, _ := get("/v1/health", ""); code != 200 {
+		t.Errorf("health: %d", code)
+	}
+	if code, _ := get("/v1/stats", ""); code != 401 {
+		t.Errorf("stats without a key: %d, want 401", code)
+	}
+	if code, body := get("/v1/customers/ana.li@example.com", key); code != 200 || !strings.Contains(body, `"value": "S1"`) && !strings.Contains(body, `"value":"S1"`) {
+		t.Errorf("customer by e-mail: %d %s", code, body)
+	}
+	if code, _ := get("/v1/customers/phone:+447700900123", key); code != 200 {
+		t.Errorf("customer by phone: %d", code)
+	}
+	if code, _ := get("/v1/openapi.json", ""); code != 200 {
+		t.Errorf("openapi: %d", code)
+	}
+	cmd.Process.Signal(os.Interrupt)
+	cmd.Wait()
+	for _, secret := range []string{"ana.li", "7700", key} {
+		if strings.Contains(strings.ToLower(logs.String()), strings.ToLower(secret)) {
+			t.Errorf("the log contains %q:\n%s", secret, logs.String())
+		}
+	}
+}
