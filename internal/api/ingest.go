@@ -11,8 +11,6 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/sagitta-dev/sagitta/internal/ingest"
 	"github.com/sagitta-dev/sagitta/internal/store"
@@ -88,8 +86,8 @@ func ingestRecords[T any](s *server, w http.ResponseWriter, r *http.Request, key
 	source := defaultSource
 	if q.Has("source") {
 		source = q.Get("source")
-		if err := checkSource(source); err != nil {
-			return errorf(http.StatusBadRequest, "source: %v", err)
+		if err := ingest.CheckSource(source); err != nil {
+			return errorf(http.StatusBadRequest, "%v", err)
 		}
 	}
 	if ce := r.Header.Get("Content-Encoding"); ce != "" && !strings.EqualFold(ce, "identity") {
@@ -156,8 +154,8 @@ func load[T any](ctx context.Context, s *server, recs []T, source string, kind r
 		*pos = int64(i)
 		if *src == "" {
 			*src = source
-		} else if err := checkSource(*src); err != nil {
-			res.Errors = append(res.Errors, recordError{i, "source: " + err.Error()})
+		} else if err := ingest.CheckSource(*src); err != nil {
+			res.Errors = append(res.Errors, recordError{i, err.Error()})
 			continue
 		}
 		if err := kind.validate(&recs[i]); err != nil {
@@ -189,22 +187,4 @@ func load[T any](ctx context.Context, s *server, recs []T, source string, kind r
 	slices.SortStableFunc(res.Errors, byIndex)
 	slices.SortStableFunc(res.Problems, byIndex)
 	return res, nil
-}
-
-// checkSource accepts a source name: 1 to 64 bytes of printable UTF-8
-// without ':' (which separates source and id in a customer reference).
-func checkSource(s string) error {
-	switch {
-	case s == "":
-		return fmt.Errorf("empty")
-	case len(s) > 64:
-		return fmt.Errorf("longer than 64 bytes")
-	case !utf8.ValidString(s):
-		return fmt.Errorf("invalid UTF-8")
-	case strings.Contains(s, ":"):
-		return fmt.Errorf("must not contain ':'")
-	case strings.IndexFunc(s, func(r rune) bool { return !unicode.IsPrint(r) }) >= 0:
-		return fmt.Errorf("must not contain control characters")
-	}
-	return nil
 }

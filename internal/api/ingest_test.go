@@ -68,7 +68,7 @@ func TestIngest(t *testing.T) {
 			{"type":"view","time":"2011-02-01T10:00:00Z","props":[1]},
 			{"type":"view","time":"2011-02-01T10:00:00Z","source":"a:b"}]`}, status: 200, check: counts(5, 1, 0, 4),
 			want: []string{`{"index":1,"error":"type: missing"}`, `{"index":2,"error":"time: missing"}`,
-				`{"index":3,"error":"props: not a JSON object"}`, `{"index":4,"error":"source: must not contain ':'"}`}},
+				`{"index":3,"error":"props: not a JSON object"}`, `{"index":4,"error":"source: must not contain ':' (it separates source and id in SOURCE:ID)"}`}},
 		{name: "wrong type names record and field", req: req{method: "POST", path: "/v1/orders", role: "admin", body: `[
 			{"order":"1","time":"2011-01-01T00:00:00Z","quantity":1},{"order":"1","time":"2011-01-01T00:00:00Z","quantity":1},
 			{"order":"1","time":"2011-01-01T00:00:00Z","quantity":1},{"order":"1","time":"2011-01-01T00:00:00Z","quantity":"2"}]`},

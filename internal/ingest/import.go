@@ -97,6 +97,9 @@ func Import(ctx context.Context, st store.Store, res *identity.Resolver, files [
 		opts.Source = defaultSource(files[0])
 	}
 	sum.Source = opts.Source
+	if err := CheckSource(opts.Source); err != nil {
+		return sum, err
+	}
 	maps, err := ParseMap(opts.Kind, opts.Map)
 	if err != nil {
 		return sum, err

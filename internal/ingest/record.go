@@ -7,6 +7,7 @@ import (
 	"math"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/sagitta-dev/sagitta/internal/store"
@@ -253,6 +254,24 @@ func (r *EventRecord) Validate() error {
 		if err := json.Unmarshal(r.Props, &obj); err != nil || obj == nil {
 			return errors.New("props: not a JSON object")
 		}
+	}
+	return nil
+}
+
+// CheckSource accepts a source name: 1 to 64 bytes of printable UTF-8
+// without ':' (which separates source and id in a customer reference).
+func CheckSource(s string) error {
+	switch {
+	case s == "":
+		return errors.New("source: empty")
+	case len(s) > 64:
+		return errors.New("source: longer than 64 bytes")
+	case !utf8.ValidString(s):
+		return errors.New("source: invalid UTF-8")
+	case strings.Contains(s, ":"):
+		return errors.New("source: must not contain ':' (it separates source and id in SOURCE:ID)")
+	case strings.IndexFunc(s, func(r rune) bool { return !unicode.IsPrint(r) }) >= 0:
+		return errors.New("source: must not contain control characters")
 	}
 	return nil
 }
