@@ -2,18 +2,20 @@
 // <dir>/sagitta.db, through the pure-Go driver modernc.org/sqlite, so the
 // binary stays static (CGO_ENABLED=0).
 //
-// One writer connection runs the write transactions (store.Store.Update,
-// API keys, LinkOrders), one at a time; a pool of read-only connections
-// serves the Store's reads while a write runs (WAL mode). Every query is
-// prepared once at Open and reused by every transaction. Order lines and
-// events go in with multi-row INSERTs. Timestamps are stored as unix
-// microseconds in UTC. The schema lives in schema.sql; PRAGMA user_version
-// records which migrations ran.
+// One writer connection, held for the life of the Store, runs the write
+// transactions (Update, API keys, LinkOrders) one at a time; a pool of
+// read-only connections serves the Store's reads, also while a write runs
+// (WAL mode, synchronous=NORMAL). Every query is prepared once at Open; a
+// transaction reuses the statements. Order lines and events, which come by
+// the thousand, go in with multi-row INSERTs run on the driver connection
+// directly, skipping database/sql's per-argument work.
 //
-// Stats reads a counters row that each transaction updates as it commits,
-// instead of counting rows.
+// Timestamps are INTEGER unix microseconds (UTC). The schema is schema.sql;
+// PRAGMA user_version records which migrations ran (see migrations).
+// Stats reads a row of counters that each transaction updates as it commits,
+// so it does not count millions of rows.
 //
 // This package implements internal/store and imports nothing else of the
-// project: no domain package, no other backend. Only internal/app should
-// import it.
+// project: no domain package, no other backend. Only the wiring in
+// internal/app (and tests) should import it.
 package sqlite

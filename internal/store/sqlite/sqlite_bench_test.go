@@ -24,9 +24,6 @@ const batch = 1000 // rows per transaction
 // benchContext is cancellable, like the signal.NotifyContext the program
 // runs under: the driver then watches it on every statement.
 func benchContext(b *testing.B) context.Context {
-	if os.Getenv("BG") != "" {
-		return context.Background()
-	}
 	ctx, cancel := context.WithCancel(context.Background())
 	b.Cleanup(cancel)
 	return ctx

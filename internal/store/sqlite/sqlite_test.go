@@ -99,6 +99,10 @@ func TestReopen(t *testing.T) {
 	if err := s.wc.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode); err != nil || mode != "wal" {
 		t.Errorf("journal_mode = %q, %v; want wal", mode, err)
 	}
+	var page int
+	if err := s.r.QueryRowContext(ctx, "PRAGMA page_size").Scan(&page); err != nil || page != pageSize {
+		t.Errorf("page_size = %d, %v; want %d", page, err, pageSize)
+	}
 	// The read pool must refuse writes.
 	if _, err := s.r.ExecContext(ctx, "DELETE FROM customers"); err == nil {
 		t.Error("read pool accepted a write")
@@ -162,5 +166,55 @@ func TestConcurrentReads(t *testing.T) {
 	}
 	if st, _ := s.Stats(ctx); st.Customers != 1 {
 		t.Errorf("customers %d, want 1", st.Customers)
+	}
+}
+
+// TestBulkInsertOutsideTx checks that the bulk inserts, which bypass
+// sql.Tx, never run outside the Update's transaction.
+func TestBulkInsertOutsideTx(t *testing.T) {
+	ctx := context.Background()
+	s := open(t)
+	defer s.Close()
+	lines := []store.OrderLine{{OrderID: 1, LineNo: 1, ItemID: "A", Quantity: 1}}
+	events := []store.Event{{ID: 1, At: time.Now()}}
+
+	var escaped store.Tx
+	if err := s.Update(ctx, func(tx store.Tx) error { escaped = tx; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := escaped.PutOrderLines(ctx, lines); err == nil {
+		t.Error("PutOrderLines after the update returned: no error")
+	}
+	if _, err := escaped.PutEvents(ctx, events); err == nil {
+		t.Error("PutEvents after the update returned: no error")
+	}
+
+	cctx, cancel := context.WithCancel(ctx)
+	err := s.Update(cctx, func(tx store.Tx) error {
+		cancel() // database/sql rolls the transaction back
+		if _, err := tx.PutOrderLines(ctx, lines); err == nil {
+			t.Error("PutOrderLines after cancel: no error")
+		}
+		_, err := tx.PutEvents(ctx, events)
+		return err
+	})
+	if err == nil {
+		t.Error("update with a cancelled context succeeded")
+	}
+	if st, err := s.Stats(ctx); err != nil || st != (store.Stats{}) {
+		t.Errorf("stats %+v, %v; want nothing stored", st, err)
+	}
+	var n int
+	if err := s.r.QueryRowContext(ctx, "SELECT (SELECT COUNT(*) FROM order_lines) + (SELECT COUNT(*) FROM events)").Scan(&n); err != nil || n != 0 {
+		t.Errorf("%d rows stored outside a transaction (%v)", n, err)
+	}
+
+	// The writer connection and its statements survive the cancelled update.
+	err = s.Update(ctx, func(tx store.Tx) error {
+		_, err := tx.PutOrderLines(ctx, lines)
+		return err
+	})
+	if st, _ := s.Stats(ctx); err != nil || st.OrderLines != 1 {
+		t.Errorf("update after a cancelled one: %v, %d lines", err, st.OrderLines)
 	}
 }

@@ -17,9 +17,11 @@ type tx struct {
 	reader
 	s    *Store
 	tx   *sql.Tx
+	ctx  context.Context // the Update's: database/sql rolls tx back when it ends
 	q    *txQuerier
 	d    store.Stats         // counter changes not yet written to the counters table
 	args []driver.NamedValue // reused arguments of bulk inserts
+	done bool                // the Update returned
 }
 
 var _ store.Tx = (*tx)(nil)
@@ -117,6 +119,14 @@ func (t *tx) insertRows(ctx context.Context, b *bulkInsert, n int, fill func(arg
 	if n == 0 {
 		return 0, nil
 	}
+	// Bulk inserts bypass sql.Tx: make sure its transaction is still open,
+	// or they would run, and commit, on their own.
+	if t.done {
+		return 0, sql.ErrTxDone
+	}
+	if err := t.ctx.Err(); err != nil {
+		return 0, err
+	}
 	if len(t.args) < maxRows*b.cols {
 		t.args = make([]driver.NamedValue, maxRows*b.cols)
 		for i := range t.args {
@@ -191,8 +201,10 @@ func (t *tx) AddIdentity(ctx context.Context, id store.Identity) error {
 	if err != nil {
 		return fmt.Errorf("add identity %s %q: %w", id.Kind, id.Value, err)
 	}
-	if n, err := res.RowsAffected(); err != nil || n == 1 {
-		return err
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("add identity %s %q: %w", id.Kind, id.Value, err)
+	} else if n == 1 {
+		return nil
 	}
 	var owner int64
 	if err := t.q.QueryRowContext(ctx, sqlIdentityOwner, id.Kind, id.Namespace, id.Value).Scan(&owner); err != nil {

@@ -3,6 +3,9 @@ package storetest
 import (
 	"context"
 	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -390,4 +393,61 @@ func testNotFound(t *testing.T, s store.Store) {
 			})
 		})
 	}
+}
+
+// testConcurrentUpdates runs updates from several goroutines, with reads
+// alongside: each succeeds, none overlaps another, nothing is lost.
+func testConcurrentUpdates(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	const workers, updates = 4, 10
+	var running, overlaps atomic.Int32
+	var wg sync.WaitGroup
+	errs := make(chan error, workers*updates+workers)
+	for w := range workers {
+		wg.Go(func() {
+			for u := range updates {
+				err := s.Update(ctx, func(tx store.Tx) error {
+					if running.Add(1) != 1 {
+						overlaps.Add(1)
+					}
+					defer running.Add(-1)
+					id, err := tx.NewCustomer(ctx, t1)
+					if err != nil {
+						return err
+					}
+					key := fmt.Sprintf("%d-%d", w, u)
+					if err := tx.AddIdentity(ctx, store.Identity{CustomerID: id, Kind: store.KindExternalID, Namespace: "crm", Value: key, FirstSeen: t1}); err != nil {
+						return err
+					}
+					o := store.Order{Source: "shop", ExtID: key, CustomerID: id, PlacedAt: t1, Kind: store.OrderSale}
+					if _, err := tx.PutOrder(ctx, &o); err != nil {
+						return err
+					}
+					_, err = tx.PutOrderLines(ctx, []store.OrderLine{{OrderID: o.ID, LineNo: 1, ItemID: "A", Quantity: 1}})
+					return err
+				})
+				if err != nil {
+					errs <- err
+				}
+			}
+		})
+		wg.Go(func() {
+			for range updates {
+				if _, err := s.Stats(ctx); err != nil {
+					errs <- err
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Errorf("concurrent update or read: %v", err)
+	}
+	if n := overlaps.Load(); n != 0 {
+		t.Errorf("%d updates ran while another was running", n)
+	}
+	equal(t, "stats", must[store.Stats](t, "stats")(s.Stats(ctx)), store.Stats{
+		Customers: workers * updates, Orders: workers * updates, OrderLines: workers * updates,
+	})
 }

@@ -12,6 +12,7 @@
 // It uses only the store interfaces, so it holds for SQLite and PostgreSQL
 // alike.
 //
-// This package imports testing and store only: no backend, no domain package.
+// This package imports the standard library and internal/store only: no
+// backend, no domain package.
 // Production code must not import it.
 package storetest

@@ -57,29 +57,27 @@ func testItem(t *testing.T, s store.Store) {
 func testOrder(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	c := newCustomers(t, s, t0)[0]
-	sale := store.Order{Source: "shop", ExtID: "1001", CustomerID: c, PlacedAt: t1, Kind: store.OrderSale,
-		Channel: "web", Payment: "card", Currency: "EUR", Coupon: "SPRING"}
-	var saleID int64
 	steps := []struct {
-		name     string
-		o        store.Order
-		inserted bool
-		sameAs   string // ExtID of the order whose ID must come back, "" for a new one
+		name      string
+		o         store.Order
+		refToSale bool // set RefOrderID to the sale's ID
+		inserted  bool
 	}{
-		{"new sale", sale, true, ""},
-		{"again, other fields", store.Order{Source: "shop", ExtID: "1001", PlacedAt: t3, Kind: store.OrderSale, Channel: "store"}, false, "1001"},
+		{"new sale", store.Order{Source: "shop", ExtID: "1001", CustomerID: c, PlacedAt: t1, Kind: store.OrderSale,
+			Channel: "web", Payment: "card", Currency: "EUR", Coupon: "SPRING"}, false, true},
+		{"again, other fields", store.Order{Source: "shop", ExtID: "1001", PlacedAt: t3, Kind: store.OrderSale, Channel: "store"}, false, false},
 		{"cancellation", store.Order{Source: "shop", ExtID: "C1001", CustomerID: c, PlacedAt: t2, Kind: store.OrderCancel,
-			RefExtID: "1001", Currency: "EUR"}, true, ""},
-		{"same ext id, other source", store.Order{Source: "pos", ExtID: "1001", PlacedAt: t2, Kind: store.OrderSale, Payment: "cash"}, true, ""},
+			RefExtID: "1001", Currency: "EUR"}, false, true},
+		{"same ext id, other source", store.Order{Source: "pos", ExtID: "1001", PlacedAt: t2, Kind: store.OrderSale, Payment: "cash"}, false, true},
 		{"return with a known ref", store.Order{Source: "shop", ExtID: "R1", CustomerID: c, PlacedAt: t3, Kind: store.OrderReturn,
-			RefExtID: "1001", RefOrderID: -1}, true, ""}, // RefOrderID set below
+			RefExtID: "1001"}, true, true},
 	}
-	ids := map[string]int64{}
+	ids := map[string]int64{} // by source/ext id
 	for _, st := range steps {
 		t.Run(st.name, func(t *testing.T) {
 			o := st.o
-			if o.RefOrderID == -1 {
-				o.RefOrderID = saleID
+			if st.refToSale {
+				o.RefOrderID = ids["shop/1001"]
 			}
 			update(t, s, func(ctx context.Context, tx store.Tx) error {
 				inserted, err := tx.PutOrder(ctx, &o)
@@ -91,33 +89,28 @@ func testOrder(t *testing.T, s store.Store) {
 				}
 				return nil
 			})
-			if o.ID <= 0 {
-				t.Fatalf("PutOrder set ID %d, want a positive id", o.ID)
-			}
 			key := o.Source + "/" + o.ExtID
-			if st.sameAs != "" {
-				if o.ID != ids["shop/"+st.sameAs] {
-					t.Errorf("PutOrder of an existing order set ID %d, want %d", o.ID, ids["shop/"+st.sameAs])
+			switch {
+			case o.ID <= 0:
+				t.Fatalf("PutOrder set ID %d, want a positive id", o.ID)
+			case !st.inserted && o.ID != ids[key]:
+				t.Errorf("PutOrder of an existing order set ID %d, want %d", o.ID, ids[key])
+			case st.inserted:
+				for k, id := range ids {
+					if id == o.ID {
+						t.Errorf("PutOrder gave %s the ID %d of %s", key, id, k)
+					}
 				}
-				return
-			}
-			for k, id := range ids {
-				if id == o.ID {
-					t.Errorf("PutOrder gave %s the ID %d of %s", key, id, k)
-				}
-			}
-			ids[key] = o.ID
-			if o.ExtID == "1001" && o.Source == "shop" {
-				saleID = o.ID
+				ids[key] = o.ID
 			}
 		})
 	}
-	want := []store.Order{
+	saleID := ids["shop/1001"]
+	equal(t, "orders", must[[]store.Order](t, "orders")(s.Orders(ctx, c, time.Time{}, 0)), []store.Order{
 		{ID: ids["shop/R1"], Source: "shop", ExtID: "R1", CustomerID: c, PlacedAt: t3, Kind: store.OrderReturn, RefExtID: "1001", RefOrderID: saleID},
 		{ID: ids["shop/C1001"], Source: "shop", ExtID: "C1001", CustomerID: c, PlacedAt: t2, Kind: store.OrderCancel, RefExtID: "1001", Currency: "EUR"},
 		{ID: saleID, Source: "shop", ExtID: "1001", CustomerID: c, PlacedAt: t1, Kind: store.OrderSale, Channel: "web", Payment: "card", Currency: "EUR", Coupon: "SPRING"},
-	}
-	equal(t, "orders", must[[]store.Order](t, "orders")(s.Orders(ctx, c, time.Time{}, 0)), want)
+	})
 	equal(t, "guest orders", must[[]store.Order](t, "orders")(s.Orders(ctx, 0, time.Time{}, 0)), []store.Order{
 		{ID: ids["pos/1001"], Source: "pos", ExtID: "1001", PlacedAt: t2, Kind: store.OrderSale, Payment: "cash"},
 	})

@@ -42,7 +42,8 @@ import (
 //     same known customer placed at or before it that has a line with one
 //     of its items, the latest one (highest ID on a tie).
 //   - Update returns fn's error (errors.Is holds), rolls back when fn panics
-//     and re-panics; a cancelled context fails with context.Canceled.
+//     and re-panics; a cancelled context fails with context.Canceled. Updates
+//     from several goroutines wait for each other.
 //     Writes of an open transaction are visible to its own reads (Stats
 //     included) and to no one else's.
 //   - CreateAPIKey with an ID or Hash already stored is ErrConflict;
@@ -71,6 +72,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"LinkOrders", testLinkOrders},
 		{"UpdateRollback", testUpdateRollback},
 		{"TxVisibility", testTxVisibility},
+		{"ConcurrentUpdates", testConcurrentUpdates},
 		{"Timestamps", testTimestamps},
 		{"NotFound", testNotFound},
 	}
