@@ -22,25 +22,30 @@ type boundField struct {
 
 // binding maps the columns of one file to the fields of a kind.
 type binding struct {
-	kind     Kind
-	source   string
-	format   Format
-	header   []string // nil without a header
-	bound    []*boundField
-	byName   map[string]*boundField
-	attrCols []*boundField // customers: unmapped columns kept as attributes
-	ignored  []string
-	consts   map[string]string
-	floatIDs bool
-	cancel   string
-	loc      *time.Location
-	jsonKeys map[string]*boundField // JSON Lines: key -> field, filled as keys appear
-	explicit map[string]bool        // JSON Lines: keys bound by --map
+	kind      Kind
+	source    string
+	format    Format
+	header    []string // nil without a header
+	bound     []*boundField
+	byName    map[string]*boundField
+	byID      [numFieldIDs]*boundField
+	attrCols  []*boundField // customers: unmapped columns kept as attributes
+	ignored   []string
+	consts    map[string]string
+	constByID [numFieldIDs]string
+	floatIDs  bool
+	cancel    string
+	loc       *time.Location
+	jsonKeys  map[string]*boundField // JSON Lines: key -> field, filled as keys appear
+	explicit  map[string]bool        // JSON Lines: keys bound by --map
 }
 
 func (b *binding) add(f *boundField) {
 	b.bound = append(b.bound, f)
 	b.byName[f.name] = f
+	if id := fieldIDOf(f.name); id != fNone && !f.attr {
+		b.byID[id] = f
+	}
 }
 
 // bind resolves the mappings against a file's header (nil for JSON Lines or
@@ -50,6 +55,9 @@ func bind(kind Kind, source string, format Format, header []string, maps []Mappi
 		loc: loc, jsonKeys: map[string]*boundField{}, explicit: map[string]bool{}}
 	if p != nil {
 		b.consts, b.floatIDs, b.cancel = p.Const, p.FloatIDs, p.CancelPrefix
+		for name, v := range p.Const {
+			b.constByID[fieldIDOf(name)] = v
+		}
 	}
 	used := make([]bool, len(header))
 	for _, m := range maps {
@@ -179,13 +187,13 @@ func (b *binding) checkRequired(file string) error {
 type values struct {
 	b   *binding
 	r   *row
-	obj map[string]string
+	obj map[*boundField]string
 }
 
 func (b *binding) values(r *row) (values, error) {
 	v := values{b: b, r: r}
 	if b.format == FormatJSONL {
-		v.obj = make(map[string]string, len(r.object))
+		v.obj = make(map[*boundField]string, len(r.object))
 		for k, raw := range r.object {
 			s, err := jsonString(raw)
 			if err != nil {
@@ -197,7 +205,7 @@ func (b *binding) values(r *row) (values, error) {
 				b.jsonKeys[k] = bf
 			}
 			if bf != nil {
-				v.obj[bf.name] = s
+				v.obj[bf] = s
 			}
 		}
 		return v, nil
@@ -229,21 +237,32 @@ func (b *binding) jsonField(k string) *boundField {
 	return nil
 }
 
-func (v values) get(name string) string {
+// text is the raw text of a bound field; false when the row lacks it.
+func (v values) text(bf *boundField) (string, bool) {
+	if bf == nil {
+		return "", false
+	}
 	if v.obj != nil {
-		if s, ok := v.obj[name]; ok {
-			return strings.TrimSpace(s)
-		}
-		return v.b.consts[name]
+		s, ok := v.obj[bf]
+		return s, ok
 	}
-	if bf := v.b.byName[name]; bf != nil {
-		return strings.TrimSpace(v.r.fields[bf.col])
-	}
-	return v.b.consts[name]
+	return v.r.fields[bf.col], true
 }
 
-func (v values) id(name string) string {
-	s := v.get(name)
+func (v values) get(id fieldID) string {
+	if s, ok := v.text(v.b.byID[id]); ok {
+		return strings.TrimSpace(s)
+	}
+	return v.b.constByID[id]
+}
+
+func (v values) attr(bf *boundField) string {
+	s, _ := v.text(bf)
+	return strings.TrimSpace(s)
+}
+
+func (v values) id(id fieldID) string {
+	s := v.get(id)
 	if v.b.floatIDs && strings.HasSuffix(s, ".0") {
 		if _, err := strconv.ParseUint(s[:len(s)-2], 10, 64); err == nil {
 			return s[:len(s)-2]
@@ -252,32 +271,32 @@ func (v values) id(name string) string {
 	return s
 }
 
-func (v values) number(name string) (float64, error) {
-	s := v.get(name)
+func (v values) number(id fieldID) (float64, error) {
+	s := v.get(id)
 	if s == "" {
 		return 0, nil
 	}
 	f, err := strconv.ParseFloat(s, 64)
 	if err != nil {
-		return 0, fmt.Errorf("%s: %q is not a number", name, s)
+		return 0, fmt.Errorf("%s: %q is not a number", id, s)
 	}
 	return f, nil
 }
 
-func (v values) integer(name string) (int, error) {
-	s := v.get(name)
+func (v values) integer(id fieldID) (int, error) {
+	s := v.get(id)
 	if s == "" {
 		return 0, nil
 	}
 	n, err := strconv.Atoi(s)
 	if err != nil {
-		return 0, fmt.Errorf("%s: %q is not a whole number", name, s)
+		return 0, fmt.Errorf("%s: %q is not a whole number", id, s)
 	}
 	return n, nil
 }
 
-func (v values) boolean(name string) (*bool, error) {
-	s := strings.ToLower(v.get(name))
+func (v values) boolean(id fieldID) (*bool, error) {
+	s := strings.ToLower(v.get(id))
 	var t bool
 	switch s {
 	case "":
@@ -286,7 +305,7 @@ func (v values) boolean(name string) (*bool, error) {
 		t = true
 	case "false", "f", "no", "n", "0", "inactive":
 	default:
-		return nil, fmt.Errorf("%s: %q is not true or false", name, s)
+		return nil, fmt.Errorf("%s: %q is not true or false", id, s)
 	}
 	return &t, nil
 }
@@ -304,18 +323,18 @@ var timeLayouts = []string{
 	"2006/01/02",
 }
 
-func (v values) time(name string) (time.Time, error) {
-	s := v.get(name)
+func (v values) time(id fieldID) (time.Time, error) {
+	s := v.get(id)
 	if s == "" {
 		return time.Time{}, nil
 	}
-	bf := v.b.byName[name]
+	bf := v.b.byID[id]
 	if bf != nil && bf.last == s && s != "" {
 		return bf.lastT, nil
 	}
 	t, err := parseTime(s, layoutOf(bf), v.b.loc)
 	if err != nil {
-		return t, fmt.Errorf("%s: %w", name, err)
+		return t, fmt.Errorf("%s: %w", id, err)
 	}
 	if bf != nil {
 		bf.last, bf.lastT = s, t
@@ -370,7 +389,7 @@ func (b *binding) attrs(v values) map[string]string {
 	}
 	for _, bf := range b.bound {
 		if bf.attr {
-			put(bf.name, v.get(bf.name))
+			put(bf.name, v.attr(bf))
 		}
 	}
 	return m
@@ -378,17 +397,17 @@ func (b *binding) attrs(v values) map[string]string {
 
 // customer converts a row of a customers file.
 func (b *binding) customer(v values, pos int64) (CustomerRecord, error) {
-	r := CustomerRecord{Pos: pos, Source: b.source, ID: v.id("customer"), Email: v.get("email"), Phone: v.get("phone")}
+	r := CustomerRecord{Pos: pos, Source: b.source, ID: v.id(fCustomer), Email: v.get(fEmail), Phone: v.get(fPhone)}
 	var err error
-	if r.Updated, err = v.time("updated"); err != nil {
+	if r.Updated, err = v.time(fUpdated); err != nil {
 		return r, err
 	}
-	for _, ch := range []string{"email", "sms", "push", "call", "store"} {
-		if s := v.get("consent_" + ch); s != "" {
+	for _, c := range consentFields {
+		if s := v.get(c.id); s != "" {
 			if r.Consent == nil {
 				r.Consent = map[string]string{}
 			}
-			r.Consent[ch] = s
+			r.Consent[c.channel] = s
 		}
 	}
 	r.Attrs = b.attrs(v)
@@ -396,35 +415,35 @@ func (b *binding) customer(v values, pos int64) (CustomerRecord, error) {
 }
 
 func (b *binding) item(v values, pos int64) (ItemRecord, error) {
-	r := ItemRecord{Pos: pos, Source: b.source, ID: v.id("item"), Title: v.get("title"), Category: v.get("category"),
-		Brand: v.get("brand")}
+	r := ItemRecord{Pos: pos, Source: b.source, ID: v.id(fItem), Title: v.get(fTitle), Category: v.get(fCategory),
+		Brand: v.get(fBrand)}
 	var err error
-	if r.Price, err = v.number("price"); err != nil {
+	if r.Price, err = v.number(fPrice); err != nil {
 		return r, err
 	}
-	if r.Active, err = v.boolean("active"); err != nil {
+	if r.Active, err = v.boolean(fActive); err != nil {
 		return r, err
 	}
 	return r, r.Validate()
 }
 
 func (b *binding) orderLine(v values, pos int64) (OrderLineRecord, error) {
-	r := OrderLineRecord{Pos: pos, Source: b.source, Order: v.get("order"), Customer: v.id("customer"),
-		Email: v.get("email"), Phone: v.get("phone"), Item: v.id("item"), ItemTitle: v.get("item_title"),
-		Coupon: v.get("coupon"), Channel: v.get("channel"), Payment: v.get("payment"), Currency: v.get("currency"),
-		Kind: store.OrderKind(strings.ToLower(v.get("kind"))), RefOrder: v.get("ref_order")}
+	r := OrderLineRecord{Pos: pos, Source: b.source, Order: v.get(fOrder), Customer: v.id(fCustomer),
+		Email: v.get(fEmail), Phone: v.get(fPhone), Item: v.id(fItem), ItemTitle: v.get(fItemTitle),
+		Coupon: v.get(fCoupon), Channel: v.get(fChannel), Payment: v.get(fPayment), Currency: v.get(fCurrency),
+		Kind: store.OrderKind(strings.ToLower(v.get(fKind))), RefOrder: v.get(fRefOrder)}
 	var err error
-	if r.Line, err = v.integer("line"); err != nil {
+	if r.Line, err = v.integer(fLine); err != nil {
 		return r, err
 	}
-	if r.Time, err = v.time("time"); err != nil {
+	if r.Time, err = v.time(fTime); err != nil {
 		return r, err
 	}
 	for _, f := range []struct {
-		name string
-		dst  *float64
-	}{{"quantity", &r.Quantity}, {"unit_price", &r.UnitPrice}, {"amount", &r.Amount}, {"discount", &r.Discount}} {
-		if *f.dst, err = v.number(f.name); err != nil {
+		id  fieldID
+		dst *float64
+	}{{fQuantity, &r.Quantity}, {fUnitPrice, &r.UnitPrice}, {fAmount, &r.Amount}, {fDiscount, &r.Discount}} {
+		if *f.dst, err = v.number(f.id); err != nil {
 			return r, err
 		}
 	}
@@ -436,16 +455,16 @@ func (b *binding) orderLine(v values, pos int64) (OrderLineRecord, error) {
 }
 
 func (b *binding) event(v values, pos int64) (EventRecord, error) {
-	r := EventRecord{Pos: pos, Source: b.source, ID: v.get("event"), Customer: v.id("customer"), Email: v.get("email"),
-		Phone: v.get("phone"), Type: strings.ToLower(v.get("type")), Item: v.id("item")}
+	r := EventRecord{Pos: pos, Source: b.source, ID: v.get(fEvent), Customer: v.id(fCustomer), Email: v.get(fEmail),
+		Phone: v.get(fPhone), Type: strings.ToLower(v.get(fType)), Item: v.id(fItem)}
 	var err error
-	if r.Time, err = v.time("time"); err != nil {
+	if r.Time, err = v.time(fTime); err != nil {
 		return r, err
 	}
-	if r.Value, err = v.number("value"); err != nil {
+	if r.Value, err = v.number(fValue); err != nil {
 		return r, err
 	}
-	if p := v.get("props"); p != "" {
+	if p := v.get(fProps); p != "" {
 		r.Props = json.RawMessage(p)
 	}
 	return r, r.Validate()

@@ -289,3 +289,98 @@ func LookupPreset(name string) (Preset, error) {
 	}
 	return p, nil
 }
+
+// fieldID numbers the fields records are built from, so that reading a row
+// indexes an array instead of looking names up. Attribute fields have none.
+type fieldID int
+
+const (
+	fNone fieldID = iota
+	fCustomer
+	fEmail
+	fPhone
+	fUpdated
+	fConsentEmail
+	fConsentSms
+	fConsentPush
+	fConsentCall
+	fConsentStore
+	fItem
+	fTitle
+	fCategory
+	fBrand
+	fPrice
+	fActive
+	fOrder
+	fLine
+	fTime
+	fItemTitle
+	fQuantity
+	fUnitPrice
+	fAmount
+	fDiscount
+	fCoupon
+	fChannel
+	fPayment
+	fCurrency
+	fKind
+	fRefOrder
+	fEvent
+	fType
+	fValue
+	fProps
+	numFieldIDs
+)
+
+var fieldIDNames = [numFieldIDs]string{
+	fCustomer:     "customer",
+	fEmail:        "email",
+	fPhone:        "phone",
+	fUpdated:      "updated",
+	fConsentEmail: "consent_email",
+	fConsentSms:   "consent_sms",
+	fConsentPush:  "consent_push",
+	fConsentCall:  "consent_call",
+	fConsentStore: "consent_store",
+	fItem:         "item",
+	fTitle:        "title",
+	fCategory:     "category",
+	fBrand:        "brand",
+	fPrice:        "price",
+	fActive:       "active",
+	fOrder:        "order",
+	fLine:         "line",
+	fTime:         "time",
+	fItemTitle:    "item_title",
+	fQuantity:     "quantity",
+	fUnitPrice:    "unit_price",
+	fAmount:       "amount",
+	fDiscount:     "discount",
+	fCoupon:       "coupon",
+	fChannel:      "channel",
+	fPayment:      "payment",
+	fCurrency:     "currency",
+	fKind:         "kind",
+	fRefOrder:     "ref_order",
+	fEvent:        "event",
+	fType:         "type",
+	fValue:        "value",
+	fProps:        "props",
+}
+
+func (id fieldID) String() string { return fieldIDNames[id] }
+
+func fieldIDOf(name string) fieldID {
+	for id, n := range fieldIDNames {
+		if n == name && n != "" {
+			return fieldID(id)
+		}
+	}
+	return fNone
+}
+
+// consentFields are the customer fields that carry a consent, by channel.
+var consentFields = []struct {
+	id      fieldID
+	channel string
+}{{fConsentEmail, "email"}, {fConsentSms, "sms"}, {fConsentPush, "push"}, {fConsentCall, "call"}, {fConsentStore, "store"}}

@@ -132,33 +132,18 @@ func Import(ctx context.Context, st store.Store, res *identity.Resolver, files [
 	defer cancel()
 	go func() {
 		defer close(batches)
-		b := &Batch{}
+		bt := &batcher{ctx: ctx, out: batches, size: opts.BatchSize, kind: opts.Kind}
+		bt.b = bt.fresh()
 		for fi, file := range files {
 			curFile.Store(file)
-			ig, err := readFile(ctx, file, fi, opts, preset, maps, &bytesRead, &rows, rej, func(add func(*Batch)) bool {
-				add(b)
-				if b.Len() >= opts.BatchSize {
-					select {
-					case batches <- b:
-					case <-ctx.Done():
-						return false
-					}
-					b = &Batch{}
-				}
-				return true
-			})
+			ig, err := readFile(ctx, file, fi, opts, preset, maps, &bytesRead, &rows, rej, bt)
 			ignored = appendNew(ignored, ig...)
 			if err != nil {
 				readErr = err
 				return
 			}
 		}
-		if b.Len() > 0 {
-			select {
-			case batches <- b:
-			case <-ctx.Done():
-			}
-		}
+		bt.flush()
 	}()
 
 	stopProgress := make(chan struct{})
@@ -265,9 +250,9 @@ func (c countingReader) Read(p []byte) (int, error) {
 }
 
 // readFile reads one file, converting rows to records and handing them to
-// emit; rows that cannot be read or converted go to rej.
+// bt; rows that cannot be read or converted go to rej.
 func readFile(ctx context.Context, file string, fi int, opts Options, preset *Preset, maps []Mapping,
-	bytesRead, rows *atomic.Int64, rej *rejectWriter, emit func(func(*Batch)) bool) ([]string, error) {
+	bytesRead, rows *atomic.Int64, rej *rejectWriter, bt *batcher) ([]string, error) {
 	f, err := os.Open(file)
 	if err != nil {
 		return nil, fmt.Errorf("cannot import %s: %w", file, err)
@@ -307,17 +292,17 @@ func readFile(ctx context.Context, file string, fi int, opts Options, preset *Pr
 		}
 		header = append([]string(nil), h.fields...)
 	}
-	b, err := bind(opts.Kind, opts.Source, format, header, maps, preset, opts.Location, file)
+	bd, err := bind(opts.Kind, opts.Source, format, header, maps, preset, opts.Location, file)
 	if err != nil {
 		return nil, err
 	}
 	for n := 0; ; n++ {
 		if n%4096 == 0 && ctx.Err() != nil {
-			return b.ignored, ctx.Err()
+			return bd.ignored, ctx.Err()
 		}
 		r, err := rr.next()
 		if err == io.EOF {
-			return b.ignored, nil
+			return bd.ignored, nil
 		}
 		var re *rowError
 		if errors.As(err, &re) {
@@ -326,48 +311,48 @@ func readFile(ctx context.Context, file string, fi int, opts Options, preset *Pr
 			continue
 		}
 		if err != nil {
-			return b.ignored, fmt.Errorf("%s line %d: %w", file, rr.line, err)
+			return bd.ignored, fmt.Errorf("%s line %d: %w", file, rr.line, err)
 		}
 		rows.Add(1)
 		p := pos(fi, r.line)
-		v, err := b.values(&r)
+		v, err := bd.values(&r)
 		if err != nil {
 			rej.write(p, err.Error(), r.raw)
 			continue
 		}
-		var add func(*Batch)
+		b := bt.b
 		switch opts.Kind {
 		case KindCustomers:
-			rec, err := b.customer(v, p)
+			rec, err := bd.customer(v, p)
 			if err != nil {
 				rej.write(p, err.Error(), r.raw)
 				continue
 			}
-			add = func(bt *Batch) { bt.Customers = append(bt.Customers, rec) }
+			b.Customers = append(b.Customers, rec)
 		case KindItems:
-			rec, err := b.item(v, p)
+			rec, err := bd.item(v, p)
 			if err != nil {
 				rej.write(p, err.Error(), r.raw)
 				continue
 			}
-			add = func(bt *Batch) { bt.Items = append(bt.Items, rec) }
+			b.Items = append(b.Items, rec)
 		case KindOrders:
-			rec, err := b.orderLine(v, p)
+			rec, err := bd.orderLine(v, p)
 			if err != nil {
 				rej.write(p, err.Error(), r.raw)
 				continue
 			}
-			add = func(bt *Batch) { bt.Lines = append(bt.Lines, rec) }
+			b.Lines = append(b.Lines, rec)
 		case KindEvents:
-			rec, err := b.event(v, p)
+			rec, err := bd.event(v, p)
 			if err != nil {
 				rej.write(p, err.Error(), r.raw)
 				continue
 			}
-			add = func(bt *Batch) { bt.Events = append(bt.Events, rec) }
+			b.Events = append(b.Events, rec)
 		}
-		if !emit(add) {
-			return b.ignored, ctx.Err()
+		if !bt.maybeFlush() {
+			return bd.ignored, ctx.Err()
 		}
 	}
 }
@@ -417,5 +402,52 @@ func (r *rejectWriter) close() {
 		}
 		r.f.Close()
 		r.w = nil
+	}
+}
+
+// batcher collects records into batches of a fixed size and hands them on.
+type batcher struct {
+	ctx  context.Context
+	out  chan<- *Batch
+	size int
+	kind Kind
+	b    *Batch
+}
+
+// fresh returns an empty batch with room for a full one.
+func (bt *batcher) fresh() *Batch {
+	b := &Batch{}
+	switch bt.kind {
+	case KindCustomers:
+		b.Customers = make([]CustomerRecord, 0, bt.size)
+	case KindItems:
+		b.Items = make([]ItemRecord, 0, bt.size)
+	case KindOrders:
+		b.Lines = make([]OrderLineRecord, 0, bt.size)
+	case KindEvents:
+		b.Events = make([]EventRecord, 0, bt.size)
+	}
+	return b
+}
+
+// maybeFlush hands the batch on once it is full; false when the import was
+// cancelled.
+func (bt *batcher) maybeFlush() bool {
+	if bt.b.Len() < bt.size {
+		return true
+	}
+	return bt.flush()
+}
+
+func (bt *batcher) flush() bool {
+	if bt.b.Len() == 0 {
+		return true
+	}
+	select {
+	case bt.out <- bt.b:
+		bt.b = bt.fresh()
+		return true
+	case <-bt.ctx.Done():
+		return false
 	}
 }
