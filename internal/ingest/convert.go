@@ -37,7 +37,10 @@ type binding struct {
 	cancel    string
 	loc       *time.Location
 	jsonKeys  map[string]*boundField // JSON Lines: key -> field, filled as keys appear
-	explicit  map[string]bool        // JSON Lines: keys bound by --map
+	// lastAttrs holds, per customer, the attribute values of its last order
+	// line, joined
+	lastAttrs map[string]string
+	explicit  map[string]bool // JSON Lines: keys bound by --map
 }
 
 func (b *binding) add(f *boundField) {
@@ -450,8 +453,32 @@ func (b *binding) orderLine(v values, pos int64) (OrderLineRecord, error) {
 	if b.cancel != "" && r.Kind == "" && strings.HasPrefix(r.Order, b.cancel) {
 		r.Kind = store.OrderCancel
 	}
-	r.Attrs = b.attrs(v)
+	r.Attrs = b.lineAttrs(v, r.Customer)
 	return r, r.Validate()
+}
+
+// lineAttrs returns the customer attributes an order line carries, or nil
+// when they are what the same customer's previous line said: most lines
+// repeat them, and only changes need writing.
+func (b *binding) lineAttrs(v values, customer string) map[string]string {
+	var sig strings.Builder
+	for _, bf := range b.bound {
+		if bf.attr {
+			sig.WriteString(v.attr(bf))
+			sig.WriteByte(0)
+		}
+	}
+	if sig.Len() == 0 || customer == "" {
+		return nil
+	}
+	if b.lastAttrs == nil || len(b.lastAttrs) > 1<<20 {
+		b.lastAttrs = make(map[string]string)
+	}
+	if b.lastAttrs[customer] == sig.String() {
+		return nil
+	}
+	b.lastAttrs[customer] = sig.String()
+	return b.attrs(v)
 }
 
 func (b *binding) event(v values, pos int64) (EventRecord, error) {

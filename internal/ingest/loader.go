@@ -72,6 +72,9 @@ type Loader struct {
 	occur     map[uint64]int              // content hash -> occurrences, for records without an id
 	items     map[string]bool             // items known to exist
 	attrs     map[int64]map[string]string // customer -> attributes last written from order lines
+
+	lastKey      sourceID // the external id resolved last, and its customer
+	lastCustomer int64
 }
 
 // NewLoader returns a Loader writing to st.
@@ -81,10 +84,17 @@ func NewLoader(st store.Store, r *identity.Resolver) *Loader {
 	return l
 }
 
+// forget drops the cached customers of external ids.
+func (l *Loader) forget() {
+	clear(l.customers)
+	l.lastKey, l.lastCustomer = sourceID{}, 0
+}
+
 // sourceID is an id in the namespace of a source.
 type sourceID struct{ source, id string }
 
 func (l *Loader) reset() {
+	l.lastKey, l.lastCustomer = sourceID{}, 0
 	l.customers = make(map[sourceID]int64)
 	l.orders = make(map[sourceID]int64)
 	l.items = make(map[string]bool)
@@ -127,7 +137,7 @@ func (l *Loader) Load(ctx context.Context, b *Batch) (Result, error) {
 		return Result{}, err
 	}
 	if len(l.customers) > maxCache {
-		clear(l.customers)
+		l.forget()
 	}
 	if len(l.orders) > maxCache {
 		clear(l.orders)
@@ -231,7 +241,7 @@ func (l *Loader) customer(ctx context.Context, tx store.Tx, r *CustomerRecord, r
 	}
 	if len(out.Merges) > 0 {
 		res.Merged += int64(len(out.Merges))
-		clear(l.customers) // merged-away ids may be cached
+		l.forget() // merged-away ids may be cached
 	}
 	for _, p := range out.Problems {
 		res.InvalidValues++
@@ -265,7 +275,11 @@ func (l *Loader) customerOf(ctx context.Context, tx store.Tx, source, id, email,
 	}
 	k := sourceID{source, id}
 	if email == "" && phone == "" {
+		if k == l.lastKey {
+			return l.lastCustomer, nil // lines of one order come together
+		}
 		if c, ok := l.customers[k]; ok {
+			l.lastKey, l.lastCustomer = k, c
 			return c, nil
 		}
 		c, ok, err := tx.FindIdentity(ctx, store.KindExternalID, source, id)
@@ -289,7 +303,7 @@ func (l *Loader) customerOf(ctx context.Context, tx store.Tx, source, id, email,
 	}
 	if len(out.Merges) > 0 {
 		res.Merged += int64(len(out.Merges))
-		clear(l.customers)
+		l.forget()
 	}
 	if id != "" {
 		l.customers[k] = out.CustomerID
@@ -395,7 +409,7 @@ func (l *Loader) lineItem(ctx context.Context, tx store.Tx, r *OrderLineRecord) 
 // column, say), writing only when they differ from the last written.
 func (l *Loader) lineAttrs(ctx context.Context, tx store.Tx, cust int64, r *OrderLineRecord) error {
 	if maps.Equal(l.attrs[cust], r.Attrs) {
-		return nil
+		return nil // the reader sends only changes; this catches a repeat across files
 	}
 	if _, _, err := l.resolver.Observe(ctx, tx, cust, r.Source, r.Time, r.Attrs); err != nil {
 		return fmt.Errorf("order line at %d: customer attributes: %w", r.Pos, err)
