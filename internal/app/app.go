@@ -1,6 +1,3 @@
-// Package app wires Sagitta together: configuration, logging, the choice of
-// storage engine and the HTTP handler, handed to the CLI. It holds no domain
-// logic.
 package app
 
 import (

@@ -3,6 +3,7 @@ package identity
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"time"
@@ -194,6 +195,7 @@ func (r *Resolver) observe(ctx context.Context, tx store.Tx, id int64, source st
 	sort.Strings(names)
 
 	var problems []Problem
+	var pending []store.Observation
 	dirty := make(map[string]bool)
 	for _, name := range names {
 		raw := attrs[name]
@@ -213,13 +215,16 @@ func (r *Resolver) observe(ctx context.Context, tx store.Tx, id int64, source st
 			// reported as a problem only
 			continue
 		}
-		changed, err := tx.PutObservation(ctx, o)
-		if err != nil {
-			return false, nil, fmt.Errorf("store %s: %w", name, err)
+		if prev, ok := fromSource(byName[name], source); ok && prev.ObservedAt.After(o.ObservedAt) {
+			continue // the source already told us something newer
 		}
-		if changed {
-			byName[name] = replace(byName[name], o)
-			dirty[name] = true
+		pending = append(pending, o)
+		byName[name] = replace(byName[name], o)
+		dirty[name] = true
+	}
+	if len(pending) > 0 {
+		if err := tx.PutObservations(ctx, pending); err != nil {
+			return false, nil, fmt.Errorf("store observations: %w", err)
 		}
 	}
 	if merged {
@@ -227,7 +232,8 @@ func (r *Resolver) observe(ctx context.Context, tx store.Tx, id int64, source st
 			dirty[name] = true
 		}
 	}
-	for name := range dirty {
+	decided := make([]store.Attribute, 0, len(dirty))
+	for _, name := range slices.Sorted(maps.Keys(dirty)) {
 		fp := r.Policy.For(name)
 		best, ok := fp.choose(byName[name])
 		if !ok {
@@ -236,10 +242,12 @@ func (r *Resolver) observe(ctx context.Context, tx store.Tx, id int64, source st
 			}
 			continue
 		}
-		a := store.Attribute{CustomerID: id, Name: name, Value: best.Value, Source: best.Source,
-			ObservedAt: best.ObservedAt, Rule: fp.ruleName()}
-		if err := tx.PutAttribute(ctx, a); err != nil {
-			return false, nil, fmt.Errorf("decide %s: %w", name, err)
+		decided = append(decided, store.Attribute{CustomerID: id, Name: name, Value: best.Value, Source: best.Source,
+			ObservedAt: best.ObservedAt, Rule: fp.ruleName()})
+	}
+	if len(decided) > 0 {
+		if err := tx.PutAttributes(ctx, decided); err != nil {
+			return false, nil, fmt.Errorf("decide attributes: %w", err)
 		}
 	}
 	return len(dirty) > 0, problems, nil
@@ -254,6 +262,15 @@ func same(obs []store.Observation, o store.Observation) bool {
 		}
 	}
 	return false
+}
+
+func fromSource(obs []store.Observation, source string) (store.Observation, bool) {
+	for _, s := range obs {
+		if s.Source == source {
+			return s, true
+		}
+	}
+	return store.Observation{}, false
 }
 
 func hasValid(obs []store.Observation, source string) bool {

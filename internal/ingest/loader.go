@@ -84,6 +84,15 @@ func NewLoader(st store.Store, r *identity.Resolver) *Loader {
 	return l
 }
 
+// prefetch fills the transaction's identity cache for the batch, skipping
+// the external ids this run already knows.
+func (l *Loader) prefetch(ctx context.Context, tx *cachedTx, b *Batch) error {
+	return tx.prefetch(ctx, b, func(source, id string) bool {
+		_, ok := l.customers[sourceID{source, id}]
+		return ok
+	})
+}
+
 // forget drops the cached customers of external ids.
 func (l *Loader) forget() {
 	clear(l.customers)
@@ -115,8 +124,12 @@ func (l *Loader) Load(ctx context.Context, b *Batch) (Result, error) {
 	// gets the same ones
 	linePos := l.positions(b)
 	var res Result
-	err := l.st.Update(ctx, func(tx store.Tx) error {
+	err := l.st.Update(ctx, func(stx store.Tx) error {
 		res = Result{}
+		tx := &cachedTx{Tx: stx, known: make(map[identityKey]int64)}
+		if err := l.prefetch(ctx, tx, b); err != nil {
+			return err
+		}
 		for i := range b.Customers {
 			if err := l.customer(ctx, tx, &b.Customers[i], &res); err != nil {
 				return err
@@ -344,34 +357,52 @@ func (l *Loader) orderLines(ctx context.Context, tx store.Tx, recs []OrderLineRe
 		pending = pending[:0]
 		return nil
 	}
+	// First the customers and the order headers, the new headers in bulk...
+	custs := make([]int64, len(recs))
+	var fresh []*store.Order
+	batchOrders := make(map[sourceID]*store.Order)
 	for i := range recs {
 		r := &recs[i]
 		cust, err := l.customerOf(ctx, tx, r.Source, r.Customer, r.Email, r.Phone, r.Time, res)
 		if err != nil {
 			return fmt.Errorf("order line at %d: customer: %w", r.Pos, err)
 		}
+		custs[i] = cust
 		if cust != 0 && len(r.Attrs) > 0 {
 			if err := l.lineAttrs(ctx, tx, cust, r); err != nil {
 				return err
 			}
-		}
-		ok := sourceID{r.Source, pos[i].order}
-		orderID, seen := l.orders[ok]
-		if !seen {
-			o := store.Order{Source: r.Source, ExtID: pos[i].order, CustomerID: cust, PlacedAt: r.Time.UTC(),
-				Kind: r.Kind, RefExtID: r.RefOrder, Channel: r.Channel, Payment: r.Payment, Currency: r.Currency,
-				Coupon: r.Coupon}
-			if _, err := tx.PutOrder(ctx, &o); err != nil {
-				return fmt.Errorf("order at %d: %w", r.Pos, err)
-			}
-			orderID = o.ID
-			l.orders[ok] = orderID
 		}
 		if r.Item != "" && !l.items[r.Item] {
 			if err := l.lineItem(ctx, tx, r); err != nil {
 				return err
 			}
 		}
+		k := sourceID{r.Source, pos[i].order}
+		if _, ok := l.orders[k]; ok {
+			continue
+		}
+		if _, ok := batchOrders[k]; ok {
+			continue
+		}
+		o := &store.Order{Source: r.Source, ExtID: pos[i].order, CustomerID: cust, PlacedAt: r.Time.UTC(),
+			Kind: r.Kind, RefExtID: r.RefOrder, Channel: r.Channel, Payment: r.Payment, Currency: r.Currency,
+			Coupon: r.Coupon}
+		batchOrders[k] = o
+		fresh = append(fresh, o)
+	}
+	if len(fresh) > 0 {
+		if _, err := tx.PutOrders(ctx, fresh); err != nil {
+			return fmt.Errorf("orders: %w", err)
+		}
+		for k, o := range batchOrders {
+			l.orders[k] = o.ID
+		}
+	}
+	// ...then the lines.
+	for i := range recs {
+		r := &recs[i]
+		orderID := l.orders[sourceID{r.Source, pos[i].order}]
 		pending = append(pending, store.OrderLine{OrderID: orderID, LineNo: pos[i].line, ItemID: r.Item,
 			Quantity: r.Quantity, UnitPrice: r.UnitPrice, Amount: r.Amount, Discount: r.Discount, Coupon: r.Coupon})
 		if len(pending) == linesPerStatement {

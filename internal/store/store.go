@@ -210,6 +210,10 @@ type OrderSummary struct {
 type Reader interface {
 	// FindIdentity returns the live customer holding the identity.
 	FindIdentity(ctx context.Context, kind, namespace, value string) (customerID int64, ok bool, err error)
+	// FindIdentities looks up many values of one kind and namespace at once
+	// and returns the customers of those found (absent values have no entry).
+	// Duplicates in values are allowed.
+	FindIdentities(ctx context.Context, kind, namespace string, values []string) (map[string]int64, error)
 	// Customer returns the header; ErrNotFound when absent. A merged id is
 	// returned as is, with MergedInto set.
 	Customer(ctx context.Context, id int64) (Customer, error)
@@ -247,13 +251,21 @@ type Tx interface {
 	// PutObservation stores o as the latest value from o.Source unless a newer
 	// one is stored; changed is false when nothing changed.
 	PutObservation(ctx context.Context, o Observation) (changed bool, err error)
+	// PutObservations stores many observations as PutObservation would, one
+	// by one in order, without reporting which changed.
+	PutObservations(ctx context.Context, obs []Observation) error
 	PutAttribute(ctx context.Context, a Attribute) error
+	// PutAttributes stores many attributes as PutAttribute would.
+	PutAttributes(ctx context.Context, attrs []Attribute) error
 	DeleteAttribute(ctx context.Context, customerID int64, name string) error
 	// PutItem inserts or updates an item; changed is false when identical.
 	PutItem(ctx context.Context, it Item) (changed bool, err error)
 	// PutOrder inserts the header unless (Source, ExtID) exists, and sets o.ID
 	// either way. An existing header is left as it is.
 	PutOrder(ctx context.Context, o *Order) (inserted bool, err error)
+	// PutOrders is PutOrder for many orders: it sets every ID and returns how
+	// many headers were new. The same (Source, ExtID) may appear twice.
+	PutOrders(ctx context.Context, orders []*Order) (inserted int, err error)
 	// PutOrderLines inserts the lines not yet stored and returns how many were new.
 	PutOrderLines(ctx context.Context, lines []OrderLine) (inserted int, err error)
 	// PutEvents inserts the events whose ID is not yet stored and returns how many were new.

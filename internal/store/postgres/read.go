@@ -73,7 +73,7 @@ func (r reader) FindIdentity(ctx context.Context, kind, namespace, value string)
 		return 0, false, nil
 	}
 	if err != nil {
-		return 0, false, fmt.Errorf("find identity %s %q: %w", kind, value, err)
+		return 0, false, fmt.Errorf("find %s: %w", identityName(kind, namespace), err)
 	}
 	return id, true, nil
 }

@@ -37,8 +37,9 @@ func (t *tx) AddIdentity(ctx context.Context, id store.Identity) error {
 		VALUES ($1, $2, $3, $4, $5, $6)
 		ON CONFLICT (kind, namespace, value) DO NOTHING`,
 		id.Kind, id.Namespace, id.Value, id.CustomerID, id.Source, id.FirstSeen)
+	// Errors name the kind and namespace, never the value (see identityName).
 	if err != nil {
-		return fmt.Errorf("add identity %s %q to customer %d: %w", id.Kind, id.Value, id.CustomerID, mapErr(err))
+		return fmt.Errorf("add %s to customer %d: %w", identityName(id.Kind, id.Namespace), id.CustomerID, mapErr(err))
 	}
 	if tag.RowsAffected() == 1 {
 		return nil
@@ -47,11 +48,11 @@ func (t *tx) AddIdentity(ctx context.Context, id store.Identity) error {
 	err = t.tx.QueryRow(ctx, `SELECT customer_id FROM identities WHERE kind = $1 AND namespace = $2 AND value = $3`,
 		id.Kind, id.Namespace, id.Value).Scan(&holder)
 	if err != nil {
-		return fmt.Errorf("add identity %s %q to customer %d: %w", id.Kind, id.Value, id.CustomerID, mapErr(err))
+		return fmt.Errorf("add %s to customer %d: %w", identityName(id.Kind, id.Namespace), id.CustomerID, mapErr(err))
 	}
 	if holder != id.CustomerID {
-		return fmt.Errorf("add identity %s %q to customer %d: held by customer %d: %w",
-			id.Kind, id.Value, id.CustomerID, holder, store.ErrConflict)
+		return fmt.Errorf("add %s to customer %d: held by customer %d: %w",
+			identityName(id.Kind, id.Namespace), id.CustomerID, holder, store.ErrConflict)
 	}
 	return nil
 }
@@ -144,12 +145,7 @@ func (t *tx) MergeCustomers(ctx context.Context, m store.Merge) error {
 func (t *tx) PutObservation(ctx context.Context, o store.Observation) (bool, error) {
 	tag, err := t.tx.Exec(ctx, `
 		INSERT INTO observations (customer_id, name, source, value, observed_at, valid, problem)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)
-		ON CONFLICT (customer_id, name, source) DO UPDATE
-		SET value = excluded.value, observed_at = excluded.observed_at, valid = excluded.valid, problem = excluded.problem
-		WHERE observations.observed_at <= excluded.observed_at
-		  AND (observations.value, observations.observed_at, observations.valid, observations.problem)
-		      IS DISTINCT FROM (excluded.value, excluded.observed_at, excluded.valid, excluded.problem)`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7)`+observationUpsert,
 		o.CustomerID, o.Name, o.Source, o.Value, o.ObservedAt, o.Valid, o.Problem)
 	if err != nil {
 		return false, fmt.Errorf("put observation %q of customer %d from %q: %w", o.Name, o.CustomerID, o.Source, mapErr(err))
@@ -160,9 +156,7 @@ func (t *tx) PutObservation(ctx context.Context, o store.Observation) (bool, err
 func (t *tx) PutAttribute(ctx context.Context, a store.Attribute) error {
 	_, err := t.tx.Exec(ctx, `
 		INSERT INTO attributes (customer_id, name, value, source, observed_at, rule)
-		VALUES ($1, $2, $3, $4, $5, $6)
-		ON CONFLICT (customer_id, name) DO UPDATE
-		SET value = excluded.value, source = excluded.source, observed_at = excluded.observed_at, rule = excluded.rule`,
+		VALUES ($1, $2, $3, $4, $5, $6)`+attributeUpsert,
 		a.CustomerID, a.Name, a.Value, a.Source, a.ObservedAt, a.Rule)
 	if err != nil {
 		return fmt.Errorf("put attribute %q of customer %d: %w", a.Name, a.CustomerID, mapErr(err))

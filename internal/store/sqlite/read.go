@@ -61,7 +61,7 @@ func (r reader) FindIdentity(ctx context.Context, kind, namespace, value string)
 	case errors.Is(err, sql.ErrNoRows):
 		return 0, false, nil
 	case err != nil:
-		return 0, false, fmt.Errorf("find identity %s %q: %w", kind, value, err)
+		return 0, false, fmt.Errorf("find %s: %w", identityName(kind, namespace), err) // never the value
 	case mergedInto != 0: // identities move on merge; this is a safety net
 		return mergedInto, true, nil
 	}

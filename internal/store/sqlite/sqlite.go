@@ -180,6 +180,13 @@ func (s *Store) prepare(ctx context.Context) error {
 		}
 		s.rstmts[q] = st
 	}
+	for _, q := range poolQueries {
+		st, err := s.r.PrepareContext(ctx, q)
+		if err != nil {
+			return fmt.Errorf("prepare %q: %w", firstLine(q), err)
+		}
+		s.rstmts[q] = st
+	}
 	for _, q := range writeQueries {
 		st, err := s.w.PrepareContext(ctx, q)
 		if err != nil {
@@ -383,18 +390,23 @@ func (q *txQuerier) ExecContext(ctx context.Context, query string, args ...any) 
 	return q.tx.ExecContext(ctx, query, args...)
 }
 
-// readQueries, writeQueries and rawQueries list the queries prepared at
-// Open. They are filled by the package's var declarations (see rq, wq and
-// rawq) and never change afterwards.
-var readQueries, writeQueries, rawQueries []string
+// readQueries, poolQueries, writeQueries and rawQueries list the queries
+// prepared at Open. They are filled by the package's var declarations (see
+// rq, pq, wq and rawq) and never change afterwards.
+var readQueries, poolQueries, writeQueries, rawQueries []string
 
 // rq registers a read query.
 func rq(q string) string { readQueries = append(readQueries, q); return q }
 
+// pq registers a read query of the Store only, prepared on the read pool
+// (a Tx runs its own version on the driver connection).
+func pq(q string) string { poolQueries = append(poolQueries, q); return q }
+
 // wq registers a write query.
 func wq(q string) string { writeQueries = append(writeQueries, q); return q }
 
-// rawq registers a bulk insert, run with tx.execRaw.
+// rawq registers a bulk statement, run on the writer's driver connection
+// (see tx.insertRows and tx.queryIn).
 func rawq(q string) string { rawQueries = append(rawQueries, q); return q }
 
 // Timestamps are stored as unix microseconds.

@@ -295,3 +295,158 @@ func loadRetail(ctx context.Context, s *Store, d *retail) error {
 		return nil
 	})
 }
+
+// benchIdentities stores n e-mail identities, one customer each, and
+// returns 1000 values to look up: every other one stored.
+func benchIdentities(b *testing.B, ctx context.Context, s store.Store, n int) []string {
+	err := s.Update(ctx, func(tx store.Tx) error {
+		for i := range n {
+			id, err := tx.NewCustomer(ctx, time.Time{})
+			if err != nil {
+				return err
+			}
+			err = tx.AddIdentity(ctx, store.Identity{CustomerID: id, Kind: store.KindEmail, Value: fmt.Sprintf("user%06d@example.com", i), Source: "crm"})
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	values := make([]string, batch)
+	for i := range values {
+		if i%2 == 0 {
+			values[i] = fmt.Sprintf("user%06d@example.com", (i*7919)%n)
+		} else {
+			values[i] = fmt.Sprintf("nobody%06d@example.com", i)
+		}
+	}
+	return values
+}
+
+// BenchmarkFindIdentities looks up 1000 e-mails (half of them stored among
+// 20,000) in a transaction, on the Store, and one by one for comparison.
+func BenchmarkFindIdentities(b *testing.B) {
+	ctx := benchContext(b)
+	s := open(b)
+	defer s.Close()
+	values := benchIdentities(b, ctx, s, 20000)
+	check := func(found int) {
+		if found != batch/2 {
+			b.Fatalf("found %d, want %d", found, batch/2)
+		}
+	}
+	b.Run("tx", func(b *testing.B) {
+		b.ReportAllocs()
+		err := s.Update(ctx, func(tx store.Tx) error {
+			for b.Loop() {
+				m, err := tx.FindIdentities(ctx, store.KindEmail, "", values)
+				if err != nil {
+					return err
+				}
+				check(len(m))
+			}
+			return nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		reportPerRow(b, b.N*len(values))
+	})
+	b.Run("store", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			m, err := s.FindIdentities(ctx, store.KindEmail, "", values)
+			if err != nil {
+				b.Fatal(err)
+			}
+			check(len(m))
+		}
+		reportPerRow(b, b.N*len(values))
+	})
+	b.Run("tx-one-by-one", func(b *testing.B) {
+		b.ReportAllocs()
+		err := s.Update(ctx, func(tx store.Tx) error {
+			for b.Loop() {
+				found := 0
+				for _, v := range values {
+					_, ok, err := tx.FindIdentity(ctx, store.KindEmail, "", v)
+					if err != nil {
+						return err
+					}
+					if ok {
+						found++
+					}
+				}
+				check(found)
+			}
+			return nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		reportPerRow(b, b.N*len(values))
+	})
+}
+
+// BenchmarkPutOrders stores 1000 orders per transaction: new ones (compare
+// with BenchmarkPutOrder), the same again (all stored: their ids are looked
+// up), and one order per line as a file of lines gives them (20 lines per
+// order, so 50 new orders).
+func BenchmarkPutOrders(b *testing.B) {
+	at := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	orders := func(from, perOrder int) []*store.Order {
+		out := make([]*store.Order, batch)
+		for i := range out {
+			n := from + i/perOrder
+			out[i] = &store.Order{Source: "shop", ExtID: strconv.Itoa(n), CustomerID: int64(n % 4000),
+				PlacedAt: at.Add(time.Duration(n) * time.Minute), Kind: store.OrderSale, Currency: "GBP"}
+		}
+		return out
+	}
+	for _, bc := range []struct {
+		name     string
+		perOrder int
+		again    bool
+	}{
+		{"new", 1, false},
+		{"stored", 1, true},
+		{"lines", 20, false},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			ctx := benchContext(b)
+			s := open(b)
+			defer s.Close()
+			next := 0
+			var batchOrders []*store.Order
+			if bc.again {
+				batchOrders = orders(0, 1)
+				if err := s.Update(ctx, func(tx store.Tx) error { _, err := tx.PutOrders(ctx, batchOrders); return err }); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				if !bc.again {
+					b.StopTimer()
+					batchOrders = orders(next, bc.perOrder)
+					next += batch / bc.perOrder
+					b.StartTimer()
+				}
+				err := s.Update(ctx, func(tx store.Tx) error {
+					n, err := tx.PutOrders(ctx, batchOrders)
+					if want := batch / bc.perOrder; err == nil && !bc.again && n != want {
+						err = fmt.Errorf("inserted %d of %d", n, want)
+					}
+					return err
+				})
+				if err != nil {
+					b.Fatal(err)
+				}
+			}
+			reportPerRow(b, b.N*batch)
+		})
+	}
+}

@@ -15,13 +15,14 @@ import (
 // concurrent use.
 type tx struct {
 	reader
-	s    *Store
-	tx   *sql.Tx
-	ctx  context.Context // the Update's: database/sql rolls tx back when it ends
-	q    *txQuerier
-	d    store.Stats         // counter changes not yet written to the counters table
-	args []driver.NamedValue // reused arguments of bulk inserts
-	done bool                // the Update returned
+	s     *Store
+	tx    *sql.Tx
+	ctx   context.Context // the Update's: database/sql rolls tx back when it ends
+	q     *txQuerier
+	d     store.Stats         // counter changes not yet written to the counters table
+	args  []driver.NamedValue // reused arguments of bulk inserts
+	qargs []driver.NamedValue // reused arguments of queryIn
+	done  bool                // the Update returned
 }
 
 var _ store.Tx = (*tx)(nil)
@@ -54,15 +55,10 @@ WHERE excluded.at > consents.at`)
 	sqlMergeEvents    = wq(`UPDATE events SET customer_id = ?1 WHERE customer_id = ?2`)
 	sqlMarkMerged     = wq(`UPDATE customers SET merged_into = ?1 WHERE id = ?2 OR merged_into = ?2`)
 	sqlRecordMerge    = wq(`INSERT INTO merges (survivor, merged, kind, namespace, value, source, at) VALUES (?, ?, ?, ?, ?, ?, ?)`)
-	sqlPutObservation = wq(`INSERT INTO observations (customer_id, name, source, value, observed_at, valid, problem) VALUES (?, ?, ?, ?, ?, ?, ?)
-ON CONFLICT (customer_id, name, source) DO UPDATE SET
-	value = excluded.value, observed_at = excluded.observed_at, valid = excluded.valid, problem = excluded.problem
-WHERE excluded.observed_at >= observations.observed_at
-	AND (excluded.observed_at <> observations.observed_at OR excluded.value <> observations.value
-		OR excluded.valid <> observations.valid OR excluded.problem <> observations.problem)`)
-	sqlPutAttribute = wq(`INSERT INTO attributes (customer_id, name, value, source, observed_at, rule) VALUES (?, ?, ?, ?, ?, ?)
-ON CONFLICT (customer_id, name) DO UPDATE SET
-	value = excluded.value, source = excluded.source, observed_at = excluded.observed_at, rule = excluded.rule`)
+	sqlPutObservation = wq(`INSERT INTO observations (customer_id, name, source, value, observed_at, valid, problem) VALUES (?, ?, ?, ?, ?, ?, ?)` +
+		observationUpsert)
+	sqlPutAttribute = wq(`INSERT INTO attributes (customer_id, name, value, source, observed_at, rule) VALUES (?, ?, ?, ?, ?, ?)` +
+		attributeUpsert)
 	sqlDeleteAttribute = wq(`DELETE FROM attributes WHERE customer_id = ? AND name = ?`)
 	sqlInsertItem      = wq(`INSERT INTO items (id, title, category, brand, price, active, source, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT DO NOTHING`)
@@ -97,25 +93,28 @@ var (
 	// Lines without discount or coupon, the usual case, bind two
 	// parameters fewer; binding is a good part of the cost.
 	linesFull = newBulkInsert(`INSERT OR IGNORE INTO order_lines (order_id, line_no, item_id, quantity, unit_price, amount, discount, coupon) VALUES `,
-		"(?, ?, ?, ?, ?, ?, ?, ?)", 8)
+		"(?, ?, ?, ?, ?, ?, ?, ?)", "", 8)
 	linesPlain = newBulkInsert(`INSERT OR IGNORE INTO order_lines (order_id, line_no, item_id, quantity, unit_price, amount, discount, coupon) VALUES `,
-		"(?, ?, ?, ?, ?, ?, 0.0, '')", 6)
+		"(?, ?, ?, ?, ?, ?, 0.0, '')", "", 6)
 	eventsBulk = newBulkInsert(`INSERT OR IGNORE INTO events (id, source, customer_id, type, at, item_id, value, props) VALUES `,
-		"(?, ?, ?, ?, ?, ?, ?, ?)", 8)
+		"(?, ?, ?, ?, ?, ?, ?, ?)", "", 8)
 )
 
-func newBulkInsert(head, row string, cols int) *bulkInsert {
+// newBulkInsert builds the statements head row, row, ... tail.
+func newBulkInsert(head, row, tail string, cols int) *bulkInsert {
 	b := &bulkInsert{cols: cols}
 	for i := range b.insert {
 		n := maxRows >> i
-		b.insert[i] = rawq(head + row + strings.Repeat(", "+row, n-1))
+		b.insert[i] = rawq(head + row + strings.Repeat(", "+row, n-1) + tail)
 	}
 	return b
 }
 
 // insertRows inserts n rows with b, fill setting the arguments of rows
-// [from, to) in args, and returns how many rows were new.
-func (t *tx) insertRows(ctx context.Context, b *bulkInsert, n int, fill func(args []driver.NamedValue, from, to int)) (int, error) {
+// [from, to) in args, and returns how many rows were new (changed, for an
+// upsert). done, when not nil, is given the result of each statement.
+func (t *tx) insertRows(ctx context.Context, b *bulkInsert, n int, fill func(args []driver.NamedValue, from, to int),
+	done func(from, to int, res driver.Result) error) (int, error) {
 	if n == 0 {
 		return 0, nil
 	}
@@ -152,6 +151,11 @@ func (t *tx) insertRows(ctx context.Context, b *bulkInsert, n int, fill func(arg
 				return err
 			}
 			inserted += int(k)
+			if done != nil {
+				if err := done(from, from+size, res); err != nil {
+					return err
+				}
+			}
 			from += size
 		}
 		return nil
@@ -197,22 +201,24 @@ func (t *tx) NewCustomer(ctx context.Context, at time.Time) (int64, error) {
 }
 
 func (t *tx) AddIdentity(ctx context.Context, id store.Identity) error {
+	// Errors name the kind and namespace, never the value: e-mail
+	// addresses and phone numbers must not reach the logs.
 	res, err := t.q.ExecContext(ctx, sqlAddIdentity, id.Kind, id.Namespace, id.Value, id.CustomerID, id.Source, micro(id.FirstSeen))
 	if err != nil {
-		return fmt.Errorf("add identity %s %q: %w", id.Kind, id.Value, err)
+		return fmt.Errorf("add %s to customer %d: %w", identityName(id.Kind, id.Namespace), id.CustomerID, err)
 	}
 	if n, err := res.RowsAffected(); err != nil {
-		return fmt.Errorf("add identity %s %q: %w", id.Kind, id.Value, err)
+		return fmt.Errorf("add %s to customer %d: %w", identityName(id.Kind, id.Namespace), id.CustomerID, err)
 	} else if n == 1 {
 		return nil
 	}
 	var owner int64
 	if err := t.q.QueryRowContext(ctx, sqlIdentityOwner, id.Kind, id.Namespace, id.Value).Scan(&owner); err != nil {
-		return fmt.Errorf("add identity %s %q: %w", id.Kind, id.Value, err)
+		return fmt.Errorf("add %s to customer %d: %w", identityName(id.Kind, id.Namespace), id.CustomerID, err)
 	}
 	if owner != id.CustomerID {
-		return fmt.Errorf("add identity %s %q to customer %d: held by customer %d: %w",
-			id.Kind, id.Value, id.CustomerID, owner, store.ErrConflict)
+		return fmt.Errorf("add %s to customer %d: held by customer %d: %w",
+			identityName(id.Kind, id.Namespace), id.CustomerID, owner, store.ErrConflict)
 	}
 	return nil
 }
@@ -338,7 +344,7 @@ func (t *tx) PutOrderLines(ctx context.Context, lines []store.OrderLine) (int, e
 				a[0].Value, a[1].Value, a[2].Value = l.OrderID, int64(l.LineNo), l.ItemID
 				a[3].Value, a[4].Value, a[5].Value = l.Quantity, l.UnitPrice, l.Amount
 			}
-		})
+		}, nil)
 	} else {
 		n, err = t.insertRows(ctx, linesFull, len(lines), func(args []driver.NamedValue, from, to int) {
 			for i, l := range lines[from:to] {
@@ -347,7 +353,7 @@ func (t *tx) PutOrderLines(ctx context.Context, lines []store.OrderLine) (int, e
 				a[3].Value, a[4].Value, a[5].Value = l.Quantity, l.UnitPrice, l.Amount
 				a[6].Value, a[7].Value = l.Discount, l.Coupon
 			}
-		})
+		}, nil)
 	}
 	t.d.OrderLines += int64(n)
 	if err != nil {
@@ -363,7 +369,7 @@ func (t *tx) PutEvents(ctx context.Context, events []store.Event) (int, error) {
 			a[0].Value, a[1].Value, a[2].Value, a[3].Value = e.ID, e.Source, e.CustomerID, e.Type
 			a[4].Value, a[5].Value, a[6].Value, a[7].Value = micro(e.At), e.ItemID, e.Value, e.Props
 		}
-	})
+	}, nil)
 	t.d.Events += int64(n)
 	if err != nil {
 		return n, fmt.Errorf("put %d events: %w", len(events), err)

@@ -127,6 +127,15 @@ func testUpdateRollback(t *testing.T, s store.Store) {
 		if _, err := tx.PutEvents(ctx, []store.Event{{ID: 1, CustomerID: kept[0], At: t1}}); err != nil {
 			return err
 		}
+		if _, err := tx.PutOrders(ctx, []*store.Order{{Source: "shop", ExtID: "1"}, {Source: "shop", ExtID: "2", PlacedAt: t1}}); err != nil {
+			return err
+		}
+		if err := tx.PutObservations(ctx, []store.Observation{{CustomerID: kept[0], Name: "zip", Value: "75001", ObservedAt: t1, Valid: true}}); err != nil {
+			return err
+		}
+		if err := tx.PutAttributes(ctx, []store.Attribute{{CustomerID: kept[0], Name: "zip", Value: "75001", ObservedAt: t1}}); err != nil {
+			return err
+		}
 		return tx.MergeCustomers(ctx, store.Merge{Survivor: kept[0], Merged: kept[1], Kind: store.KindEmail, Value: "kept@example.com", At: t1})
 	}
 	cancelled, cancel := context.WithCancel(ctx)
@@ -199,7 +208,7 @@ func testUpdateRollback(t *testing.T, s store.Store) {
 	// The store still works, and the same writes now commit.
 	update(t, s, writeAll)
 	equal(t, "stats after commit", must[store.Stats](t, "stats")(s.Stats(ctx)), store.Stats{
-		Customers: 2, Orders: 1, OrderLines: 2, Events: 1, Items: 1,
+		Customers: 2, Orders: 2, AnonymousOrders: 1, OrderLines: 2, Events: 1, Items: 1,
 	})
 }
 
@@ -229,6 +238,9 @@ func testTxVisibility(t *testing.T, s store.Store) {
 		if got, ok, err := tx.FindIdentity(ctx, store.KindEmail, "", "new@example.com"); err != nil || !ok || got != id {
 			t.Errorf("tx FindIdentity = %d, %v, %v; want %d, true, nil", got, ok, err, id)
 		}
+		if got, err := tx.FindIdentities(ctx, store.KindEmail, "", []string{"new@example.com"}); err != nil || got["new@example.com"] != id {
+			t.Errorf("tx FindIdentities = %v, %v; want new@example.com: %d", got, err, id)
+		}
 		equal(t, "tx customer", must[store.Customer](t, "customer")(tx.Customer(ctx, id)), store.Customer{ID: id, CreatedAt: t1})
 		equal(t, "tx orders", len(must[[]store.Order](t, "orders")(tx.Orders(ctx, id, time.Time{}, 0))), 1)
 		equal(t, "tx lines", len(must[[]store.OrderLine](t, "lines")(tx.OrderLines(ctx, oid))), 1)
@@ -241,6 +253,9 @@ func testTxVisibility(t *testing.T, s store.Store) {
 		// Invisible outside until committed.
 		if _, ok, err := s.FindIdentity(ctx, store.KindEmail, "", "new@example.com"); err != nil || ok {
 			t.Errorf("store FindIdentity during the update: found %v, err %v", ok, err)
+		}
+		if got, err := s.FindIdentities(ctx, store.KindEmail, "", []string{"new@example.com"}); err != nil || len(got) != 0 {
+			t.Errorf("store FindIdentities during the update: %v, %v; want nothing", got, err)
 		}
 		if _, err := s.Customer(ctx, id); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("store Customer during the update: %v, want ErrNotFound", err)

@@ -30,6 +30,14 @@ import (
 //     (an equal ObservedAt replaces); changed is false when all fields are
 //     identical. PutConsent replaces only a strictly older decision.
 //     PutItem compares every field, UpdatedAt included.
+//   - The batch methods give what the one-by-one methods would, in order:
+//     FindIdentities maps each value found to what FindIdentity gives (and
+//     takes any number of values); PutObservations keeps per (customer,
+//     name, source) the last of the newest observations, if at least as
+//     recent as the stored one (to the microsecond); PutAttributes keeps
+//     the last; PutOrders stores the first version of each (Source, ExtID),
+//     sets the ID of every order, repeats included, and counts each new
+//     header once.
 //   - MergeCustomers: on a clash of observations (name, source), attributes
 //     (name) or consents (channel), the newer one wins and a tie keeps the
 //     survivor's. Customers merged earlier into m.Merged then point to
@@ -55,13 +63,17 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	}{
 		{"Customer", testCustomer},
 		{"Identity", testIdentity},
+		{"FindIdentities", testFindIdentities},
 		{"Merge", testMerge},
 		{"MergeErrors", testMergeErrors},
 		{"Observation", testObservation},
+		{"PutObservations", testPutObservations},
 		{"Attribute", testAttribute},
+		{"PutAttributes", testPutAttributes},
 		{"Consent", testConsent},
 		{"Item", testItem},
 		{"Order", testOrder},
+		{"PutOrders", testPutOrders},
 		{"OrderLines", testOrderLines},
 		{"Events", testEvents},
 		{"OrdersAsOf", testOrdersAsOf},
@@ -153,9 +165,26 @@ func putOrder(ctx context.Context, tx store.Tx, o store.Order, amounts map[strin
 func equal(t *testing.T, what string, got, want any) {
 	t.Helper()
 	g, w := canon(got), canon(want)
-	if !reflect.DeepEqual(g, w) {
-		t.Errorf("%s:\n got  %s\n want %s", what, show(g), show(w))
+	if reflect.DeepEqual(g, w) {
+		return
 	}
+	gv, wv := reflect.ValueOf(g), reflect.ValueOf(w)
+	if g != nil && w != nil && gv.Kind() == reflect.Slice && wv.Kind() == reflect.Slice && max(gv.Len(), wv.Len()) > 20 {
+		// Too long to show: the first difference.
+		i := 0
+		for i < min(gv.Len(), wv.Len()) && reflect.DeepEqual(gv.Index(i).Interface(), wv.Index(i).Interface()) {
+			i++
+		}
+		at := func(v reflect.Value) string {
+			if i < v.Len() {
+				return fmt.Sprintf("%+v", v.Index(i).Interface())
+			}
+			return "(none)"
+		}
+		t.Errorf("%s: %d elements, want %d; first difference at %d:\n got  %s\n want %s", what, gv.Len(), wv.Len(), i, at(gv), at(wv))
+		return
+	}
+	t.Errorf("%s:\n got  %s\n want %s", what, show(g), show(w))
 }
 
 func show(v any) string {
