@@ -191,7 +191,7 @@ func Import(ctx context.Context, st store.Store, res *identity.Resolver, files [
 	}
 	rej.close()
 	sum.Rejected += rej.count
-	sum.Read = sum.Imported + sum.Duplicates + sum.Rejected
+	sum.Read = rows.Load()
 	sum.IgnoredColumns = ignored
 	if rej.count > 0 {
 		sum.RejectsFile = rej.path
@@ -201,6 +201,11 @@ func Import(ctx context.Context, st store.Store, res *identity.Resolver, files [
 		return sum, err
 	}
 	opts.Logger.Debug("loaded", "seconds", time.Since(start).Seconds())
+	if sum.Read != sum.Imported+sum.Duplicates+sum.Rejected {
+		// every row read is exactly one of these; anything else is a bug here
+		return sum, fmt.Errorf("internal error: read %d rows but imported %d + duplicates %d + rejected %d",
+			sum.Read, sum.Imported, sum.Duplicates, sum.Rejected)
+	}
 	if opts.Kind == KindOrders {
 		n, err := st.LinkOrders(ctx)
 		if err != nil {
