@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sagitta-dev/sagitta/internal/store"
 	"github.com/sagitta-dev/sagitta/internal/synth"
 )
 
@@ -70,24 +71,15 @@ func mustRun(t *testing.T, args ...string) string {
 	return r.stdout
 }
 
-type stats struct {
-	Customers, AnonymousOrders, Orders, OrderLines, Events, Items int64
-}
+type stats = store.Stats
 
 func readStats(t *testing.T, dataDir string) stats {
 	t.Helper()
-	var s struct {
-		Customers       int64 `json:"customers"`
-		AnonymousOrders int64 `json:"anonymous_orders"`
-		Orders          int64 `json:"orders"`
-		OrderLines      int64 `json:"order_lines"`
-		Events          int64 `json:"events"`
-		Items           int64 `json:"items"`
-	}
+	var s stats
 	if err := json.Unmarshal([]byte(mustRun(t, "stats", "--json", "--data-dir", dataDir)), &s); err != nil {
 		t.Fatal(err)
 	}
-	return stats(s)
+	return s
 }
 
 // The demo's synthetic shop knows how many people it holds; unification
