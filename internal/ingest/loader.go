@@ -126,7 +126,7 @@ func (l *Loader) Load(ctx context.Context, b *Batch) (Result, error) {
 	var res Result
 	err := l.st.Update(ctx, func(stx store.Tx) error {
 		res = Result{}
-		tx := &cachedTx{Tx: stx, known: make(map[identityKey]int64)}
+		tx := newCachedTx(stx)
 		if err := l.prefetch(ctx, tx, b); err != nil {
 			return err
 		}
@@ -143,7 +143,10 @@ func (l *Loader) Load(ctx context.Context, b *Batch) (Result, error) {
 		if err := l.orderLines(ctx, tx, b.Lines, linePos, &res); err != nil {
 			return err
 		}
-		return l.events(ctx, tx, b.Events, &res)
+		if err := l.events(ctx, tx, b.Events, &res); err != nil {
+			return err
+		}
+		return tx.flush(ctx)
 	})
 	if err != nil {
 		l.reset() // ids cached inside the failed transaction no longer exist

@@ -277,6 +277,7 @@ type Tx interface {
 // Store is a storage backend. Exactly one Update runs at a time.
 type Store interface {
 	Reader
+	Analytics
 	// Update runs fn in one transaction, committed when fn returns nil and
 	// rolled back otherwise.
 	Update(ctx context.Context, fn func(tx Tx) error) error

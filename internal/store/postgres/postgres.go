@@ -18,6 +18,9 @@ import (
 //go:embed schema.sql
 var schemaV1 string
 
+//go:embed schema_v2.sql
+var schemaV2 string
+
 // migration is one step of the schema; versions start at 1 and increase by one.
 type migration struct {
 	version int
@@ -28,6 +31,7 @@ type migration struct {
 // never edit a released one.
 var migrations = []migration{
 	{version: 1, sql: schemaV1},
+	{version: 2, sql: schemaV2},
 }
 
 // Options configures Open.

@@ -59,7 +59,8 @@ func (t *tx) AddIdentity(ctx context.Context, id store.Identity) error {
 
 // mergeSteps move everything of $2 (merged) to $1 (survivor). Where both
 // hold a row with the same key, the more recent one is kept (the survivor's
-// on a tie). The casts type $1 in the statements that do not use it.
+// on a tie; always the survivor's admission entry). The casts type $1 in the
+// statements that do not use it.
 var mergeSteps = []string{
 	`UPDATE identities SET customer_id = $1 WHERE customer_id = $2`,
 	`INSERT INTO observations (customer_id, name, source, value, observed_at, valid, problem)
@@ -80,6 +81,11 @@ var mergeSteps = []string{
 	 SET status = excluded.status, at = excluded.at, source = excluded.source
 	 WHERE consents.at < excluded.at`,
 	`DELETE FROM consents WHERE customer_id = $2 AND $1::bigint IS NOT NULL`,
+	// Admission entries: on a clash (same list) the survivor's stays.
+	`INSERT INTO admission (list, customer_id, reason, source, added_at, expires_at)
+	 SELECT list, $1, reason, source, added_at, expires_at FROM admission WHERE customer_id = $2
+	 ON CONFLICT (list, customer_id) DO NOTHING`,
+	`DELETE FROM admission WHERE customer_id = $2 AND $1::bigint IS NOT NULL`,
 	`UPDATE orders SET customer_id = $1 WHERE customer_id = $2`,
 	`UPDATE events SET customer_id = $1 WHERE customer_id = $2`,
 	// Customers merged earlier into the merged one now point at the survivor,

@@ -10,8 +10,14 @@
 // the thousand, go in with multi-row INSERTs run on the driver connection
 // directly, skipping database/sql's per-argument work.
 //
-// Timestamps are INTEGER unix microseconds (UTC). The schema is schema.sql;
-// PRAGMA user_version records which migrations ran (see migrations).
+// The analytics scans (ScanLines, ScanEvents) run on a driver connection
+// of the read pool, in one read transaction, and decode the driver's
+// values without database/sql; ScanLines reads on a goroutine of its own
+// while the caller's goroutine runs the callback.
+//
+// Timestamps are INTEGER unix microseconds (UTC). The schema is schema.sql,
+// then schema_v2.sql; PRAGMA user_version records which migrations ran (see
+// migrations).
 // Stats reads a row of counters that each transaction updates as it commits,
 // so it does not count millions of rows.
 //

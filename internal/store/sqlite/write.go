@@ -242,13 +242,13 @@ func (t *tx) MergeCustomers(ctx context.Context, m store.Merge) error {
 	for _, q := range []string{
 		sqlMergeIdentities,
 		sqlMergeObservations, sqlMergeAttributes, sqlMergeConsents,
-		sqlMergeOrders, sqlMergeEvents, sqlMarkMerged,
+		sqlMergeOrders, sqlMergeEvents, sqlMergeAdmission, sqlMarkMerged,
 	} {
 		if _, err := t.q.ExecContext(ctx, q, m.Survivor, m.Merged); err != nil {
 			return fail(err)
 		}
 	}
-	for _, q := range []string{sqlDeleteObservations, sqlDeleteAttributes, sqlDeleteConsents} {
+	for _, q := range []string{sqlDeleteObservations, sqlDeleteAttributes, sqlDeleteConsents, sqlDeleteAdmission} {
 		if _, err := t.q.ExecContext(ctx, q, m.Merged); err != nil {
 			return fail(err)
 		}

@@ -56,6 +56,28 @@ import (
 //     included) and to no one else's.
 //   - CreateAPIKey with an ID or Hash already stored is ErrConflict;
 //     DeleteAPIKey of an unknown ID is ErrNotFound.
+//   - ScanLines gives the lines of every kind of order, guest orders
+//     (CustomerID 0) included, orders without lines giving none; Category
+//     and Brand are "" for an item not in the catalogue. It calls fn on the
+//     caller's goroutine, sees the store as it was when it started (fn may
+//     write to the store meanwhile), and returns fn's error as it is,
+//     without calling fn again. So does ScanEvents, whose bounds are
+//     inclusive; insertion order is that of the first PutEvents of an ID.
+//   - CustomerIDs ascend by id. AttributeValues includes empty values;
+//     names are case-sensitive.
+//   - PutDefinition ignores d.Version; versions count from 1 per (Kind,
+//     Name), deletions included, and a deleted definition comes back with
+//     its next version. Definitions sorts by name in byte order.
+//   - PutAdmission rejects a list other than black, white and grey (and
+//     then stores nothing of the batch); within a batch the last entry of a
+//     (list, customer) wins. Admission sorts by list, then customer id; an
+//     entry has expired at its ExpiresAt (at >= ExpiresAt); AddedAt is not
+//     compared with at. MergeCustomers moves the merged customer's entries
+//     to the survivor, except on a list where the survivor has one, which
+//     stays as it is.
+//   - AddSegmentSizes replaces the size of a segment at an instant already
+//     stored (the last of a batch wins); SegmentSizes bounds are inclusive,
+//     zero meaning none.
 func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	tests := []struct {
 		name string
@@ -87,6 +109,15 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ConcurrentUpdates", testConcurrentUpdates},
 		{"Timestamps", testTimestamps},
 		{"NotFound", testNotFound},
+		{"ScanLines", testScanLines},
+		{"ScanLinesMerged", testScanLinesMerged},
+		{"ScanEvents", testScanEvents},
+		{"CustomerIDs", testCustomerIDs},
+		{"AttributeValues", testAttributeValues},
+		{"Definitions", testDefinitions},
+		{"Admission", testAdmission},
+		{"AdmissionMerge", testAdmissionMerge},
+		{"SegmentSizes", testSegmentSizes},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
