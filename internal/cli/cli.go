@@ -43,6 +43,10 @@ func commands() []command {
 		{"customer", "show a customer's unified record (customer show REF)", runCustomer},
 		{"serve", "serve the HTTP API", runServe},
 		{"apikey", "create, list or delete API keys", runAPIKey},
+		{"features", "compute features, RFM, A/B/C classes, lifecycle, tags and segments", runFeaturesCmd},
+		{"tag", "apply, list and show rule-defined tags", runTag},
+		{"segment", "count, save, list and export segments", runSegment},
+		{"admission", "manage black, white and grey admission lists", runAdmission},
 		{"generate", "write a synthetic shop's data files", runGenerate},
 		{"version", "print the version", runVersion},
 	}
@@ -135,6 +139,15 @@ func newLogger(w io.Writer, level string) *slog.Logger {
 	var l slog.Level
 	_ = l.UnmarshalText([]byte(level))
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
+}
+
+// quietLogger is the logger of one-shot commands: warnings and errors only,
+// unless debug logging was asked for.
+func quietLogger(w io.Writer, level string) *slog.Logger {
+	if level == "debug" {
+		return newLogger(w, level)
+	}
+	return newLogger(w, "warn")
 }
 
 // open validates the configuration and opens the store.

@@ -8,8 +8,10 @@ import (
 	"time"
 
 	"github.com/sagitta-dev/sagitta/internal/config"
+	"github.com/sagitta-dev/sagitta/internal/insight"
 	"github.com/sagitta-dev/sagitta/internal/profile"
 	"github.com/sagitta-dev/sagitta/internal/store"
+	"github.com/sagitta-dev/sagitta/internal/tag"
 )
 
 func runCustomer(ctx context.Context, env Env, args []string) error {
@@ -49,11 +51,63 @@ func runCustomer(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
+	intel, err := customerIntel(ctx, env, cfg, st, id, asOf)
+	if err != nil {
+		return err
+	}
 	if *asJSON {
-		return writeJSON(env.Stdout, p)
+		if intel == nil {
+			return writeJSON(env.Stdout, p)
+		}
+		return writeJSON(env.Stdout, struct {
+			profile.Profile
+			Intel map[string]any `json:"intelligence"`
+		}{p, intel})
 	}
 	printProfile(env.Stdout, p)
+	printIntel(env.Stdout, intel)
 	return nil
+}
+
+// customerIntel computes the intelligence part of a profile: from the saved
+// feature table, or as of asOf when one is given (computed, not saved).
+func customerIntel(ctx context.Context, env Env, cfg config.Config, st store.Store, id int64, asOf time.Time) (map[string]any, error) {
+	loc, err := cfg.Location()
+	if err != nil {
+		return nil, err
+	}
+	s, err := insight.Open(ctx, st, insight.Options{DataDir: cfg.DataDir, Location: loc,
+		Logger: quietLogger(env.Stderr, cfg.LogLevel)})
+	if err != nil {
+		return nil, err
+	}
+	if !asOf.IsZero() && !asOf.Equal(s.Table().AsOf) {
+		if _, err := s.Recompute(ctx, asOf, false); err != nil {
+			return nil, err
+		}
+	}
+	return intelOf(ctx, s, id)
+}
+
+func printIntel(w io.Writer, in map[string]any) {
+	if in == nil {
+		fmt.Fprintln(w, "\nNo features yet: run 'sagitta features compute'.")
+		return
+	}
+	rfm := in["rfm"].(map[string]any)
+	asOf, _ := in["features_as_of"].(time.Time)
+	fmt.Fprintf(w, "\nAs of %s: RFM %v%v%v (%v), recency %v days, frequency %v, monetary %v; class %v; lifecycle %v; price sensitivity %v\n",
+		asOf.Format("2006-01-02 15:04"), rfm["r"], rfm["f"], rfm["m"], rfm["segment"], rfm["recency_days"], rfm["frequency"],
+		rfm["monetary"], in["value_loyalty_class"], in["lifecycle_stage"], in["price_sensitivity"])
+	if tags, ok := in["tags"].([]tag.Why); ok {
+		fmt.Fprint(w, "Tags:")
+		for _, t := range tags {
+			if t.Member {
+				fmt.Fprintf(w, " %s", t.Tag)
+			}
+		}
+		fmt.Fprintln(w)
+	}
 }
 
 // parseAsOf reads a date (end of that day, UTC) or an RFC 3339 instant.

@@ -1,87 +1,13 @@
 package cli
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"os"
 	"time"
 
-	"github.com/sagitta-dev/sagitta/internal/config"
 	"github.com/sagitta-dev/sagitta/internal/feature"
 )
-
-// runFeatures implements "sagitta features compute|summary". Register it in
-// commands() as
-//
-//	{"features", "compute customer features, RFM, A/B/C classes and lifecycle", runFeatures},
-func runFeatures(ctx context.Context, env Env, args []string) error {
-	const help = "usage: sagitta features compute [--as-of DATE] [--out FILE] [--json] | sagitta features summary FILE [--json]"
-	if len(args) == 0 {
-		return usageErr(help)
-	}
-	switch args[0] {
-	case "compute":
-		return runFeaturesCompute(ctx, env, args[1:])
-	case "summary":
-		return runFeaturesSummary(env, args[1:])
-	}
-	return usageErr("unknown subcommand %q; %s", args[0], help)
-}
-
-func runFeaturesCompute(ctx context.Context, env Env, args []string) error {
-	var cfg config.Config
-	fs := flags(env, "features compute", &cfg)
-	asOfFlag := fs.String("as-of", "", "compute as of this date (YYYY-MM-DD: end of that day) or RFC 3339 instant; default now")
-	out := fs.String("out", "", "save the feature table to this file")
-	asJSON := fs.Bool("json", false, "print the summary as JSON")
-	if _, err := parse(fs, args); err != nil {
-		return err
-	}
-	asOf := time.Now().UTC()
-	if *asOfFlag != "" {
-		var err error
-		if asOf, err = parseAsOf(*asOfFlag); err != nil {
-			return usageErr("--as-of: %v", err)
-		}
-	}
-	loc, err := cfg.Location()
-	if err != nil {
-		return usageErr("%v", err)
-	}
-	st, err := open(ctx, env, cfg)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	start := time.Now()
-	t, err := feature.Compute(ctx, st, asOf, feature.Options{Location: loc})
-	if err != nil {
-		return fmt.Errorf("compute features: %w", err)
-	}
-	took := time.Since(start)
-	if *out != "" {
-		if err := saveTable(t, *out); err != nil {
-			return err
-		}
-	}
-	s := t.Summarize()
-	if *asJSON {
-		return writeJSON(env.Stdout, struct {
-			AsOf    time.Time `json:"as_of"`
-			Seconds float64   `json:"seconds"`
-			File    string    `json:"file,omitempty"`
-			feature.Summary
-		}{asOf, took.Seconds(), *out, s})
-	}
-	fmt.Fprintf(env.Stdout, "features of %s customers as of %s in %.2fs", thousands(int64(s.Customers)), asOf.Format(time.RFC3339), took.Seconds())
-	if *out != "" {
-		fmt.Fprintf(env.Stdout, ", saved to %s", *out)
-	}
-	fmt.Fprintln(env.Stdout)
-	printFeatureSummary(env.Stdout, s)
-	return nil
-}
 
 func runFeaturesSummary(env Env, args []string) error {
 	fs := flagSetOnly(env, "features summary")
@@ -112,26 +38,6 @@ func runFeaturesSummary(env Env, args []string) error {
 	fmt.Fprintf(env.Stdout, "features of %s customers as of %s\n", thousands(int64(s.Customers)), t.AsOf.Format(time.RFC3339))
 	printFeatureSummary(env.Stdout, s)
 	return nil
-}
-
-// saveTable writes the table to path through a temporary file, so a failed
-// save leaves the previous file.
-func saveTable(t *feature.Table, path string) error {
-	tmp := path + ".tmp"
-	f, err := os.Create(tmp)
-	if err != nil {
-		return err
-	}
-	if err := t.Save(f); err != nil {
-		f.Close()
-		os.Remove(tmp)
-		return fmt.Errorf("save %s: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("save %s: %w", path, err)
-	}
-	return os.Rename(tmp, path)
 }
 
 func printFeatureSummary(w io.Writer, s feature.Summary) {

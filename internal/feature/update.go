@@ -16,6 +16,9 @@ import (
 // value–loyalty thresholds, lifecycle thresholds, promotion days) are refitted
 // and every customer re-derived. It costs a pass over the customers and the
 // kept orders and events: no store scan. Moving backwards needs a recompute.
+//
+// Advance and Apply change the table's columns in place: callers that read
+// the table from other goroutines must hold a lock around them.
 func (t *Table) Advance(asOf time.Time) error {
 	s := t.st
 	if s == nil {

@@ -1,0 +1,198 @@
+package insight
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/sagitta-dev/sagitta/internal/admission"
+	"github.com/sagitta-dev/sagitta/internal/feature"
+	"github.com/sagitta-dev/sagitta/internal/profile"
+	"github.com/sagitta-dev/sagitta/internal/segment"
+	"github.com/sagitta-dev/sagitta/internal/store"
+	"github.com/sagitta-dev/sagitta/internal/tag"
+)
+
+// Options configure a Service.
+type Options struct {
+	DataDir  string         // where the feature table is kept; "" keeps it in memory only
+	Location *time.Location // for calendar days; UTC when nil
+	Logger   *slog.Logger
+	Clock    func() time.Time
+}
+
+// Service holds the intelligence engines over one store.
+type Service struct {
+	st    store.Store
+	opts  Options
+	mu    sync.RWMutex // features are replaced under the write lock; tags and segments read under it
+	Tags  *tag.Engine
+	Segs  *segment.Engine
+	Lists *admission.Engine
+}
+
+// FeatureFile is the name of the persisted feature table in the data directory.
+const FeatureFile = "features.bin"
+
+// Open builds the engines, loads the definitions (seeding the built-in tags
+// into an empty store) and, when a persisted feature table exists, loads it
+// and evaluates tags and segments over it. Without one, call Recompute.
+func Open(ctx context.Context, st store.Store, opts Options) (*Service, error) {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Clock == nil {
+		opts.Clock = time.Now
+	}
+	if opts.Location == nil {
+		opts.Location = time.UTC
+	}
+	s := &Service{st: st, opts: opts}
+	s.Tags = tag.New(tag.Options{Store: st, Logger: opts.Logger, Clock: opts.Clock})
+	s.Lists = admission.New(admission.Options{Store: st, Logger: opts.Logger, Clock: opts.Clock,
+		Resolve: func(ctx context.Context, ref string) (int64, bool, error) {
+			id, err := profile.Lookup(ctx, st, ref)
+			if errors.Is(err, store.ErrNotFound) {
+				return 0, false, nil
+			}
+			return id, err == nil, err
+		}})
+	s.Segs = segment.New(segment.Options{Store: st, Tags: s.Tags, Lists: s.Lists, Logger: opts.Logger, Clock: opts.Clock})
+	n, err := s.Tags.Load(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("load tags: %w", err)
+	}
+	if err := s.Lists.Load(ctx); err != nil {
+		return nil, fmt.Errorf("load admission lists: %w", err)
+	}
+	tbl, err := s.loadTable()
+	if err != nil {
+		return nil, err
+	}
+	if tbl == nil {
+		// no features yet: an empty table gives the schema, so rules can be checked
+		if tbl, err = feature.Compute(ctx, emptyAnalytics{st}, opts.Clock(), feature.Options{Location: opts.Location}); err != nil {
+			return nil, fmt.Errorf("feature schema: %w", err)
+		}
+	}
+	s.Tags.SetSchema(tbl.Cols)
+	if n == 0 {
+		if _, err := s.Tags.Apply(ctx, tag.Builtin(), "builtin"); err != nil {
+			return nil, fmt.Errorf("seed the built-in tags: %w", err)
+		}
+	}
+	if _, err := s.Segs.Load(ctx); err != nil {
+		return nil, fmt.Errorf("load segments: %w", err)
+	}
+	if err := s.evaluate(ctx, tbl); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Table returns the current feature table (never nil after Open).
+func (s *Service) Table() *feature.Table {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.Tags.Table()
+}
+
+// Recompute computes the features as of asOf from the store and evaluates
+// tags and segments over them. With save, it also records segment sizes and
+// keeps the table in the data directory for the next run.
+func (s *Service) Recompute(ctx context.Context, asOf time.Time, save bool) (*feature.Table, error) {
+	tbl, err := feature.Compute(ctx, s.st, asOf, feature.Options{Location: s.opts.Location})
+	if err != nil {
+		return nil, fmt.Errorf("compute features: %w", err)
+	}
+	if err := s.evaluate(ctx, tbl); err != nil {
+		return nil, err
+	}
+	if !save {
+		return tbl, nil
+	}
+	if err := s.Segs.RecordSizes(ctx); err != nil {
+		return nil, fmt.Errorf("record segment sizes: %w", err)
+	}
+	return tbl, s.saveTable(tbl)
+}
+
+func (s *Service) evaluate(ctx context.Context, tbl *feature.Table) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.Tags.SetSchema(tbl.Cols)
+	if err := s.Tags.Compute(ctx, tbl); err != nil {
+		return fmt.Errorf("evaluate tags: %w", err)
+	}
+	if err := s.Segs.Refresh(ctx); err != nil {
+		return fmt.Errorf("evaluate segments: %w", err)
+	}
+	return nil
+}
+
+func (s *Service) path() string { return filepath.Join(s.opts.DataDir, FeatureFile) }
+
+func (s *Service) loadTable() (*feature.Table, error) {
+	if s.opts.DataDir == "" {
+		return nil, nil
+	}
+	f, err := os.Open(s.path())
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open feature table: %w", err)
+	}
+	defer f.Close()
+	tbl, err := feature.Load(f)
+	if err != nil {
+		return nil, fmt.Errorf("read feature table %s (delete it and run 'sagitta features compute'): %w", s.path(), err)
+	}
+	return tbl, nil
+}
+
+// saveTable writes the table next to the store, atomically.
+func (s *Service) saveTable(tbl *feature.Table) error {
+	if s.opts.DataDir == "" {
+		return nil
+	}
+	if err := os.MkdirAll(s.opts.DataDir, 0o755); err != nil {
+		return fmt.Errorf("save feature table: %w", err)
+	}
+	tmp, err := os.CreateTemp(s.opts.DataDir, FeatureFile+".*")
+	if err != nil {
+		return fmt.Errorf("save feature table: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	if err := tbl.Save(tmp); err != nil {
+		tmp.Close()
+		return fmt.Errorf("save feature table: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("save feature table: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), s.path()); err != nil {
+		return fmt.Errorf("save feature table: %w", err)
+	}
+	return nil
+}
+
+// emptyAnalytics reads nothing: computing over it yields the schema.
+type emptyAnalytics struct{ store.Analytics }
+
+func (emptyAnalytics) CustomerIDs(context.Context) ([]int64, error) { return nil, nil }
+func (emptyAnalytics) ScanLines(context.Context, time.Time, func(*store.LineRow) error) error {
+	return nil
+}
+func (emptyAnalytics) ScanEvents(context.Context, time.Time, time.Time, func(*store.Event) error) error {
+	return nil
+}
+func (emptyAnalytics) AttributeValues(context.Context, string) (map[int64]string, error) {
+	return nil, nil
+}
