@@ -322,3 +322,85 @@ func TestServeAndCustomerLookup(t *testing.T) {
 		}
 	}
 }
+
+func TestIntelligenceCommands(t *testing.T) {
+	dir := t.TempDir()
+	f := writeFile(t, dir, "orders.csv", "order,customer,time,item,quantity,unit_price\n"+
+		"o1,c1,2025-01-02 10:00:00,i1,2,50\n"+
+		"o2,c1,2025-03-02 10:00:00,i2,1,80\n"+
+		"o3,c1,2025-05-02 10:00:00,i1,1,50\n"+
+		"o4,c2,2025-05-20 10:00:00,i3,1,5\n"+
+		"o5,c3,2024-01-20 10:00:00,i3,3,5\n")
+	data := filepath.Join(dir, "data")
+	importJSON(t, "orders", "--source", "shop", "--data-dir", data, f)
+
+	r := run(t, "segment", "count", "frequency >= 1", "--data-dir", data)
+	if r.code == 0 || !strings.Contains(r.stderr, "features compute") {
+		t.Errorf("segment count before features: exit %d, %q; want advice to compute features", r.code, r.stderr)
+	}
+	var sum struct {
+		Customers int `json:"customers"`
+		Buyers    int `json:"buyers"`
+	}
+	if err := json.Unmarshal([]byte(mustRun(t, "features", "compute", "--as-of", "2025-06-01", "--json", "--data-dir", data)), &sum); err != nil {
+		t.Fatal(err)
+	}
+	if sum.Customers != 3 || sum.Buyers != 3 {
+		t.Errorf("summary %+v, want 3 customers, 3 buyers", sum)
+	}
+	count := func(expr string) int {
+		var c struct {
+			Count int `json:"count"`
+		}
+		if err := json.Unmarshal([]byte(mustRun(t, "segment", "count", expr, "--json", "--data-dir", data)), &c); err != nil {
+			t.Fatal(err)
+		}
+		return c.Count
+	}
+	if n := count("frequency >= 3 and monetary > 200"); n != 1 {
+		t.Errorf("frequency >= 3 and monetary > 200: %d, want 1 (c1: 3 orders, 230)", n)
+	}
+	if n := count("recency_days > 300 or frequency == 1"); n != 2 {
+		t.Errorf("recency_days > 300 or frequency == 1: %d, want 2 (c2, c3)", n)
+	}
+	r = run(t, "segment", "count", "frequncy > 1", "--data-dir", data)
+	if r.code == 0 || !strings.Contains(r.stderr, `unknown feature or tag "frequncy" (did you mean frequency?) (line 1, column 1)`) {
+		t.Errorf("typo: exit %d, %q", r.code, r.stderr)
+	}
+	bad := writeFile(t, dir, "tags.yaml", "- name: broken\n  kind: behaviour\n  rule: monetary > 'a lot'\n")
+	r = run(t, "tag", "apply", bad, "--data-dir", data)
+	if r.code == 0 || !strings.Contains(r.stderr, "broken") {
+		t.Errorf("broken tag: exit %d, %q", r.code, r.stderr)
+	}
+	good := writeFile(t, dir, "tags2.yaml", "- name: regular\n  description: three orders or more\n  kind: behaviour\n  rule: frequency >= 3\n")
+	mustRun(t, "tag", "apply", good, "--data-dir", data)
+	if n := count("regular"); n != 1 {
+		t.Errorf("tag regular: %d members, want 1", n)
+	}
+	var p struct {
+		Intel struct {
+			RFM struct {
+				Recency   float64 `json:"recency_days"`
+				Frequency float64 `json:"frequency"`
+				Monetary  float64 `json:"monetary"`
+			} `json:"rfm"`
+			Tags []struct {
+				Tag    string `json:"tag"`
+				Member bool   `json:"member"`
+			} `json:"tags"`
+		} `json:"intelligence"`
+	}
+	if err := json.Unmarshal([]byte(mustRun(t, "customer", "show", "shop:c1", "--as-of", "2025-06-01", "--json", "--data-dir", data)), &p); err != nil {
+		t.Fatal(err)
+	}
+	if rfm := p.Intel.RFM; rfm.Recency != 30 || rfm.Frequency != 3 || rfm.Monetary != 230 {
+		t.Errorf("rfm of c1 %+v, want recency 30 (2025-05-02 to 2025-06-01), frequency 3, monetary 230", rfm)
+	}
+	member := false
+	for _, tg := range p.Intel.Tags {
+		member = member || tg.Tag == "regular" && tg.Member
+	}
+	if !member {
+		t.Errorf("c1 should carry the tag regular: %+v", p.Intel.Tags)
+	}
+}
