@@ -10,6 +10,7 @@ import (
 
 	"github.com/sagitta-dev/sagitta/internal/apikey"
 	"github.com/sagitta-dev/sagitta/internal/identity"
+	"github.com/sagitta-dev/sagitta/internal/insight"
 	"github.com/sagitta-dev/sagitta/internal/store"
 )
 
@@ -26,6 +27,7 @@ const (
 // take the defaults.
 type Options struct {
 	Store    store.Store
+	Insight  *insight.Service   // tags, segments, customer intelligence; those routes answer 503 when nil
 	Resolver *identity.Resolver // identity.DefaultPolicy when nil
 	Logger   *slog.Logger       // discards when nil
 	// MaxBodyBytes bounds a request body (default 32 MiB).
@@ -42,6 +44,7 @@ type Options struct {
 
 type server struct {
 	store    store.Store
+	insight  *insight.Service
 	resolver *identity.Resolver
 	log      *slog.Logger
 	maxBody  int64
@@ -56,7 +59,7 @@ func New(opts Options) http.Handler {
 	if opts.Store == nil {
 		panic("api.New: Options.Store is nil")
 	}
-	s := &server{store: opts.Store, resolver: opts.Resolver, log: opts.Logger, maxBody: opts.MaxBodyBytes,
+	s := &server{store: opts.Store, insight: opts.Insight, resolver: opts.Resolver, log: opts.Logger, maxBody: opts.MaxBodyBytes,
 		maxRecs: opts.MaxRecords, now: opts.Now, mux: http.NewServeMux()}
 	if s.now == nil {
 		s.now = time.Now

@@ -30,7 +30,18 @@ func (s *server) customer(w http.ResponseWriter, r *http.Request, _ store.APIKey
 		return err
 	}
 	w.Header().Set("Content-Location", "/v1/customers/"+strconv.FormatInt(p.ID, 10))
-	writeJSON(w, http.StatusOK, p)
+	if s.insight == nil {
+		writeJSON(w, http.StatusOK, p)
+		return nil
+	}
+	intel, err := s.insight.Customer(r.Context(), p.ID)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, struct {
+		profile.Profile
+		Intelligence map[string]any `json:"intelligence,omitempty"`
+	}{p, intel})
 	return nil
 }
 

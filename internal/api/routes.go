@@ -48,5 +48,8 @@ func (s *server) routes() []route {
 		{"POST /v1/items", write, s.postItems},
 		{"POST /v1/orders", write, s.postOrders},
 		{"POST /v1/events", write, s.postEvents},
+		{"GET /v1/tags", read, s.tags},
+		{"GET /v1/segments", read, s.segments},
+		{"POST /v1/segments/count", read, s.countSegment},
 	}
 }

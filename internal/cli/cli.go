@@ -15,6 +15,7 @@ import (
 
 	"github.com/sagitta-dev/sagitta/internal/config"
 	"github.com/sagitta-dev/sagitta/internal/identity"
+	"github.com/sagitta-dev/sagitta/internal/insight"
 	"github.com/sagitta-dev/sagitta/internal/store"
 	"golang.org/x/term"
 )
@@ -26,7 +27,7 @@ type Env struct {
 	Stderr     io.Writer
 	Getenv     func(string) string
 	OpenStore  func(ctx context.Context, cfg config.Config) (store.Store, error)
-	NewHandler func(st store.Store, res *identity.Resolver, logger *slog.Logger) http.Handler
+	NewHandler func(st store.Store, res *identity.Resolver, in *insight.Service, logger *slog.Logger) http.Handler
 }
 
 type command struct {

@@ -86,7 +86,7 @@ func customerIntel(ctx context.Context, env Env, cfg config.Config, st store.Sto
 			return nil, err
 		}
 	}
-	return intelOf(ctx, s, id)
+	return s.Customer(ctx, id)
 }
 
 func printIntel(w io.Writer, in map[string]any) {

@@ -139,8 +139,19 @@ func runDemo(ctx context.Context, env Env, args []string) error {
 	fmt.Fprintf(out, "\nThe store now holds %s customers (one record per person, merged across crm, shop and pos), %s orders (%s anonymous), %s order lines, %s events, %s items.\n",
 		thousands(s.Customers), thousands(s.Orders), thousands(s.AnonymousOrders), thousands(s.OrderLines),
 		thousands(s.Events), thousands(s.Items))
+	fmt.Fprintln(out, "\nComputing features, RFM, value-loyalty classes, lifecycle stages, tags and segments ...")
+	logger := newLogger(env.Stderr, cfg.LogLevel)
+	in, err := openInsight(ctx, cfg, st, quietLogger(env.Stderr, cfg.LogLevel))
+	if err != nil {
+		return err
+	}
+	tbl, err := in.Recompute(ctx, m.End, true)
+	if err != nil {
+		return err
+	}
+	printFeatureSummary(out, tbl.Summarize())
 	if *noServe {
-		fmt.Fprintf(out, "\nTry: sagitta customer show 1 --data-dir %s\n", cfg.DataDir)
+		fmt.Fprintf(out, "\nTry: sagitta customer show 1 --data-dir %s\n     sagitta segment count 'class_b and at_risk' --data-dir %s\n", cfg.DataDir, cfg.DataDir)
 		return nil
 	}
 	secret, k, err := apikey.Generate("admin", "demo", time.Now())
@@ -150,8 +161,7 @@ func runDemo(ctx context.Context, env Env, args []string) error {
 	if err := st.CreateAPIKey(ctx, k); err != nil {
 		return err
 	}
-	logger := newLogger(env.Stderr, cfg.LogLevel)
-	return serve(ctx, env, cfg.Addr, st, logger, func(url string) {
+	return serve(ctx, env, cfg.Addr, st, in, logger, func(url string) {
 		demoHelp(out, url, secret)
 	})
 }
@@ -163,6 +173,8 @@ The API is up at %[1]s (Ctrl-C stops it). An admin key for this demo:
   export SAGITTA_KEY=%[2]s
   curl -s %[1]s/v1/stats -H "Authorization: Bearer $SAGITTA_KEY"
   curl -s %[1]s/v1/customers/1 -H "Authorization: Bearer $SAGITTA_KEY"
+  curl -s %[1]s/v1/segments/count -H "Authorization: Bearer $SAGITTA_KEY" -d '{"rule":"class_b and at_risk"}'
+  curl -s %[1]s/v1/tags -H "Authorization: Bearer $SAGITTA_KEY"
   curl -s %[1]s/v1/openapi.json
 
 `, url, secret)

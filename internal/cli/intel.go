@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"time"
 
@@ -333,60 +332,4 @@ func runAdmission(ctx context.Context, env Env, args []string) error {
 		}
 		return nil
 	})
-}
-
-// intelOf returns the intelligence part of a customer's profile, or nil when
-// no features were computed.
-func intelOf(ctx context.Context, s *insight.Service, id int64) (map[string]any, error) {
-	t := s.Table()
-	row, ok := t.Index(id)
-	if !ok {
-		return nil, nil
-	}
-	num := func(name string) any {
-		if c, ok := t.Num[name]; ok && !math.IsNaN(c[row]) {
-			return c[row]
-		}
-		return nil // unknown: JSON null
-	}
-	txt := func(name string) string {
-		if c, ok := t.Text[name]; ok {
-			return c[row]
-		}
-		return ""
-	}
-	features := map[string]any{}
-	for _, c := range t.Cols {
-		if c.Type == feature.Number {
-			if v := num(c.Name); v != nil {
-				features[c.Name] = v
-			}
-		} else if v := t.Text[c.Name][row]; v != "" {
-			features[c.Name] = v
-		}
-	}
-	tags, err := s.Tags.Customer(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	return map[string]any{
-		"features_as_of": t.AsOf,
-		"rfm": map[string]any{"recency_days": num("recency_days"), "frequency": num("frequency"),
-			"monetary": num("monetary"), "r": num("rfm_r"), "f": num("rfm_f"), "m": num("rfm_m"),
-			"segment": txt("rfm_segment")},
-		"value_loyalty_class": txt("value_loyalty_class"),
-		"lifecycle_stage":     txt("lifecycle_stage"),
-		"price_sensitivity":   num("price_sensitivity"),
-		"features":            features,
-		"tags":                tags,
-		"admission":           admissionOf(s, id),
-	}, nil
-}
-
-func admissionOf(s *insight.Service, id int64) any {
-	d, ok := s.Lists.Check(id)
-	if !ok {
-		return nil
-	}
-	return d
 }

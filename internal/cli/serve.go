@@ -11,6 +11,7 @@ import (
 
 	"github.com/sagitta-dev/sagitta/internal/config"
 	"github.com/sagitta-dev/sagitta/internal/identity"
+	"github.com/sagitta-dev/sagitta/internal/insight"
 	"github.com/sagitta-dev/sagitta/internal/store"
 )
 
@@ -27,18 +28,31 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	}
 	defer st.Close()
 	logger := newLogger(env.Stderr, cfg.LogLevel)
-	return serve(ctx, env, cfg.Addr, st, logger, nil)
+	in, err := openInsight(ctx, cfg, st, logger)
+	if err != nil {
+		return err
+	}
+	return serve(ctx, env, cfg.Addr, st, in, logger, nil)
+}
+
+// openInsight loads the intelligence service for a server.
+func openInsight(ctx context.Context, cfg config.Config, st store.Store, logger *slog.Logger) (*insight.Service, error) {
+	loc, err := cfg.Location()
+	if err != nil {
+		return nil, usageErr("%v", err)
+	}
+	return insight.Open(ctx, st, insight.Options{DataDir: cfg.DataDir, Location: loc, Logger: logger})
 }
 
 // serve serves the API on addr until ctx ends, then drains requests for up
 // to ten seconds. ready, when set, is called once the port is open.
-func serve(ctx context.Context, env Env, addr string, st store.Store, logger *slog.Logger, ready func(url string)) error {
+func serve(ctx context.Context, env Env, addr string, st store.Store, in *insight.Service, logger *slog.Logger, ready func(url string)) error {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", addr, err)
 	}
 	srv := &http.Server{
-		Handler:           env.NewHandler(st, identity.NewResolver(identity.DefaultPolicy()), logger),
+		Handler:           env.NewHandler(st, identity.NewResolver(identity.DefaultPolicy()), in, logger),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       5 * time.Minute,
 		WriteTimeout:      5 * time.Minute,

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"math"
 	"os"
 	"path/filepath"
 	"sync"
@@ -195,4 +196,62 @@ func (emptyAnalytics) ScanEvents(context.Context, time.Time, time.Time, func(*st
 }
 func (emptyAnalytics) AttributeValues(context.Context, string) (map[int64]string, error) {
 	return nil, nil
+}
+
+// Customer returns the intelligence part of a customer's profile: RFM,
+// value-loyalty class, lifecycle stage, price sensitivity, every feature, every
+// tag with the rule and values that decided it, and the admission decision;
+// nil when the feature table has no row for the customer.
+func (s *Service) Customer(ctx context.Context, id int64) (map[string]any, error) {
+	t := s.Table()
+	row, ok := t.Index(id)
+	if !ok {
+		return nil, nil
+	}
+	num := func(name string) any {
+		if c, ok := t.Num[name]; ok && !math.IsNaN(c[row]) {
+			return c[row]
+		}
+		return nil // unknown: JSON null
+	}
+	txt := func(name string) string {
+		if c, ok := t.Text[name]; ok {
+			return c[row]
+		}
+		return ""
+	}
+	features := map[string]any{}
+	for _, c := range t.Cols {
+		if c.Type == feature.Number {
+			if v := num(c.Name); v != nil {
+				features[c.Name] = v
+			}
+		} else if v := t.Text[c.Name][row]; v != "" {
+			features[c.Name] = v
+		}
+	}
+	tags, err := s.Tags.Customer(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{
+		"features_as_of": t.AsOf,
+		"rfm": map[string]any{"recency_days": num("recency_days"), "frequency": num("frequency"),
+			"monetary": num("monetary"), "r": num("rfm_r"), "f": num("rfm_f"), "m": num("rfm_m"),
+			"segment": txt("rfm_segment")},
+		"value_loyalty_class": txt("value_loyalty_class"),
+		"lifecycle_stage":     txt("lifecycle_stage"),
+		"price_sensitivity":   num("price_sensitivity"),
+		"features":            features,
+		"tags":                tags,
+		"admission":           s.admissionOf(id),
+	}, nil
+}
+
+func (s *Service) admissionOf(id int64) any {
+	d, ok := s.Lists.Check(id)
+	if !ok {
+		return nil
+	}
+	return d
 }
