@@ -471,13 +471,13 @@ func (b *binding) lineAttrs(v values, customer string) map[string]string {
 	if sig.Len() == 0 || customer == "" {
 		return nil
 	}
-	if b.lastAttrs == nil || len(b.lastAttrs) > 1<<20 {
+	if b.lastAttrs == nil || len(b.lastAttrs) > maxCache {
 		b.lastAttrs = make(map[string]string)
 	}
 	if b.lastAttrs[customer] == sig.String() {
 		return nil
 	}
-	b.lastAttrs[customer] = sig.String()
+	b.lastAttrs[strings.Clone(customer)] = sig.String()
 	return b.attrs(v)
 }
 

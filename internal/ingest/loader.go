@@ -8,6 +8,7 @@ import (
 	"maps"
 	"math"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/sagitta-dev/sagitta/internal/identity"
@@ -102,6 +103,10 @@ func (l *Loader) forget() {
 // sourceID is an id in the namespace of a source.
 type sourceID struct{ source, id string }
 
+// clone copies the id out of the row it was cut from, so that a cache does
+// not keep whole rows alive.
+func (k sourceID) clone() sourceID { return sourceID{k.source, strings.Clone(k.id)} }
+
 func (l *Loader) reset() {
 	l.lastKey, l.lastCustomer = sourceID{}, 0
 	l.customers = make(map[sourceID]int64)
@@ -110,7 +115,8 @@ func (l *Loader) reset() {
 	l.attrs = make(map[int64]map[string]string)
 }
 
-const maxCache = 1 << 20
+// maxCache bounds each cache of a Loader; a full cache is emptied.
+const maxCache = 1 << 18
 
 // Load validates nothing (callers do, per record, so that they can report
 // positions in their own terms) and writes b in one transaction. A store
@@ -160,6 +166,9 @@ func (l *Loader) Load(ctx context.Context, b *Batch) (Result, error) {
 	}
 	if len(l.attrs) > maxCache {
 		clear(l.attrs)
+	}
+	if len(l.items) > maxCache {
+		clear(l.items)
 	}
 	return res, nil
 }
@@ -264,7 +273,7 @@ func (l *Loader) customer(ctx context.Context, tx store.Tx, r *CustomerRecord, r
 		res.Problems = append(res.Problems, Reject{r.Pos, p.String()})
 	}
 	if r.ID != "" {
-		l.customers[sourceID{r.Source, r.ID}] = out.CustomerID
+		l.customers[sourceID{r.Source, strings.Clone(r.ID)}] = out.CustomerID
 	}
 	return nil
 }
@@ -303,7 +312,7 @@ func (l *Loader) customerOf(ctx context.Context, tx store.Tx, source, id, email,
 			return 0, err
 		}
 		if ok {
-			l.customers[k] = c
+			l.customers[k.clone()] = c
 			return c, nil
 		}
 	}
@@ -322,7 +331,7 @@ func (l *Loader) customerOf(ctx context.Context, tx store.Tx, source, id, email,
 		l.forget()
 	}
 	if id != "" {
-		l.customers[k] = out.CustomerID
+		l.customers[k.clone()] = out.CustomerID
 	}
 	return out.CustomerID, nil
 }
@@ -334,7 +343,7 @@ func (l *Loader) item(ctx context.Context, tx store.Tx, r *ItemRecord, res *Resu
 	if err != nil {
 		return fmt.Errorf("item at %d: %w", r.Pos, err)
 	}
-	l.items[r.ID] = true
+	l.items[strings.Clone(r.ID)] = true
 	if changed {
 		res.Imported++
 	} else {
@@ -399,7 +408,7 @@ func (l *Loader) orderLines(ctx context.Context, tx store.Tx, recs []OrderLineRe
 			return fmt.Errorf("orders: %w", err)
 		}
 		for k, o := range batchOrders {
-			l.orders[k] = o.ID
+			l.orders[k.clone()] = o.ID
 		}
 	}
 	// ...then the lines.
@@ -435,7 +444,7 @@ func (l *Loader) lineItem(ctx context.Context, tx store.Tx, r *OrderLineRecord) 
 	default:
 		return fmt.Errorf("item %q at %d: %w", r.Item, r.Pos, err)
 	}
-	l.items[r.Item] = true
+	l.items[strings.Clone(r.Item)] = true
 	return nil
 }
 
