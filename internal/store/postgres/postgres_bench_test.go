@@ -3,13 +3,13 @@ package postgres_test
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/sagitta-dev/sagitta/internal/store"
+	"github.com/sagitta-dev/sagitta/internal/store/storetest"
 )
 
 // BenchmarkPutOrderLines inserts new lines in batches of 1000, one Update
@@ -86,130 +86,10 @@ func BenchmarkFindIdentities(b *testing.B) {
 			values[i] = fmt.Sprintf("nobody%06d@example.com", i)
 		}
 	}
-	check := func(found int) {
-		if found != batch/2 {
-			b.Fatalf("found %d, want %d", found, batch/2)
-		}
-	}
-	b.Run("tx", func(b *testing.B) {
-		b.ReportAllocs()
-		err := s.Update(ctx, func(tx store.Tx) error {
-			for b.Loop() {
-				m, err := tx.FindIdentities(ctx, store.KindEmail, "", values)
-				if err != nil {
-					return err
-				}
-				check(len(m))
-			}
-			return nil
-		})
-		if err != nil {
-			b.Fatal(err)
-		}
-		reportPerRow(b, b.N*batch)
-	})
-	b.Run("store", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
-			m, err := s.FindIdentities(ctx, store.KindEmail, "", values)
-			if err != nil {
-				b.Fatal(err)
-			}
-			check(len(m))
-		}
-		reportPerRow(b, b.N*batch)
-	})
-	b.Run("tx-one-by-one", func(b *testing.B) {
-		b.ReportAllocs()
-		err := s.Update(ctx, func(tx store.Tx) error {
-			for b.Loop() {
-				found := 0
-				for _, v := range values {
-					_, ok, err := tx.FindIdentity(ctx, store.KindEmail, "", v)
-					if err != nil {
-						return err
-					}
-					if ok {
-						found++
-					}
-				}
-				check(found)
-			}
-			return nil
-		})
-		if err != nil {
-			b.Fatal(err)
-		}
-		reportPerRow(b, b.N*batch)
-	})
+	storetest.BenchFindIdentities(b, s, values, batch/2)
 }
 
-// BenchmarkPutOrders stores 1000 orders per transaction: new ones, the
-// same again (all stored), one order per line as a file of lines gives
-// them (20 lines per order, so 50 new orders), and new ones one by one
-// with PutOrder for comparison.
+// BenchmarkPutOrders: see storetest.BenchPutOrders.
 func BenchmarkPutOrders(b *testing.B) {
-	const batch = 1000
-	at := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
-	orders := func(from, perOrder int) []*store.Order {
-		out := make([]*store.Order, batch)
-		for i := range out {
-			n := from + i/perOrder
-			out[i] = &store.Order{Source: "shop", ExtID: strconv.Itoa(n), CustomerID: int64(n % 4000),
-				PlacedAt: at.Add(time.Duration(n) * time.Minute), Kind: store.OrderSale, Currency: "GBP"}
-		}
-		return out
-	}
-	for _, bc := range []struct {
-		name     string
-		perOrder int
-		again    bool
-		oneByOne bool
-	}{
-		{"new", 1, false, false},
-		{"stored", 1, true, false},
-		{"lines", 20, false, false},
-		{"new-one-by-one", 1, false, true},
-	} {
-		b.Run(bc.name, func(b *testing.B) {
-			s := openStore(b, newSchema(b))
-			ctx := b.Context()
-			next := 0
-			var batchOrders []*store.Order
-			if bc.again {
-				batchOrders = orders(0, 1)
-				if err := s.Update(ctx, func(tx store.Tx) error { _, err := tx.PutOrders(ctx, batchOrders); return err }); err != nil {
-					b.Fatal(err)
-				}
-			}
-			b.ReportAllocs()
-			for b.Loop() {
-				if !bc.again {
-					b.StopTimer()
-					batchOrders = orders(next, bc.perOrder)
-					next += batch / bc.perOrder
-					b.StartTimer()
-				}
-				err := s.Update(ctx, func(tx store.Tx) error {
-					if bc.oneByOne {
-						for _, o := range batchOrders {
-							if _, err := tx.PutOrder(ctx, o); err != nil {
-								return err
-							}
-						}
-						return nil
-					}
-					n, err := tx.PutOrders(ctx, batchOrders)
-					if want := batch / bc.perOrder; err == nil && !bc.again && n != want {
-						err = fmt.Errorf("inserted %d of %d", n, want)
-					}
-					return err
-				})
-				if err != nil {
-					b.Fatal(err)
-				}
-			}
-			reportPerRow(b, b.N*batch)
-		})
-	}
+	storetest.BenchPutOrders(b, func(b *testing.B) store.Store { return openStore(b, newSchema(b)) })
 }

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/sagitta-dev/sagitta/internal/store"
+	"github.com/sagitta-dev/sagitta/internal/store/storetest"
 )
 
 const batch = 1000 // rows per transaction
@@ -90,32 +91,6 @@ func BenchmarkPutEvents(b *testing.B) {
 			b.Fatal(err)
 		}
 		rows += len(events)
-	}
-	reportPerRow(b, rows)
-}
-
-func BenchmarkPutOrder(b *testing.B) {
-	ctx := benchContext(b)
-	s := open(b)
-	defer s.Close()
-	rows := 0
-	at := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
-	b.ReportAllocs()
-	for b.Loop() {
-		err := s.Update(ctx, func(tx store.Tx) error {
-			for i := range batch {
-				o := store.Order{Source: "shop", ExtID: strconv.Itoa(rows + i), CustomerID: int64(1 + i%4000),
-					PlacedAt: at.Add(time.Duration(rows+i) * time.Minute), Kind: store.OrderSale, Currency: "GBP"}
-				if _, err := tx.PutOrder(ctx, &o); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			b.Fatal(err)
-		}
-		rows += batch
 	}
 	reportPerRow(b, rows)
 }
@@ -333,120 +308,10 @@ func BenchmarkFindIdentities(b *testing.B) {
 	s := open(b)
 	defer s.Close()
 	values := benchIdentities(b, ctx, s, 20000)
-	check := func(found int) {
-		if found != batch/2 {
-			b.Fatalf("found %d, want %d", found, batch/2)
-		}
-	}
-	b.Run("tx", func(b *testing.B) {
-		b.ReportAllocs()
-		err := s.Update(ctx, func(tx store.Tx) error {
-			for b.Loop() {
-				m, err := tx.FindIdentities(ctx, store.KindEmail, "", values)
-				if err != nil {
-					return err
-				}
-				check(len(m))
-			}
-			return nil
-		})
-		if err != nil {
-			b.Fatal(err)
-		}
-		reportPerRow(b, b.N*len(values))
-	})
-	b.Run("store", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
-			m, err := s.FindIdentities(ctx, store.KindEmail, "", values)
-			if err != nil {
-				b.Fatal(err)
-			}
-			check(len(m))
-		}
-		reportPerRow(b, b.N*len(values))
-	})
-	b.Run("tx-one-by-one", func(b *testing.B) {
-		b.ReportAllocs()
-		err := s.Update(ctx, func(tx store.Tx) error {
-			for b.Loop() {
-				found := 0
-				for _, v := range values {
-					_, ok, err := tx.FindIdentity(ctx, store.KindEmail, "", v)
-					if err != nil {
-						return err
-					}
-					if ok {
-						found++
-					}
-				}
-				check(found)
-			}
-			return nil
-		})
-		if err != nil {
-			b.Fatal(err)
-		}
-		reportPerRow(b, b.N*len(values))
-	})
+	storetest.BenchFindIdentities(b, s, values, batch/2)
 }
 
-// BenchmarkPutOrders stores 1000 orders per transaction: new ones (compare
-// with BenchmarkPutOrder), the same again (all stored: their ids are looked
-// up), and one order per line as a file of lines gives them (20 lines per
-// order, so 50 new orders).
+// BenchmarkPutOrders: see storetest.BenchPutOrders.
 func BenchmarkPutOrders(b *testing.B) {
-	at := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
-	orders := func(from, perOrder int) []*store.Order {
-		out := make([]*store.Order, batch)
-		for i := range out {
-			n := from + i/perOrder
-			out[i] = &store.Order{Source: "shop", ExtID: strconv.Itoa(n), CustomerID: int64(n % 4000),
-				PlacedAt: at.Add(time.Duration(n) * time.Minute), Kind: store.OrderSale, Currency: "GBP"}
-		}
-		return out
-	}
-	for _, bc := range []struct {
-		name     string
-		perOrder int
-		again    bool
-	}{
-		{"new", 1, false},
-		{"stored", 1, true},
-		{"lines", 20, false},
-	} {
-		b.Run(bc.name, func(b *testing.B) {
-			ctx := benchContext(b)
-			s := open(b)
-			defer s.Close()
-			next := 0
-			var batchOrders []*store.Order
-			if bc.again {
-				batchOrders = orders(0, 1)
-				if err := s.Update(ctx, func(tx store.Tx) error { _, err := tx.PutOrders(ctx, batchOrders); return err }); err != nil {
-					b.Fatal(err)
-				}
-			}
-			b.ReportAllocs()
-			for b.Loop() {
-				if !bc.again {
-					b.StopTimer()
-					batchOrders = orders(next, bc.perOrder)
-					next += batch / bc.perOrder
-					b.StartTimer()
-				}
-				err := s.Update(ctx, func(tx store.Tx) error {
-					n, err := tx.PutOrders(ctx, batchOrders)
-					if want := batch / bc.perOrder; err == nil && !bc.again && n != want {
-						err = fmt.Errorf("inserted %d of %d", n, want)
-					}
-					return err
-				})
-				if err != nil {
-					b.Fatal(err)
-				}
-			}
-			reportPerRow(b, b.N*batch)
-		})
-	}
+	storetest.BenchPutOrders(b, func(b *testing.B) store.Store { return open(b) })
 }

@@ -118,3 +118,142 @@ func BenchScanLines(b *testing.B, s store.Store) {
 	b.ReportMetric(float64(rows)/b.Elapsed().Seconds(), "rows/s")
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(rows), "ns/row")
 }
+
+// BenchFindIdentities looks up values, of which want are stored e-mails,
+// in a transaction, on the Store, and one by one for comparison, reporting
+// ns per value.
+func BenchFindIdentities(b *testing.B, s store.Store, values []string, want int) {
+	ctx := b.Context()
+	batch := len(values)
+	check := func(found int) {
+		if found != want {
+			b.Fatalf("found %d, want %d", found, want)
+		}
+	}
+	b.Run("tx", func(b *testing.B) {
+		b.ReportAllocs()
+		err := s.Update(ctx, func(tx store.Tx) error {
+			for b.Loop() {
+				m, err := tx.FindIdentities(ctx, store.KindEmail, "", values)
+				if err != nil {
+					return err
+				}
+				check(len(m))
+			}
+			return nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		reportPerRow(b, b.N*batch)
+	})
+	b.Run("store", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			m, err := s.FindIdentities(ctx, store.KindEmail, "", values)
+			if err != nil {
+				b.Fatal(err)
+			}
+			check(len(m))
+		}
+		reportPerRow(b, b.N*batch)
+	})
+	b.Run("tx-one-by-one", func(b *testing.B) {
+		b.ReportAllocs()
+		err := s.Update(ctx, func(tx store.Tx) error {
+			for b.Loop() {
+				found := 0
+				for _, v := range values {
+					_, ok, err := tx.FindIdentity(ctx, store.KindEmail, "", v)
+					if err != nil {
+						return err
+					}
+					if ok {
+						found++
+					}
+				}
+				check(found)
+			}
+			return nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		reportPerRow(b, b.N*batch)
+	})
+}
+
+func reportPerRow(b *testing.B, rows int) {
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(rows), "ns/row")
+}
+
+// BenchPutOrders stores 1000 orders per transaction: new ones, the
+// same again (all stored), one order per line as a file of lines gives
+// them (20 lines per order, so 50 new orders), and new ones one by one
+// with PutOrder for comparison.
+func BenchPutOrders(b *testing.B, open func(b *testing.B) store.Store) {
+	const batch = 1000
+	at := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	orders := func(from, perOrder int) []*store.Order {
+		out := make([]*store.Order, batch)
+		for i := range out {
+			n := from + i/perOrder
+			out[i] = &store.Order{Source: "shop", ExtID: strconv.Itoa(n), CustomerID: int64(n % 4000),
+				PlacedAt: at.Add(time.Duration(n) * time.Minute), Kind: store.OrderSale, Currency: "GBP"}
+		}
+		return out
+	}
+	for _, bc := range []struct {
+		name     string
+		perOrder int
+		again    bool
+		oneByOne bool
+	}{
+		{"new", 1, false, false},
+		{"stored", 1, true, false},
+		{"lines", 20, false, false},
+		{"new-one-by-one", 1, false, true},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			s := open(b)
+			defer s.Close()
+			ctx := b.Context()
+			next := 0
+			var batchOrders []*store.Order
+			if bc.again {
+				batchOrders = orders(0, 1)
+				if err := s.Update(ctx, func(tx store.Tx) error { _, err := tx.PutOrders(ctx, batchOrders); return err }); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				if !bc.again {
+					b.StopTimer()
+					batchOrders = orders(next, bc.perOrder)
+					next += batch / bc.perOrder
+					b.StartTimer()
+				}
+				err := s.Update(ctx, func(tx store.Tx) error {
+					if bc.oneByOne {
+						for _, o := range batchOrders {
+							if _, err := tx.PutOrder(ctx, o); err != nil {
+								return err
+							}
+						}
+						return nil
+					}
+					n, err := tx.PutOrders(ctx, batchOrders)
+					if want := batch / bc.perOrder; err == nil && !bc.again && n != want {
+						err = fmt.Errorf("inserted %d of %d", n, want)
+					}
+					return err
+				})
+				if err != nil {
+					b.Fatal(err)
+				}
+			}
+			reportPerRow(b, b.N*batch)
+		})
+	}
+}
