@@ -352,23 +352,10 @@ func (l *Loader) item(ctx context.Context, tx store.Tx, r *ItemRecord, res *Resu
 	return nil
 }
 
-const linesPerStatement = 1000
-
 func (l *Loader) orderLines(ctx context.Context, tx store.Tx, recs []OrderLineRecord, pos []linePosition, res *Result) error {
-	pending := make([]store.OrderLine, 0, min(len(recs), linesPerStatement))
-	flush := func() error {
-		if len(pending) == 0 {
-			return nil
-		}
-		n, err := tx.PutOrderLines(ctx, pending)
-		if err != nil {
-			return fmt.Errorf("order lines: %w", err)
-		}
-		res.Imported += int64(n)
-		res.Duplicates += int64(len(pending) - n)
-		pending = pending[:0]
-		return nil
-	}
+	out := newBulk(len(recs), "order lines", res, func(rows []store.OrderLine) (int, error) {
+		return tx.PutOrderLines(ctx, rows)
+	})
 	// First the customers and the order headers, the new headers in bulk...
 	custs := make([]int64, len(recs))
 	var fresh []*store.Order
@@ -415,15 +402,13 @@ func (l *Loader) orderLines(ctx context.Context, tx store.Tx, recs []OrderLineRe
 	for i := range recs {
 		r := &recs[i]
 		orderID := l.orders[sourceID{r.Source, pos[i].order}]
-		pending = append(pending, store.OrderLine{OrderID: orderID, LineNo: pos[i].line, ItemID: r.Item,
+		err := out.add(store.OrderLine{OrderID: orderID, LineNo: pos[i].line, ItemID: r.Item,
 			Quantity: r.Quantity, UnitPrice: r.UnitPrice, Amount: r.Amount, Discount: r.Discount, Coupon: r.Coupon})
-		if len(pending) == linesPerStatement {
-			if err := flush(); err != nil {
-				return err
-			}
+		if err != nil {
+			return err
 		}
 	}
-	return flush()
+	return out.flush()
 }
 
 // lineItem adds an item first seen on an order line to the catalogue, unless
@@ -461,36 +446,59 @@ func (l *Loader) lineAttrs(ctx context.Context, tx store.Tx, cust int64, r *Orde
 	return nil
 }
 
-const eventsPerStatement = 1000
-
 func (l *Loader) events(ctx context.Context, tx store.Tx, recs []EventRecord, res *Result) error {
-	pending := make([]store.Event, 0, min(len(recs), eventsPerStatement))
-	flush := func() error {
-		if len(pending) == 0 {
-			return nil
-		}
-		n, err := tx.PutEvents(ctx, pending)
-		if err != nil {
-			return fmt.Errorf("events: %w", err)
-		}
-		res.Imported += int64(n)
-		res.Duplicates += int64(len(pending) - n)
-		pending = pending[:0]
-		return nil
-	}
+	out := newBulk(len(recs), "events", res, func(rows []store.Event) (int, error) {
+		return tx.PutEvents(ctx, rows)
+	})
 	for i := range recs {
 		r := &recs[i]
 		cust, err := l.customerOf(ctx, tx, r.Source, r.Customer, r.Email, r.Phone, r.Time, res)
 		if err != nil {
 			return fmt.Errorf("event at %d: customer: %w", r.Pos, err)
 		}
-		pending = append(pending, store.Event{ID: EventID(r.Source, r.ID), Source: r.Source, CustomerID: cust,
+		err = out.add(store.Event{ID: EventID(r.Source, r.ID), Source: r.Source, CustomerID: cust,
 			Type: r.Type, At: r.Time.UTC(), ItemID: r.Item, Value: r.Value, Props: string(r.Props)})
-		if len(pending) == eventsPerStatement {
-			if err := flush(); err != nil {
-				return err
-			}
+		if err != nil {
+			return err
 		}
 	}
-	return flush()
+	return out.flush()
+}
+
+// rowsPerStatement is how many lines or events one bulk write sends.
+const rowsPerStatement = 1000
+
+// bulk collects rows and writes them rowsPerStatement at a time, counting
+// the new rows as imported and the others as duplicates.
+type bulk[T any] struct {
+	rows  []T
+	what  string
+	res   *Result
+	write func([]T) (inserted int, err error)
+}
+
+func newBulk[T any](n int, what string, res *Result, write func([]T) (int, error)) *bulk[T] {
+	return &bulk[T]{rows: make([]T, 0, min(n, rowsPerStatement)), what: what, res: res, write: write}
+}
+
+func (b *bulk[T]) add(row T) error {
+	b.rows = append(b.rows, row)
+	if len(b.rows) == rowsPerStatement {
+		return b.flush()
+	}
+	return nil
+}
+
+func (b *bulk[T]) flush() error {
+	if len(b.rows) == 0 {
+		return nil
+	}
+	n, err := b.write(b.rows)
+	if err != nil {
+		return fmt.Errorf("%s: %w", b.what, err)
+	}
+	b.res.Imported += int64(n)
+	b.res.Duplicates += int64(len(b.rows) - n)
+	b.rows = b.rows[:0]
+	return nil
 }
