@@ -263,29 +263,8 @@ func TestServeAndCustomerLookup(t *testing.T) {
 	}
 	key := strings.TrimSpace(mustRun(t, "apikey", "create", "--role", "analyst", "--data-dir", data))
 
-	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--data-dir", data)
-	stderr, _ := cmd.StderrPipe()
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { cmd.Process.Signal(os.Interrupt); cmd.Wait() }()
-	var logs bytes.Buffer
-	sc := bufio.NewScanner(stderr)
-	url := ""
-	for url == "" && sc.Scan() {
-		logs.WriteString(sc.Text() + "\n")
-		if m := regexp.MustCompile(`url=(http://\S+)`).FindStringSubmatch(sc.Text()); m != nil {
-			url = m[1]
-		}
-	}
-	if url == "" {
-		t.Fatalf("serve did not report its address:\n%s", logs.String())
-	}
-	go func() {
-		for sc.Scan() {
-			logs.WriteString(sc.Text() + "\n")
-		}
-	}()
+	url, logs, stop := startServe(t, data)
+	defer stop()
 	get := func(path, key string) (int, string) {
 		req, _ := http.NewRequest("GET", url+path, nil)
 		if key != "" {
@@ -314,8 +293,7 @@ func TestServeAndCustomerLookup(t *testing.T) {
 	if code, _ := get("/v1/openapi.json", ""); code != 200 {
 		t.Errorf("openapi: %d", code)
 	}
-	cmd.Process.Signal(os.Interrupt)
-	cmd.Wait()
+	stop()
 	for _, secret := range []string{"ana.li", "7700", key} {
 		if strings.Contains(strings.ToLower(logs.String()), strings.ToLower(secret)) {
 			t.Errorf("the log contains %q:\n%s", secret, logs.String())
@@ -402,5 +380,92 @@ func TestIntelligenceCommands(t *testing.T) {
 	}
 	if !member {
 		t.Errorf("c1 should carry the tag regular: %+v", p.Intel.Tags)
+	}
+}
+
+// startServe runs "sagitta serve" on a free port and returns its URL, its
+// log (complete once stop has returned) and a stop function (safe to call twice).
+func startServe(t *testing.T, data string) (string, *bytes.Buffer, func()) {
+	t.Helper()
+	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--data-dir", data)
+	stderr, _ := cmd.StderrPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var logs bytes.Buffer
+	sc := bufio.NewScanner(stderr)
+	url := ""
+	for url == "" && sc.Scan() {
+		logs.WriteString(sc.Text() + "\n")
+		if m := regexp.MustCompile(`url=(http://\S+)`).FindStringSubmatch(sc.Text()); m != nil {
+			url = m[1]
+		}
+	}
+	if url == "" {
+		cmd.Process.Kill()
+		cmd.Wait()
+		t.Fatalf("serve did not report its address:\n%s", logs.String())
+	}
+	done := make(chan struct{})
+	go func() {
+		for sc.Scan() {
+			logs.WriteString(sc.Text() + "\n")
+		}
+		close(done)
+	}()
+	stopped := false
+	return url, &logs, func() {
+		if stopped {
+			return
+		}
+		stopped = true
+		cmd.Process.Signal(os.Interrupt)
+		<-done
+		cmd.Wait()
+	}
+}
+
+func call(t *testing.T, method, url, key, body string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest(method, url, strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+key)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// An event posted to the API puts its customer into a segment by the time
+// the POST is answered.
+func TestSegmentMembershipFollowsIngest(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "data")
+	f := writeFile(t, dir, "orders.csv", "order,customer,time,item,quantity,unit_price\n"+
+		"o1,c1,2025-05-02 10:00:00,i1,1,50\n"+
+		"o2,c2,2025-05-20 10:00:00,i3,1,5\n")
+	importJSON(t, "orders", "--source", "shop", "--data-dir", data, f)
+	mustRun(t, "features", "compute", "--as-of", "2025-06-01", "--data-dir", data)
+	admin := strings.TrimSpace(mustRun(t, "apikey", "create", "--role", "admin", "--data-dir", data))
+	url, logs, stop := startServe(t, data)
+	defer stop()
+	const rule = `{"rule":"views_30d >= 2"}`
+	if code, body := call(t, "POST", url+"/v1/segments/count", admin, rule); code != 200 || body != `{"count":0}`+"\n" {
+		t.Fatalf("before: %d %q", code, body)
+	}
+	events := `[{"customer":"c2","type":"view","time":"2025-06-02T10:00:00Z","item":"i1"},` +
+		`{"customer":"c2","type":"view","time":"2025-06-02T10:05:00Z","item":"i3"}]`
+	if code, body := call(t, "POST", url+"/v1/events?source=shop", admin, events); code != 200 {
+		t.Fatalf("post events: %d %s", code, body)
+	}
+	if code, body := call(t, "POST", url+"/v1/segments/count", admin, rule); code != 200 || body != `{"count":1}`+"\n" {
+		t.Errorf("after the events: %d %q, want a count of 1\n%s", code, body, logs.String())
+	}
+	// The same events again are duplicates: nothing is counted twice.
+	call(t, "POST", url+"/v1/events?source=shop", admin, events)
+	if code, body := call(t, "POST", url+"/v1/segments/count", admin, `{"rule":"views_30d == 2"}`); code != 200 || body != `{"count":1}`+"\n" {
+		t.Errorf("after re-posting: %d %q, want views_30d still 2", code, body)
 	}
 }

@@ -170,9 +170,18 @@ func load[T any](ctx context.Context, s *server, recs []T, source string, kind r
 	}
 	var b ingest.Batch
 	kind.add(&b, valid)
-	loaded, err := ingest.NewLoader(s.store, s.resolver).Load(ctx, &b)
+	loader := ingest.NewLoader(s.store, s.resolver)
+	loader.Collect = s.insight != nil
+	loaded, err := loader.Load(ctx, &b)
 	if err != nil {
 		return ingestResult{}, fmt.Errorf("load %d records: %w", len(valid), err)
+	}
+	if s.insight != nil {
+		// committed: now keep features, tags and segments current; a failure
+		// here loses nothing (the next full compute catches up)
+		if _, err := s.insight.Apply(ctx, loaded.Lines, loaded.Events); err != nil {
+			s.log.Warn("incremental feature update skipped", "error", err)
+		}
 	}
 	res.Imported, res.Duplicates = loaded.Imported, loaded.Duplicates
 	res.Rejected += loaded.Rejected

@@ -47,7 +47,7 @@ func (s *server) countSegment(w http.ResponseWriter, r *http.Request, _ store.AP
 	if body.Rule == "" {
 		return errorf(http.StatusBadRequest, "rule: empty")
 	}
-	n, err := s.insight.Segs.Count(r.Context(), body.Rule)
+	n, err := s.insight.Count(r.Context(), body.Rule)
 	var re *rule.Error
 	if errors.As(err, &re) || errors.Is(err, rule.ErrInvalid) || errors.Is(err, rule.ErrDivisionByZero) {
 		return errorf(http.StatusBadRequest, "rule: %v", err)

@@ -57,6 +57,13 @@ type Result struct {
 	Counts
 	Rejects  []Reject
 	Problems []Reject // values refused inside records that were still imported
+
+	// With Loader.Collect: the order lines and events this batch stored for
+	// the first time, for incremental feature updates. A statement that met
+	// duplicates is left out whole (which of its rows were new is unknown);
+	// the next full feature compute counts them.
+	Lines  []store.LineRow
+	Events []store.Event
 }
 
 // Loader writes batches of records through identity resolution into a store.
@@ -64,6 +71,9 @@ type Result struct {
 // resolved to and the position of the last line of each order, so a file can
 // be loaded in many transactions. A Loader is not safe for concurrent use.
 type Loader struct {
+	// Collect asks Load to return the rows it stored (Result.Lines, Result.Events).
+	Collect bool
+
 	st       store.Store
 	resolver *identity.Resolver
 
@@ -353,8 +363,13 @@ func (l *Loader) item(ctx context.Context, tx store.Tx, r *ItemRecord, res *Resu
 }
 
 func (l *Loader) orderLines(ctx context.Context, tx store.Tx, recs []OrderLineRecord, pos []linePosition, res *Result) error {
-	out := newBulk(len(recs), "order lines", res, func(rows []store.OrderLine) (int, error) {
-		return tx.PutOrderLines(ctx, rows)
+	var rows []store.LineRow // with Collect: the LineRow of each pending line
+	out := newBulk(len(recs), "order lines", res, func(lines []store.OrderLine) (int, error) {
+		n, err := tx.PutOrderLines(ctx, lines)
+		if l.Collect && err == nil && n == len(lines) {
+			res.Lines = append(res.Lines, rows[len(rows)-len(lines):]...)
+		}
+		return n, err
 	})
 	// First the customers and the order headers, the new headers in bulk...
 	custs := make([]int64, len(recs))
@@ -402,6 +417,11 @@ func (l *Loader) orderLines(ctx context.Context, tx store.Tx, recs []OrderLineRe
 	for i := range recs {
 		r := &recs[i]
 		orderID := l.orders[sourceID{r.Source, pos[i].order}]
+		if l.Collect {
+			rows = append(rows, store.LineRow{OrderID: orderID, CustomerID: custs[i], PlacedAt: r.Time.UTC(),
+				Kind: r.Kind, Channel: r.Channel, Payment: r.Payment, Coupon: r.Coupon, ItemID: r.Item,
+				Quantity: r.Quantity, UnitPrice: r.UnitPrice, Amount: r.Amount, Discount: r.Discount})
+		}
 		err := out.add(store.OrderLine{OrderID: orderID, LineNo: pos[i].line, ItemID: r.Item,
 			Quantity: r.Quantity, UnitPrice: r.UnitPrice, Amount: r.Amount, Discount: r.Discount, Coupon: r.Coupon})
 		if err != nil {
@@ -448,7 +468,11 @@ func (l *Loader) lineAttrs(ctx context.Context, tx store.Tx, cust int64, r *Orde
 
 func (l *Loader) events(ctx context.Context, tx store.Tx, recs []EventRecord, res *Result) error {
 	out := newBulk(len(recs), "events", res, func(rows []store.Event) (int, error) {
-		return tx.PutEvents(ctx, rows)
+		n, err := tx.PutEvents(ctx, rows)
+		if l.Collect && err == nil && n == len(rows) {
+			res.Events = append(res.Events, rows...)
+		}
+		return n, err
 	})
 	for i := range recs {
 		r := &recs[i]

@@ -97,10 +97,51 @@ func Open(ctx context.Context, st store.Store, opts Options) (*Service, error) {
 	return s, nil
 }
 
-// Table returns the current feature table (never nil after Open).
-func (s *Service) Table() *feature.Table {
+// Apply folds newly stored order lines and events into the feature table
+// and re-evaluates the tags and segments of the customers they touch, so a
+// customer who now qualifies is in the segment as soon as Apply returns. It
+// reports the segment membership changes. When the table cannot take them
+// (a merge or an unknown older customer needs a full compute) it returns an
+// error wrapping feature.ErrRecompute and changes nothing.
+func (s *Service) Apply(ctx context.Context, lines []store.LineRow, events []store.Event) (segment.Changes, error) {
+	if len(lines) == 0 && len(events) == 0 {
+		return segment.Changes{}, nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	tbl := s.Tags.Table()
+	if err := tbl.Apply(lines, events); err != nil {
+		return segment.Changes{}, fmt.Errorf("apply to features: %w", err)
+	}
+	seen := make(map[int]bool)
+	var rows []int
+	touch := func(id int64) {
+		if id == 0 {
+			return
+		}
+		if row, ok := tbl.Index(id); ok && !seen[row] {
+			seen[row] = true
+			rows = append(rows, row)
+		}
+	}
+	for i := range lines {
+		touch(lines[i].CustomerID)
+	}
+	for i := range events {
+		touch(events[i].CustomerID)
+	}
+	return s.Segs.Update(ctx, tbl, rows)
+}
+
+// Count counts the customers a rule selects.
+func (s *Service) Count(ctx context.Context, rule string) (uint64, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
+	return s.Segs.Count(ctx, rule)
+}
+
+// Table returns the current feature table (never nil after Open).
+func (s *Service) Table() *feature.Table {
 	return s.Tags.Table()
 }
 
@@ -203,6 +244,8 @@ func (emptyAnalytics) AttributeValues(context.Context, string) (map[int64]string
 // tag with the rule and values that decided it, and the admission decision;
 // nil when the feature table has no row for the customer.
 func (s *Service) Customer(ctx context.Context, id int64) (map[string]any, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
 	t := s.Table()
 	row, ok := t.Index(id)
 	if !ok {
