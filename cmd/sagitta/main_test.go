@@ -469,3 +469,40 @@ func TestSegmentMembershipFollowsIngest(t *testing.T) {
 		t.Errorf("after re-posting: %d %q, want views_30d still 2", code, body)
 	}
 }
+
+func TestIntelligenceAPI(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "data")
+	f := writeFile(t, dir, "orders.csv", "order,customer,time,item,quantity,unit_price\n"+
+		"o1,c1,2025-05-02 10:00:00,i1,1,50\no2,c1,2025-05-09 10:00:00,i1,1,50\no3,c2,2025-05-20 10:00:00,i3,1,5\n")
+	importJSON(t, "orders", "--source", "shop", "--data-dir", data, f)
+	mustRun(t, "features", "compute", "--as-of", "2025-06-01", "--data-dir", data)
+	admin := strings.TrimSpace(mustRun(t, "apikey", "create", "--role", "admin", "--data-dir", data))
+	analyst := strings.TrimSpace(mustRun(t, "apikey", "create", "--role", "analyst", "--data-dir", data))
+	url, _, stop := startServe(t, data)
+	defer stop()
+
+	for _, tt := range []struct {
+		name, method, path, key, body string
+		code                          int
+		want                          string
+	}{
+		{"broken tag rule", "PUT", "/v1/tags", admin, "- name: twice\n  kind: behaviour\n  rule: frequency >= 'two'\n", 400, "twice"},
+		{"analyst may not write", "PUT", "/v1/tags", analyst, "- name: twice\n  kind: behaviour\n  rule: frequency >= 2\n", 403, ""},
+		{"tag", "PUT", "/v1/tags", admin, "- name: twice\n  kind: behaviour\n  rule: frequency >= 2\n", 200, `"created":["twice"]`},
+		{"tag shown", "GET", "/v1/tags/twice", analyst, "", 200, `"count":1`},
+		{"segment with a typo", "POST", "/v1/segments", admin, `{"name":"regulars","rule":"twise"}`, 400, "did you mean twice"},
+		{"segment", "POST", "/v1/segments", admin, `{"name":"regulars","rule":"twice and not in_list(\"black\")"}`, 200, `"count":1`},
+		{"tag in use", "DELETE", "/v1/tags/twice", admin, "", 409, "regulars"},
+		{"black list", "POST", "/v1/admission", admin, `[{"list":"black","customer":"shop:c1","reason":"asked not to be contacted"}]`, 200, `"added":1`},
+		{"bad list", "POST", "/v1/admission", admin, `[{"list":"pink","customer":"shop:c1"}]`, 400, "not black, white or grey"},
+		{"segment after the black list", "GET", "/v1/segments/regulars", analyst, "", 200, `"count":0`},
+		{"list", "GET", "/v1/admission?list=black", analyst, "", 200, "asked not to be contacted"},
+		{"unknown segment", "GET", "/v1/segments/nope", analyst, "", 404, "not found"},
+	} {
+		code, body := call(t, tt.method, url+tt.path, tt.key, tt.body)
+		if code != tt.code || !strings.Contains(body, tt.want) {
+			t.Errorf("%s: %s %s: %d %s; want %d with %q", tt.name, tt.method, tt.path, code, body, tt.code, tt.want)
+		}
+	}
+}

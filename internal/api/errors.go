@@ -10,9 +10,13 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/sagitta-dev/sagitta/internal/admission"
 	"github.com/sagitta-dev/sagitta/internal/identity"
 	"github.com/sagitta-dev/sagitta/internal/profile"
+	"github.com/sagitta-dev/sagitta/internal/rule"
+	"github.com/sagitta-dev/sagitta/internal/segment"
 	"github.com/sagitta-dev/sagitta/internal/store"
+	"github.com/sagitta-dev/sagitta/internal/tag"
 )
 
 // httpError is an error with the status and message the caller should see.
@@ -49,10 +53,25 @@ func status(err error) (int, string) {
 	case errors.Is(err, profile.ErrBadRef), errors.Is(err, identity.ErrInvalidEmail),
 		errors.Is(err, identity.ErrInvalidPhone):
 		return http.StatusBadRequest, err.Error()
+	case errors.Is(err, tag.ErrNotFound), errors.Is(err, segment.ErrNotFound), errors.Is(err, admission.ErrNotFound):
+		return http.StatusNotFound, err.Error()
+	case errors.Is(err, tag.ErrInUse), errors.Is(err, tag.ErrNoSchema), errors.Is(err, segment.ErrNoTable):
+		return http.StatusConflict, err.Error()
+	case isRuleError(err), errors.Is(err, segment.ErrInvalid), errors.Is(err, admission.ErrInvalid):
+		return http.StatusBadRequest, err.Error()
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return http.StatusServiceUnavailable, "request cancelled or timed out"
 	}
 	return http.StatusInternalServerError, "internal error; the server log has the details"
+}
+
+// isRuleError reports a mistake in a rule or a tag definition.
+func isRuleError(err error) bool {
+	var re *rule.Error
+	var te *tag.Error
+	var le *admission.LineError
+	return errors.As(err, &re) || errors.As(err, &te) || errors.As(err, &le) ||
+		errors.Is(err, rule.ErrInvalid) || errors.Is(err, rule.ErrDivisionByZero)
 }
 
 // writeError answers with err. Server errors are logged; client errors are

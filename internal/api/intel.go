@@ -2,12 +2,15 @@ package api
 
 import (
 	"encoding/json"
-	"errors"
+	"fmt"
 	"io"
 	"net/http"
+	"time"
 
-	"github.com/sagitta-dev/sagitta/internal/rule"
+	"github.com/sagitta-dev/sagitta/internal/profile"
+	"github.com/sagitta-dev/sagitta/internal/segment"
 	"github.com/sagitta-dev/sagitta/internal/store"
+	"github.com/sagitta-dev/sagitta/internal/tag"
 )
 
 var errNoInsight = errorf(http.StatusServiceUnavailable, "customer intelligence is not loaded on this server")
@@ -48,13 +51,167 @@ func (s *server) countSegment(w http.ResponseWriter, r *http.Request, _ store.AP
 		return errorf(http.StatusBadRequest, "rule: empty")
 	}
 	n, err := s.insight.Count(r.Context(), body.Rule)
-	var re *rule.Error
-	if errors.As(err, &re) || errors.Is(err, rule.ErrInvalid) || errors.Is(err, rule.ErrDivisionByZero) {
-		return errorf(http.StatusBadRequest, "rule: %v", err)
+	if err != nil {
+		return fmt.Errorf("rule: %w", err)
 	}
+	writeJSON(w, http.StatusOK, map[string]uint64{"count": n})
+	return nil
+}
+
+// decodeBody reads a small JSON body into v, refusing unknown fields.
+func decodeBody(r *http.Request, v any) error {
+	dec := json.NewDecoder(io.LimitReader(r.Body, 1<<20))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return errorf(http.StatusBadRequest, "body: %v", err)
+	}
+	return nil
+}
+
+// tagOne answers one tag with its coverage and version history.
+func (s *server) tagOne(w http.ResponseWriter, r *http.Request, _ store.APIKey) error {
+	if s.insight == nil {
+		return errNoInsight
+	}
+	info, err := s.insight.Tags.Get(r.PathValue("name"))
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]uint64{"count": n})
+	hist, err := s.insight.Tags.History(r.Context(), info.Name)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, struct {
+		tag.Info
+		History []tag.Version `json:"history"`
+	}{info, hist})
+	return nil
+}
+
+// putTags applies a batch of tag definitions (YAML or JSON, as in a tag
+// file): all or nothing; each changed tag gets a new version.
+func (s *server) putTags(w http.ResponseWriter, r *http.Request, key store.APIKey) error {
+	if s.insight == nil {
+		return errNoInsight
+	}
+	data, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	if err != nil {
+		return err
+	}
+	defs, err := tag.Parse("body", data)
+	if err != nil {
+		return err
+	}
+	applied, err := s.insight.Tags.Apply(r.Context(), defs, key.ID)
+	if err != nil {
+		return err
+	}
+	if err := s.insight.Segs.Refresh(r.Context()); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, applied)
+	return nil
+}
+
+// deleteTag deletes a tag; refused with its dependents while a segment uses it.
+func (s *server) deleteTag(w http.ResponseWriter, r *http.Request, key store.APIKey) error {
+	if s.insight == nil {
+		return errNoInsight
+	}
+	if err := s.insight.Tags.Delete(r.Context(), r.PathValue("name"), key.ID); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// segmentOne answers one saved segment.
+func (s *server) segmentOne(w http.ResponseWriter, r *http.Request, _ store.APIKey) error {
+	if s.insight == nil {
+		return errNoInsight
+	}
+	info, err := s.insight.Segs.Get(r.PathValue("name"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, info)
+	return nil
+}
+
+// saveSegment saves a segment (a new version when it exists).
+func (s *server) saveSegment(w http.ResponseWriter, r *http.Request, key store.APIKey) error {
+	if s.insight == nil {
+		return errNoInsight
+	}
+	var sg segment.Segment
+	if err := decodeBody(r, &sg); err != nil {
+		return err
+	}
+	if _, err := s.insight.Segs.Save(r.Context(), sg, key.ID); err != nil {
+		return err
+	}
+	info, err := s.insight.Segs.Get(sg.Name)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, info)
+	return nil
+}
+
+func (s *server) deleteSegment(w http.ResponseWriter, r *http.Request, key store.APIKey) error {
+	if s.insight == nil {
+		return errNoInsight
+	}
+	if err := s.insight.Segs.Delete(r.Context(), r.PathValue("name"), key.ID); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// admissionList answers the entries of one list (?list=black) or of all.
+func (s *server) admissionList(w http.ResponseWriter, r *http.Request, _ store.APIKey) error {
+	if s.insight == nil {
+		return errNoInsight
+	}
+	entries := s.insight.Lists.Entries(r.URL.Query().Get("list"))
+	if entries == nil {
+		entries = []store.AdmissionEntry{}
+	}
+	writeJSON(w, http.StatusOK, entries)
+	return nil
+}
+
+// addAdmission puts customers on a list: [{"list","customer","reason","expires_at"}].
+// customer is any reference customer lookups accept.
+func (s *server) addAdmission(w http.ResponseWriter, r *http.Request, key store.APIKey) error {
+	if s.insight == nil {
+		return errNoInsight
+	}
+	var body []struct {
+		List      string    `json:"list"`
+		Customer  string    `json:"customer"`
+		Reason    string    `json:"reason"`
+		ExpiresAt time.Time `json:"expires_at"`
+	}
+	if err := decodeBody(r, &body); err != nil {
+		return err
+	}
+	entries := make([]store.AdmissionEntry, 0, len(body))
+	for i, e := range body {
+		if e.List != store.ListBlack && e.List != store.ListWhite && e.List != store.ListGrey {
+			return errorf(http.StatusBadRequest, "entry %d: list %q is not black, white or grey", i, e.List)
+		}
+		id, err := profile.Lookup(r.Context(), s.store, e.Customer)
+		if err != nil {
+			return errorf(http.StatusBadRequest, "entry %d: customer: %v", i, err)
+		}
+		entries = append(entries, store.AdmissionEntry{List: e.List, CustomerID: id, Reason: e.Reason,
+			Source: "api:" + key.ID, AddedAt: s.now().UTC(), ExpiresAt: e.ExpiresAt})
+	}
+	if err := s.insight.AddAdmission(r.Context(), entries); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]int{"added": len(entries)})
 	return nil
 }

@@ -49,7 +49,15 @@ func (s *server) routes() []route {
 		{"POST /v1/orders", write, s.postOrders},
 		{"POST /v1/events", write, s.postEvents},
 		{"GET /v1/tags", read, s.tags},
+		{"PUT /v1/tags", operate, s.putTags},
+		{"GET /v1/tags/{name}", read, s.tagOne},
+		{"DELETE /v1/tags/{name}", operate, s.deleteTag},
 		{"GET /v1/segments", read, s.segments},
+		{"POST /v1/segments", operate, s.saveSegment},
 		{"POST /v1/segments/count", read, s.countSegment},
+		{"GET /v1/segments/{name}", read, s.segmentOne},
+		{"DELETE /v1/segments/{name}", operate, s.deleteSegment},
+		{"GET /v1/admission", read, s.admissionList},
+		{"POST /v1/admission", operate, s.addAdmission},
 	}
 }

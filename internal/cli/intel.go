@@ -307,7 +307,7 @@ func runAdmission(ctx context.Context, env Env, args []string) error {
 			if err != nil {
 				return err
 			}
-			if err := s.Lists.Add(ctx, entries); err != nil {
+			if err := s.AddAdmission(ctx, entries); err != nil {
 				return err
 			}
 			fmt.Fprintf(env.Stdout, "added %d customers to the %s list\n", len(entries), *list)
@@ -317,7 +317,7 @@ func runAdmission(ctx context.Context, env Env, args []string) error {
 			if _, err := fmt.Sscan(pos[0], &id); err != nil {
 				return usageErr("remove takes a customer id")
 			}
-			return s.Lists.Remove(ctx, *list, id)
+			return s.RemoveAdmission(ctx, *list, id)
 		}
 		entries := s.Lists.Entries(*list)
 		if *asJSON {

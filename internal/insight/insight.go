@@ -133,6 +133,23 @@ func (s *Service) Apply(ctx context.Context, lines []store.LineRow, events []sto
 	return s.Segs.Update(ctx, tbl, rows)
 }
 
+// AddAdmission puts entries on their lists and re-evaluates the tags and
+// segments, which may use in_list().
+func (s *Service) AddAdmission(ctx context.Context, entries []store.AdmissionEntry) error {
+	if err := s.Lists.Add(ctx, entries); err != nil {
+		return err
+	}
+	return s.evaluate(ctx, s.Tags.Table())
+}
+
+// RemoveAdmission takes a customer off a list and re-evaluates tags and segments.
+func (s *Service) RemoveAdmission(ctx context.Context, list string, id int64) error {
+	if err := s.Lists.Remove(ctx, list, id); err != nil {
+		return err
+	}
+	return s.evaluate(ctx, s.Tags.Table())
+}
+
 // Count counts the customers a rule selects.
 func (s *Service) Count(ctx context.Context, rule string) (uint64, error) {
 	s.mu.RLock()
