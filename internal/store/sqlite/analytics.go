@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"runtime"
+	"sync"
 	"time"
 
 	"github.com/sagitta-dev/sagitta/internal/store"
@@ -26,6 +28,14 @@ FROM orders WHERE placed_at <= ? ORDER BY id`
 	// nothing more of the column (5% faster).
 	sqlScanLines = `SELECT order_id, item_id, quantity, unit_price, amount, discount, NULLIF(coupon, '')
 FROM order_lines ORDER BY order_id, line_no`
+	// The same, for the orders with lo <= id <= hi (see scanParallel).
+	sqlScanOrdersRange = `SELECT id, customer_id, placed_at, kind, channel, payment, coupon
+FROM orders WHERE placed_at <= ? AND id >= ? AND id <= ? ORDER BY id`
+	sqlScanLinesRange = `SELECT order_id, item_id, quantity, unit_price, amount, discount, NULLIF(coupon, '')
+FROM order_lines WHERE order_id >= ? AND order_id <= ? ORDER BY order_id, line_no`
+	// What a parallel scan plans its stripes with; reading it also starts
+	// the read transaction's snapshot.
+	sqlScanPlan = `SELECT (SELECT order_lines FROM counters), (SELECT MIN(id) FROM orders), (SELECT MAX(id) FROM orders)`
 	// Items without category and brand need no entry: absent means "".
 	sqlScanItems = `SELECT id, category, brand FROM items WHERE category <> '' OR brand <> ''`
 
@@ -139,6 +149,11 @@ func (s *Store) readRaw(ctx context.Context, snapshot bool, fn func(c rawConn) e
 		return err
 	}
 	defer conn.Close()
+	return onRaw(ctx, conn, snapshot, fn)
+}
+
+// onRaw lends fn the driver connection of conn, as readRaw does.
+func onRaw(ctx context.Context, conn *sql.Conn, snapshot bool, fn func(c rawConn) error) error {
 	return conn.Raw(func(dc any) error {
 		c := rawConn{c: dc.(driver.Conn)}
 		if !snapshot {
@@ -219,6 +234,7 @@ const checkEvery = 4096
 type lineBatch struct {
 	rows [scanBatch]store.LineRow
 	n    int
+	last bool // the last batch of a stripe (see scanParallel)
 }
 
 // ScanLines reads the lines on a goroutine of its own, in one read
@@ -233,7 +249,41 @@ type lineBatch struct {
 // every line, and returns the header again with every line (15 columns a
 // line instead of 7): three times slower. Lines of orders placed after
 // asOf are read and skipped.
+//
+// With spare connections in the read pool and more than one CPU, several
+// readers share the work (see scanParallel).
 func (s *Store) ScanLines(ctx context.Context, asOf time.Time, fn func(row *store.LineRow) error) error {
+	if s.r == nil {
+		return errors.New("scan order lines: store closed")
+	}
+	conn, err := s.r.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("scan order lines: %w", err)
+	}
+	conns := []*sql.Conn{conn}
+	defer func() {
+		for _, c := range conns {
+			c.Close()
+		}
+	}()
+	if k := min(runtime.GOMAXPROCS(0), maxScanReaders, s.r.Stats().MaxOpenConnections); k > 1 {
+		conns = append(conns, s.spareConns(ctx, k-1)...)
+		if len(conns) > 1 {
+			// The readers' snapshots must all be the same: they are taken
+			// while no write transaction runs. If one does, the scan does
+			// not wait for it.
+			select {
+			case s.wlock <- struct{}{}:
+				return s.scanParallel(ctx, conns, asOf, fn)
+			default:
+			}
+		}
+	}
+	return s.scanSerial(ctx, conn, asOf, fn)
+}
+
+// scanSerial is ScanLines on one connection.
+func (s *Store) scanSerial(ctx context.Context, conn *sql.Conn, asOf time.Time, fn func(row *store.LineRow) error) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	free := make(chan *lineBatch, scanBatches)
@@ -245,7 +295,7 @@ func (s *Store) ScanLines(ctx context.Context, asOf time.Time, fn func(row *stor
 	errc := make(chan error, 1)
 	go func() {
 		defer close(full)
-		errc <- s.readRaw(ctx, true, func(c rawConn) error {
+		errc <- onRaw(ctx, conn, true, func(c rawConn) error {
 			var err error
 			if items, err = scanItems(ctx, c); err != nil {
 				return err
@@ -275,6 +325,174 @@ func (s *Store) ScanLines(ctx context.Context, asOf time.Time, fn func(row *stor
 	return nil
 }
 
+// A parallel scan reads with up to maxScanReaders connections, in stripes
+// of about stripeLines lines; each reader has readerBatches batches.
+// Below parallelLines lines, one stripe holds them all.
+const (
+	maxScanReaders = 4
+	stripeLines    = 8192
+	readerBatches  = 3 * stripeLines / scanBatch / 2
+	parallelLines  = 4 * stripeLines
+)
+
+// spareConns returns up to n more connections of the read pool, those it
+// gets at once: a scan that waited for one while holding another could
+// deadlock with a scan doing the same.
+func (s *Store) spareConns(ctx context.Context, n int) []*sql.Conn {
+	var conns []*sql.Conn
+	for range n {
+		if st := s.r.Stats(); st.Idle == 0 && st.OpenConnections >= st.MaxOpenConnections {
+			break
+		}
+		cctx, cancel := context.WithTimeout(ctx, 10*time.Millisecond)
+		c, err := s.r.Conn(cctx)
+		cancel()
+		if err != nil {
+			break
+		}
+		conns = append(conns, c)
+	}
+	return conns
+}
+
+// scanReader is one reader of a parallel scan, with its batches.
+type scanReader struct {
+	free, full chan *lineBatch
+	err        error // set before full is closed
+}
+
+// scanParallel is ScanLines with a reader per connection, called holding
+// s.wlock, which it releases once all the readers' snapshots are taken.
+//
+// The order ids from the smallest to the largest are cut into stripes of
+// about stripeLines lines; reader r reads stripes r, r+k, r+2k ... (k
+// readers), each as ScanLines does, and the caller's goroutine consumes
+// them in order, stripe 0 from reader 0, stripe 1 from reader 1 ... Each
+// reader can thus read ahead of the consumer by about a stripe: contiguous
+// ranges, one per reader, would leave all but the first reader waiting for
+// the consumer, their batches full, for most of the scan.
+func (s *Store) scanParallel(ctx context.Context, conns []*sql.Conn, asOf time.Time, fn func(row *store.LineRow) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	k := len(conns)
+	readers := make([]*scanReader, k)
+	ready := make(chan struct{}, k)
+	var items map[string]itemInfo // set by reader 0 before its first batch
+	var wg sync.WaitGroup
+	for r := range readers {
+		rd := &scanReader{free: make(chan *lineBatch, readerBatches), full: make(chan *lineBatch, readerBatches)}
+		for range readerBatches {
+			rd.free <- new(lineBatch)
+		}
+		readers[r] = rd
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer close(rd.full)
+			signalled := false
+			signal := func() {
+				if !signalled {
+					signalled = true
+					ready <- struct{}{}
+				}
+			}
+			defer signal()
+			rd.err = onRaw(ctx, conns[r], true, func(c rawConn) error {
+				lines, lo, hi, err := scanPlan(ctx, c)
+				signal()
+				if err != nil {
+					return err
+				}
+				if r == 0 {
+					if items, err = scanItems(ctx, c); err != nil {
+						return err
+					}
+				}
+				n := int64(1)
+				if lines >= parallelLines && hi-lo > 0 {
+					n = lines / stripeLines
+				}
+				width := (hi-lo)/n + 1
+				if n == 1 {
+					width = 0 // unused: (hi-lo)+1 may overflow
+				}
+				for st := int64(r); st < n && (st == 0 || hi-lo >= st*width); st += int64(k) {
+					a, b := lo+st*width, hi
+					if st < n-1 && hi-a >= width {
+						b = a + width - 1
+					}
+					if err := readLines(ctx, c, asOf, rd.free, rd.full, a, b); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+		}()
+	}
+	for range k {
+		<-ready
+	}
+	<-s.wlock
+	defer func() {
+		cancel()
+		for _, rd := range readers { // until the readers are done with the connections
+			for range rd.full {
+			}
+		}
+		wg.Wait()
+	}()
+	for st := 0; ; st++ {
+		rd := readers[st%k]
+		for last := false; !last; {
+			b, ok := <-rd.full
+			if !ok {
+				if rd.err != nil {
+					return fmt.Errorf("scan order lines: %w", rd.err)
+				}
+				// Stripe st does not exist: all are consumed and the other
+				// readers are done or about to be.
+				for _, rd := range readers {
+					for range rd.full {
+					}
+				}
+				for _, rd := range readers {
+					if rd.err != nil {
+						return fmt.Errorf("scan order lines: %w", rd.err)
+					}
+				}
+				return nil
+			}
+			for i := range b.n {
+				row := &b.rows[i]
+				it := items[row.ItemID]
+				row.Category, row.Brand = it.category, it.brand
+				if err := fn(row); err != nil {
+					return err
+				}
+			}
+			last = b.last
+			rd.free <- b
+		}
+	}
+}
+
+// scanPlan returns the number of order lines and the smallest and largest
+// order ids.
+func scanPlan(ctx context.Context, c rawConn) (lines, lo, hi int64, err error) {
+	rows, err := c.query(ctx, sqlScanPlan)
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	err = rows.each(3, func(d []driver.Value) error {
+		lines, lo, hi = asInt(d[0]), asInt(d[1]), asInt(d[2])
+		return nil
+	})
+	if cerr := rows.Close(); err == nil {
+		err = cerr
+	}
+	return lines, lo, hi, err
+}
+
 // scanItems loads the category and brand of every item that has either.
 func scanItems(ctx context.Context, c rawConn) (map[string]itemInfo, error) {
 	items := map[string]itemInfo{}
@@ -295,17 +513,25 @@ func scanItems(ctx context.Context, c rawConn) (map[string]itemInfo, error) {
 // readLines joins the headers and the lines (see ScanLines) into batches
 // taken from free and sent to full; it leaves Category and Brand to the
 // receiver.
-func readLines(ctx context.Context, c rawConn, asOf time.Time, free <-chan *lineBatch, full chan<- *lineBatch) error {
+//
+// With ids, it reads only the orders with ids[0] <= id <= ids[1], and marks
+// its last batch, sent even if empty, as such.
+func readLines(ctx context.Context, c rawConn, asOf time.Time, free <-chan *lineBatch, full chan<- *lineBatch, ids ...int64) error {
 	// The cursors run without ctx: given a context that can be cancelled,
 	// the driver watches it on every row (9% of the time). The loop checks
 	// it instead, every checkEvery lines.
 	qctx := context.WithoutCancel(ctx)
-	orders, err := c.query(qctx, sqlScanOrders, bound(asOf))
+	qo, qoArgs, ql, qlArgs := sqlScanOrders, []any{bound(asOf)}, sqlScanLines, []any(nil)
+	if ids != nil {
+		qo, qoArgs = sqlScanOrdersRange, []any{bound(asOf), ids[0], ids[1]}
+		ql, qlArgs = sqlScanLinesRange, []any{ids[0], ids[1]}
+	}
+	orders, err := c.query(qctx, qo, qoArgs...)
 	if err != nil {
 		return err
 	}
 	defer orders.Close()
-	lines, err := c.query(qctx, sqlScanLines)
+	lines, err := c.query(qctx, ql, qlArgs...)
 	if err != nil {
 		return err
 	}
@@ -350,11 +576,8 @@ func readLines(ctx context.Context, c rawConn, asOf time.Time, free <-chan *line
 			continue // an order placed after asOf, or none at all
 		}
 		if b == nil {
-			select {
-			case b = <-free:
-				b.n = 0
-			case <-ctx.Done():
-				return ctx.Err()
+			if b, err = takeBatch(ctx, free); err != nil {
+				return err
 			}
 		}
 		row := &b.rows[b.n]
@@ -370,10 +593,27 @@ func readLines(ctx context.Context, c rawConn, asOf time.Time, free <-chan *line
 			b = nil
 		}
 	}
+	if b == nil && ids != nil {
+		if b, err = takeBatch(ctx, free); err != nil {
+			return err
+		}
+	}
 	if b != nil {
+		b.last = ids != nil
 		full <- b
 	}
 	return nil
+}
+
+// takeBatch takes an empty batch from free.
+func takeBatch(ctx context.Context, free <-chan *lineBatch) (*lineBatch, error) {
+	select {
+	case b := <-free:
+		b.n, b.last = 0, false
+		return b, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 }
 
 // errFn carries an error of the caller's callback through the scan, which

@@ -12,8 +12,9 @@
 //
 // The analytics scans (ScanLines, ScanEvents) run on a driver connection
 // of the read pool, in one read transaction, and decode the driver's
-// values without database/sql; ScanLines reads on a goroutine of its own
-// while the caller's goroutine runs the callback.
+// values without database/sql; ScanLines reads on goroutines of its own,
+// up to one per CPU, each on its own connection and snapshot, while the
+// caller's goroutine runs the callback.
 //
 // Timestamps are INTEGER unix microseconds (UTC). The schema is schema.sql,
 // then schema_v2.sql; PRAGMA user_version records which migrations ran (see
