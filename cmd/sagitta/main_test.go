@@ -338,6 +338,18 @@ func TestIntelligenceCommands(t *testing.T) {
 	if r.code == 0 || !strings.Contains(r.stderr, "broken") {
 		t.Errorf("broken tag: exit %d, %q", r.code, r.stderr)
 	}
+	out := mustRun(t, "admission", "rule", "--list", "grey", "--name", "one_time", "--reason", "review first",
+		"frequency == 1", "--data-dir", data)
+	if !strings.Contains(out, "one_time: 2 customers on the grey list") {
+		t.Errorf("admission rule: %q", out)
+	}
+	if n := count(`in_list("grey")`); n != 2 {
+		t.Errorf(`in_list("grey"): %d, want 2`, n)
+	}
+	r = run(t, "admission", "rule", "--list", "grey", "--name", "bad", "frequency ==", "--data-dir", data)
+	if r.code == 0 || !strings.Contains(r.stderr, "line 1, column") {
+		t.Errorf("broken admission rule: exit %d, %q", r.code, r.stderr)
+	}
 	good := writeFile(t, dir, "tags2.yaml", "- name: regular\n  description: three orders or more\n  kind: behaviour\n  rule: frequency >= 3\n")
 	mustRun(t, "tag", "apply", good, "--data-dir", data)
 	if n := count("regular"); n != 1 {

@@ -263,7 +263,8 @@ func runSegment(ctx context.Context, env Env, args []string) error {
 }
 
 func runAdmission(ctx context.Context, env Env, args []string) error {
-	const help = "usage: sagitta admission {add --list black|white|grey [--reason R] [--expires DATE] FILE | remove --list L ID | list [--list L]} [--json]"
+	const help = "usage: sagitta admission {add --list black|white|grey [--reason R] [--expires DATE] FILE | " +
+		"rule --list L --name NAME [--reason R] [--expires-after DURATION] RULE | remove --list L ID | list [--list L]} [--json]"
 	if len(args) == 0 {
 		return usageErr(help)
 	}
@@ -272,13 +273,15 @@ func runAdmission(ctx context.Context, env Env, args []string) error {
 	list := fs.String("list", "", "black (never contacted), white (pre-approved) or grey (flagged for review)")
 	reason := fs.String("reason", "", "why these customers are on the list (default for rows without one)")
 	expires := fs.String("expires", "", "expiry date (YYYY-MM-DD) for rows without one; default never")
+	name := fs.String("name", "", "rule: the rule list's name (lower_snake_case)")
+	expiresAfter := fs.Duration("expires-after", 0, "rule: entries expire this long after each run (e.g. 720h); default never")
 	asJSON := fs.Bool("json", false, "print JSON")
 	pos, err := parse(fs, args[1:])
 	if err != nil {
 		return err
 	}
 	switch args[0] {
-	case "add", "remove":
+	case "add", "remove", "rule":
 		if *list != store.ListBlack && *list != store.ListWhite && *list != store.ListGrey {
 			return usageErr("--list: %q is not black, white or grey", *list)
 		}
@@ -297,6 +300,21 @@ func runAdmission(ctx context.Context, env Env, args []string) error {
 	}
 	return withInsight(ctx, env, cfg, func(st store.Store, s *insight.Service) error {
 		switch args[0] {
+		case "rule":
+			if err := needFeatures(s); err != nil {
+				return err
+			}
+			rep, err := s.ApplyAdmissionRule(ctx, admission.RuleList{Name: *name, List: *list, Rule: pos[0],
+				Reason: *reason, ExpiresAfter: *expiresAfter}, "cli")
+			if err != nil {
+				return err
+			}
+			if *asJSON {
+				return writeJSON(env.Stdout, rep)
+			}
+			fmt.Fprintf(env.Stdout, "%s: %d customers on the %s list (%d added, %d removed)\n", rep.Name, rep.Members,
+				*list, len(rep.Added), len(rep.Removed))
+			return nil
 		case "add":
 			f, err := os.Open(pos[0])
 			if err != nil {

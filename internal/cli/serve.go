@@ -19,6 +19,7 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	var cfg config.Config
 	fs := flags(env, "serve", &cfg)
 	fs.StringVar(&cfg.Addr, "addr", cfg.Addr, "listen address (env SAGITTA_ADDR)")
+	sizesEvery := fs.Duration("sizes-every", time.Hour, "record every segment's size this often (0: never)")
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
@@ -32,7 +33,27 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
+	if *sizesEvery > 0 {
+		go recordSizes(ctx, in, *sizesEvery, logger)
+	}
 	return serve(ctx, env, cfg.Addr, st, in, logger, nil)
+}
+
+// recordSizes records the segment sizes every period until ctx ends, for
+// the segment size history.
+func recordSizes(ctx context.Context, in *insight.Service, every time.Duration, logger *slog.Logger) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := in.Segs.RecordSizes(ctx); err != nil && ctx.Err() == nil {
+				logger.Warn("record segment sizes", "error", err)
+			}
+		}
+	}
 }
 
 // openInsight loads the intelligence service for a server.

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/sagitta-dev/sagitta/internal/admission"
 	"github.com/sagitta-dev/sagitta/internal/feature"
 	"github.com/sagitta-dev/sagitta/internal/profile"
@@ -150,6 +151,32 @@ func (s *Service) RemoveAdmission(ctx context.Context, list string, id int64) er
 	return s.evaluate(ctx, s.Tags.Table())
 }
 
+// ApplyAdmissionRule stores and runs a rule-based admission list (every
+// customer the rule selects is on the list, with its reason) and
+// re-evaluates the segments.
+func (s *Service) ApplyAdmissionRule(ctx context.Context, rl admission.RuleList, author string) (admission.RuleReport, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	tbl := s.Tags.Table()
+	rep, err := s.Lists.ApplyRule(ctx, rl, tbl, sets{s, tbl}, s.Tags.Names(), author)
+	if err != nil {
+		return rep, err
+	}
+	if err := s.Segs.Refresh(ctx); err != nil {
+		return rep, fmt.Errorf("evaluate segments: %w", err)
+	}
+	return rep, nil
+}
+
+// sets serves tags and admission lists to rules.
+type sets struct {
+	s   *Service
+	tbl *feature.Table
+}
+
+func (x sets) Tag(name string) *roaring.Bitmap  { return x.s.Tags.Tag(name) }
+func (x sets) List(name string) *roaring.Bitmap { return x.s.Lists.Rows(name, x.tbl) }
+
 // Count counts the customers a rule selects.
 func (s *Service) Count(ctx context.Context, rule string) (uint64, error) {
 	s.mu.RLock()
@@ -188,6 +215,10 @@ func (s *Service) evaluate(ctx context.Context, tbl *feature.Table) error {
 	s.Tags.SetSchema(tbl.Cols)
 	if err := s.Tags.Compute(ctx, tbl); err != nil {
 		return fmt.Errorf("evaluate tags: %w", err)
+	}
+	// rule-based admission lists use tags; segments use both
+	if _, err := s.Lists.RunRules(ctx, tbl, sets{s, tbl}, s.Tags.Names()); err != nil {
+		return fmt.Errorf("evaluate admission rules: %w", err)
 	}
 	if err := s.Segs.Refresh(ctx); err != nil {
 		return fmt.Errorf("evaluate segments: %w", err)
