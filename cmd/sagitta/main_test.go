@@ -470,6 +470,13 @@ func TestSegmentMembershipFollowsIngest(t *testing.T) {
 	if code, body := call(t, "POST", url+"/v1/segments/count", admin, `{"rule":"views_30d == 2"}`); code != 200 || body != `{"count":1}`+"\n" {
 		t.Errorf("after re-posting: %d %q, want views_30d still 2", code, body)
 	}
+	// A restart keeps what ingestion applied: serve saves the table when it stops.
+	stop()
+	url, logs, stop2 := startServe(t, data)
+	defer stop2()
+	if code, body := call(t, "POST", url+"/v1/segments/count", admin, rule); code != 200 || body != `{"count":1}`+"\n" {
+		t.Errorf("after a restart: %d %q, want a count of 1\n%s", code, body, logs.String())
+	}
 }
 
 func TestIntelligenceAPI(t *testing.T) {
@@ -501,6 +508,15 @@ func TestIntelligenceAPI(t *testing.T) {
 		{"segment after the black list", "GET", "/v1/segments/regulars", analyst, "", 200, `"count":0`},
 		{"list", "GET", "/v1/admission?list=black", analyst, "", 200, "asked not to be contacted"},
 		{"unknown segment", "GET", "/v1/segments/nope", analyst, "", 404, "not found"},
+		{"off the black list", "DELETE", "/v1/admission/black/shop:c1", admin, "", 204, ""},
+		{"segment after leaving the list", "GET", "/v1/segments/regulars", analyst, "", 200, `"count":1`},
+		{"broken admission rule", "POST", "/v1/admission/rules", admin, `{"name":"big","list":"grey","rule":"monetary >"}`, 400, "column"},
+		{"analyst may not add a rule", "POST", "/v1/admission/rules", analyst, `{"name":"big","list":"grey","rule":"monetary > 60"}`, 403, ""},
+		{"bad duration", "POST", "/v1/admission/rules", admin, `{"name":"big","list":"grey","rule":"monetary > 60","expires_after":"soon"}`, 400, "expires_after"},
+		{"admission rule", "POST", "/v1/admission/rules", admin, `{"name":"big","list":"grey","rule":"monetary > 60","reason":"review first","expires_after":"720h"}`, 200, `"members":1`},
+		{"rules listed", "GET", "/v1/admission/rules", analyst, "", 200, `"expires_after":"720h0m0s"`},
+		{"grey entry", "GET", "/v1/admission?list=grey", analyst, "", 200, "review first"},
+		{"not on the list", "DELETE", "/v1/admission/white/shop:c1", admin, "", 404, ""},
 	} {
 		code, body := call(t, tt.method, url+tt.path, tt.key, tt.body)
 		if code != tt.code || !strings.Contains(body, tt.want) {

@@ -59,5 +59,8 @@ func (s *server) routes() []route {
 		{"DELETE /v1/segments/{name}", operate, s.deleteSegment},
 		{"GET /v1/admission", read, s.admissionList},
 		{"POST /v1/admission", operate, s.addAdmission},
+		{"DELETE /v1/admission/{list}/{customer}", operate, s.removeAdmission},
+		{"GET /v1/admission/rules", read, s.admissionRules},
+		{"POST /v1/admission/rules", operate, s.applyAdmissionRule},
 	}
 }

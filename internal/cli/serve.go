@@ -20,8 +20,15 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	fs := flags(env, "serve", &cfg)
 	fs.StringVar(&cfg.Addr, "addr", cfg.Addr, "listen address (env SAGITTA_ADDR)")
 	sizesEvery := fs.Duration("sizes-every", time.Hour, "record every segment's size this often (0: never)")
+	advance := fs.String("advance", string(insight.AdvanceLive), "move the features' time windows to now once a day: "+
+		"live (only a table computed as of the last seven days), always or never")
+	saveEvery := fs.Duration("save-every", 10*time.Minute, "save the feature table changed by ingestion this often (and at shutdown)")
 	if _, err := parse(fs, args); err != nil {
 		return err
+	}
+	mode, err := insight.ParseAdvanceMode(*advance)
+	if err != nil {
+		return usageErr("--advance: %v", err)
 	}
 	st, err := open(ctx, env, cfg)
 	if err != nil {
@@ -36,7 +43,25 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	if *sizesEvery > 0 {
 		go recordSizes(ctx, in, *sizesEvery, logger)
 	}
+	stop := maintain(in, insight.MaintainOptions{Advance: mode, SaveEvery: *saveEvery})
+	defer stop()
 	return serve(ctx, env, cfg.Addr, st, in, logger, nil)
+}
+
+// maintain keeps the features current in the background (see
+// insight.Service.Maintain). The returned stop, called once the server has
+// drained its requests, saves the table and waits for that.
+func maintain(in *insight.Service, o insight.MaintainOptions) (stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		in.Maintain(ctx, o)
+	}()
+	return func() {
+		cancel()
+		<-done
+	}
 }
 
 // recordSizes records the segment sizes every period until ctx ends, for
