@@ -385,9 +385,9 @@ func TestIntelligenceCommands(t *testing.T) {
 
 // startServe runs "sagitta serve" on a free port and returns its URL, its
 // log (complete once stop has returned) and a stop function (safe to call twice).
-func startServe(t *testing.T, data string) (string, *bytes.Buffer, func()) {
+func startServe(t *testing.T, data string, flags ...string) (string, *bytes.Buffer, func()) {
 	t.Helper()
-	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--data-dir", data)
+	cmd := exec.Command(bin, append([]string{"serve", "--addr", "127.0.0.1:0", "--data-dir", data}, flags...)...)
 	stderr, _ := cmd.StderrPipe()
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -476,6 +476,44 @@ func TestSegmentMembershipFollowsIngest(t *testing.T) {
 	defer stop2()
 	if code, body := call(t, "POST", url+"/v1/segments/count", admin, rule); code != 200 || body != `{"count":1}`+"\n" {
 		t.Errorf("after a restart: %d %q, want a count of 1\n%s", code, body, logs.String())
+	}
+}
+
+// A batch mixing new and already stored events cannot be applied
+// incrementally (which rows were new is unknown); the server's maintenance
+// recomputes, and the new event counts.
+func TestMaintenanceRecomputesAfterMixedBatch(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "data")
+	f := writeFile(t, dir, "orders.csv", "order,customer,time,item,quantity,unit_price\n"+
+		"o1,c1,2025-05-02 10:00:00,i1,1,50\no2,c2,2025-05-20 10:00:00,i3,1,5\n")
+	importJSON(t, "orders", "--source", "shop", "--data-dir", data, f)
+	mustRun(t, "features", "compute", "--as-of", "2025-06-01", "--data-dir", data)
+	admin := strings.TrimSpace(mustRun(t, "apikey", "create", "--role", "admin", "--data-dir", data))
+	url, logs, stop := startServe(t, data, "--maintain-every", "100ms")
+	defer stop()
+	first := `[{"event":"e1","customer":"c2","type":"view","time":"2025-06-02T10:00:00Z","item":"i1"},` +
+		`{"event":"e2","customer":"c2","type":"view","time":"2025-06-02T10:05:00Z","item":"i3"}]`
+	mixed := `[{"event":"e2","customer":"c2","type":"view","time":"2025-06-02T10:05:00Z","item":"i3"},` +
+		`{"event":"e3","customer":"c2","type":"view","time":"2025-06-02T10:01:00Z","item":"i1"}]`
+	for _, b := range []string{first, mixed} {
+		if code, body := call(t, "POST", url+"/v1/events?source=shop", admin, b); code != 200 {
+			t.Fatalf("post events: %d %s", code, body)
+		}
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		_, body := call(t, "POST", url+"/v1/segments/count", admin, `{"rule":"views_30d == 3"}`)
+		if body == `{"count":1}`+"\n" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("views_30d never reached 3 (last %q)\n%s", body, logs.String())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if !strings.Contains(logs.String(), "features recomputed") {
+		t.Errorf("no recompute logged:\n%s", logs.String())
 	}
 }
 

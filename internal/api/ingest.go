@@ -187,8 +187,9 @@ func load[T any](ctx context.Context, s *server, recs []T, source string, kind r
 		if _, err := s.insight.Apply(ctx, loaded.Lines, loaded.Events); err != nil {
 			s.log.Warn("incremental feature update skipped; a recompute follows", "error", err)
 		}
-		if loaded.Merged > 0 {
-			// the merged customers' histories now belong to the survivors
+		if loaded.Merged > 0 || loaded.Uncollected > 0 {
+			// the merged customers' histories now belong to the survivors, or
+			// some new rows could not be told from the duplicates beside them
 			s.insight.Invalidate()
 		}
 	}

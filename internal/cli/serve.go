@@ -23,6 +23,7 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	advance := fs.String("advance", string(insight.AdvanceLive), "move the features' time windows to now once a day: "+
 		"live (only a table computed as of the last seven days), always or never")
 	saveEvery := fs.Duration("save-every", 10*time.Minute, "save the feature table changed by ingestion this often (and at shutdown)")
+	maintainEvery := fs.Duration("maintain-every", time.Minute, "look this often whether the features need a recompute, a move in time or saving")
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
@@ -43,7 +44,7 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	if *sizesEvery > 0 {
 		go recordSizes(ctx, in, *sizesEvery, logger)
 	}
-	stop := maintain(in, insight.MaintainOptions{Advance: mode, SaveEvery: *saveEvery})
+	stop := maintain(in, insight.MaintainOptions{Every: *maintainEvery, Advance: mode, SaveEvery: *saveEvery})
 	defer stop()
 	return serve(ctx, env, cfg.Addr, st, in, logger, nil)
 }
