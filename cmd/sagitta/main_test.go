@@ -555,6 +555,11 @@ func TestIntelligenceAPI(t *testing.T) {
 		{"rules listed", "GET", "/v1/admission/rules", analyst, "", 200, `"expires_after":"720h0m0s"`},
 		{"grey entry", "GET", "/v1/admission?list=grey", analyst, "", 200, "review first"},
 		{"not on the list", "DELETE", "/v1/admission/white/shop:c1", admin, "", 404, ""},
+		{"settings out of range", "PUT", "/v1/features/settings", admin, "rfm:\n  bins: 40\n", 400, "rfm.bins"},
+		{"settings with a typo", "PUT", "/v1/features/settings", admin, "lifecycle:\n  churn_after: 10\n", 400, "line 2"},
+		{"analyst may not change settings", "PUT", "/v1/features/settings", analyst, "rfm: {bins: 4}", 403, ""},
+		{"settings", "PUT", "/v1/features/settings", admin, "rfm: {bins: 4}", 200, `"version":1`},
+		{"settings shown", "GET", "/v1/features/settings", analyst, "", 200, `"bins":4`},
 	} {
 		code, body := call(t, tt.method, url+tt.path, tt.key, tt.body)
 		if code != tt.code || !strings.Contains(body, tt.want) {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/sagitta-dev/sagitta/internal/admission"
+	"github.com/sagitta-dev/sagitta/internal/feature"
 	"github.com/sagitta-dev/sagitta/internal/profile"
 	"github.com/sagitta-dev/sagitta/internal/segment"
 	"github.com/sagitta-dev/sagitta/internal/store"
@@ -292,5 +293,39 @@ func (s *server) removeAdmission(w http.ResponseWriter, r *http.Request, _ store
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// featureSettings answers the feature settings in force and their version.
+func (s *server) featureSettings(w http.ResponseWriter, _ *http.Request, _ store.APIKey) error {
+	if s.insight == nil {
+		return errNoInsight
+	}
+	writeJSON(w, http.StatusOK, s.insight.Settings())
+	return nil
+}
+
+// putFeatureSettings stores new feature settings (YAML or JSON); they apply
+// from the next recompute.
+func (s *server) putFeatureSettings(w http.ResponseWriter, r *http.Request, key store.APIKey) error {
+	if s.insight == nil {
+		return errNoInsight
+	}
+	data, err := io.ReadAll(io.LimitReader(r.Body, feature.MaxSettingsSize+1))
+	if err != nil {
+		return err
+	}
+	if len(data) > feature.MaxSettingsSize {
+		return errorf(http.StatusRequestEntityTooLarge, "settings larger than %d bytes", feature.MaxSettingsSize)
+	}
+	set, err := feature.ParseSettings(data)
+	if err != nil {
+		return err
+	}
+	v, err := s.insight.PutSettings(r.Context(), set, "api:"+key.ID)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, v)
 	return nil
 }

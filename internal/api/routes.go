@@ -48,6 +48,8 @@ func (s *server) routes() []route {
 		{"POST /v1/items", write, s.postItems},
 		{"POST /v1/orders", write, s.postOrders},
 		{"POST /v1/events", write, s.postEvents},
+		{"GET /v1/features/settings", read, s.featureSettings},
+		{"PUT /v1/features/settings", operate, s.putFeatureSettings},
 		{"GET /v1/tags", read, s.tags},
 		{"PUT /v1/tags", operate, s.putTags},
 		{"GET /v1/tags/{name}", read, s.tagOne},

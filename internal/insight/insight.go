@@ -42,9 +42,11 @@ type Service struct {
 	ingest sync.RWMutex
 	stale  atomic.Bool // an update could not be applied: a full recompute is due
 	dirty  atomic.Bool // the table changed since it was last saved
-	Tags   *tag.Engine
-	Segs   *segment.Engine
-	Lists  *admission.Engine
+
+	settings atomic.Pointer[SettingsVersion] // the feature settings Recompute uses
+	Tags     *tag.Engine
+	Segs     *segment.Engine
+	Lists    *admission.Engine
 }
 
 // FeatureFile is the name of the persisted feature table in the data directory.
@@ -80,6 +82,9 @@ func Open(ctx context.Context, st store.Store, opts Options) (*Service, error) {
 	}
 	if err := s.Lists.Load(ctx); err != nil {
 		return nil, fmt.Errorf("load admission lists: %w", err)
+	}
+	if err := s.loadSettings(ctx); err != nil {
+		return nil, err
 	}
 	tbl, err := s.loadTable()
 	if err != nil {
@@ -255,7 +260,8 @@ func (s *Service) Recompute(ctx context.Context, asOf time.Time, save bool) (*fe
 	s.ingest.Lock()
 	defer s.ingest.Unlock()
 	stale := s.stale.Swap(false)
-	tbl, err := feature.Compute(ctx, s.st, asOf, feature.Options{Location: s.opts.Location})
+	opts := s.settings.Load().Settings.Apply(feature.Options{Location: s.opts.Location})
+	tbl, err := feature.Compute(ctx, s.st, asOf, opts)
 	if err != nil {
 		s.stale.CompareAndSwap(false, stale)
 		return nil, fmt.Errorf("compute features: %w", err)

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sagitta-dev/sagitta/internal/feature"
 	"github.com/sagitta-dev/sagitta/internal/identity"
 	"github.com/sagitta-dev/sagitta/internal/ingest"
 	"github.com/sagitta-dev/sagitta/internal/insight"
@@ -205,5 +206,33 @@ func TestBuiltinTagsSeededOnce(t *testing.T) {
 	again := open(t, st, dir, day("2025-06-01"))
 	if n := len(again.Tags.Names()); n != 0 {
 		t.Errorf("%d tags after reopening a store whose tags were deleted, want 0", n)
+	}
+}
+
+// Stored settings drive the next recompute, and survive a restart.
+func TestSettingsDriveRecompute(t *testing.T) {
+	ctx := context.Background()
+	st, dir := shop(t)
+	asOf := day("2025-06-01")
+	s := open(t, st, dir, asOf)
+	set, err := feature.ParseSettings([]byte("lifecycle: {new_for_days: 1, silent_after_days: 5, churn_after_days: 10}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := s.PutSettings(ctx, set, "test")
+	if err != nil || v.Version != 1 {
+		t.Fatalf("put settings: version %d, %v", v.Version, err)
+	}
+	if _, err := s.Recompute(ctx, asOf, false); err != nil {
+		t.Fatal(err)
+	}
+	// c1's last order was on 2025-05-09, 23 days before: churned by these thresholds
+	row, _ := s.Table().Index(1)
+	if got := s.Table().Text["lifecycle_stage"][row]; got != "churned" {
+		t.Errorf("lifecycle with churn after 10 days: %q, want churned", got)
+	}
+	again := open(t, st, dir, asOf)
+	if got := again.Settings(); got.Version != 1 || got.Settings.Lifecycle.ChurnAfterDays != 10 {
+		t.Errorf("settings after reopening: %+v", got)
 	}
 }
