@@ -440,17 +440,25 @@ func call(t *testing.T, method, url, key, body string) (int, string) {
 	return resp.StatusCode, string(b)
 }
 
+// smallShop imports order lines (CSV without the header, source shop),
+// computes features as of 2025-06-01 and returns the data directory and an
+// admin key.
+func smallShop(t *testing.T, lines string) (data, admin string) {
+	t.Helper()
+	dir := t.TempDir()
+	data = filepath.Join(dir, "data")
+	f := writeFile(t, dir, "orders.csv", "order,customer,time,item,quantity,unit_price\n"+lines)
+	importJSON(t, "orders", "--source", "shop", "--data-dir", data, f)
+	mustRun(t, "features", "compute", "--as-of", "2025-06-01", "--data-dir", data)
+	admin = strings.TrimSpace(mustRun(t, "apikey", "create", "--role", "admin", "--data-dir", data))
+	return data, admin
+}
+
 // An event posted to the API puts its customer into a segment by the time
 // the POST is answered.
 func TestSegmentMembershipFollowsIngest(t *testing.T) {
-	dir := t.TempDir()
-	data := filepath.Join(dir, "data")
-	f := writeFile(t, dir, "orders.csv", "order,customer,time,item,quantity,unit_price\n"+
-		"o1,c1,2025-05-02 10:00:00,i1,1,50\n"+
+	data, admin := smallShop(t, "o1,c1,2025-05-02 10:00:00,i1,1,50\n"+
 		"o2,c2,2025-05-20 10:00:00,i3,1,5\n")
-	importJSON(t, "orders", "--source", "shop", "--data-dir", data, f)
-	mustRun(t, "features", "compute", "--as-of", "2025-06-01", "--data-dir", data)
-	admin := strings.TrimSpace(mustRun(t, "apikey", "create", "--role", "admin", "--data-dir", data))
 	url, logs, stop := startServe(t, data)
 	defer stop()
 	const rule = `{"rule":"views_30d >= 2"}`
@@ -483,13 +491,7 @@ func TestSegmentMembershipFollowsIngest(t *testing.T) {
 // incrementally (which rows were new is unknown); the server's maintenance
 // recomputes, and the new event counts.
 func TestMaintenanceRecomputesAfterMixedBatch(t *testing.T) {
-	dir := t.TempDir()
-	data := filepath.Join(dir, "data")
-	f := writeFile(t, dir, "orders.csv", "order,customer,time,item,quantity,unit_price\n"+
-		"o1,c1,2025-05-02 10:00:00,i1,1,50\no2,c2,2025-05-20 10:00:00,i3,1,5\n")
-	importJSON(t, "orders", "--source", "shop", "--data-dir", data, f)
-	mustRun(t, "features", "compute", "--as-of", "2025-06-01", "--data-dir", data)
-	admin := strings.TrimSpace(mustRun(t, "apikey", "create", "--role", "admin", "--data-dir", data))
+	data, admin := smallShop(t, "o1,c1,2025-05-02 10:00:00,i1,1,50\no2,c2,2025-05-20 10:00:00,i3,1,5\n")
 	url, logs, stop := startServe(t, data, "--maintain-every", "100ms")
 	defer stop()
 	first := `[{"event":"e1","customer":"c2","type":"view","time":"2025-06-02T10:00:00Z","item":"i1"},` +
@@ -518,13 +520,7 @@ func TestMaintenanceRecomputesAfterMixedBatch(t *testing.T) {
 }
 
 func TestIntelligenceAPI(t *testing.T) {
-	dir := t.TempDir()
-	data := filepath.Join(dir, "data")
-	f := writeFile(t, dir, "orders.csv", "order,customer,time,item,quantity,unit_price\n"+
-		"o1,c1,2025-05-02 10:00:00,i1,1,50\no2,c1,2025-05-09 10:00:00,i1,1,50\no3,c2,2025-05-20 10:00:00,i3,1,5\n")
-	importJSON(t, "orders", "--source", "shop", "--data-dir", data, f)
-	mustRun(t, "features", "compute", "--as-of", "2025-06-01", "--data-dir", data)
-	admin := strings.TrimSpace(mustRun(t, "apikey", "create", "--role", "admin", "--data-dir", data))
+	data, admin := smallShop(t, "o1,c1,2025-05-02 10:00:00,i1,1,50\no2,c1,2025-05-09 10:00:00,i1,1,50\no3,c2,2025-05-20 10:00:00,i3,1,5\n")
 	analyst := strings.TrimSpace(mustRun(t, "apikey", "create", "--role", "analyst", "--data-dir", data))
 	url, _, stop := startServe(t, data)
 	defer stop()
