@@ -57,7 +57,7 @@ func (l *log[T]) all() iter.Seq[*T] {
 
 // filter keeps the entries for which keep is true, in order, in place.
 func (l *log[T]) filter(keep func(*T) bool) {
-	n, w, wi := 0, 0, 0 // entries kept; write position: chunk, index
+	n, w, wi := 0, 0, 0          // entries kept; write position: chunk, index
 	for _, c := range l.chunks { // c: the chunk as it was, read ahead of the writes
 		for i := range c {
 			if !keep(&c[i]) {
