@@ -51,6 +51,10 @@ func synthOrders(rows, customers int, asOf rfm.Day) ([]orderRec, []lineRec) {
 // scale 100000000:10000000 (about 7 GB of memory).
 func BenchmarkKernel(b *testing.B) {
 	rows, customers := 10_000_000, 1_000_000
+	if os.Getenv("SAGITTA_BENCH_NO_HUGEPAGES") != "" {
+		hugePages = false
+		defer func() { hugePages = true }()
+	}
 	if v := os.Getenv("SAGITTA_BENCH_KERNEL"); v != "" {
 		if _, err := fmt.Sscanf(v, "%d:%d", &rows, &customers); err != nil || rows <= 0 || customers <= 0 {
 			b.Fatalf("SAGITTA_BENCH_KERNEL=%q: want ROWS:CUSTOMERS", v)
