@@ -156,6 +156,3 @@ func runModelList(env Env, args []string) error {
 	return nil
 }
 
-func runChurn(ctx context.Context, env Env, sub string, args []string) error {
-	return usageErr("churn models are not built yet\n%s", modelHelp)
-}
