@@ -154,5 +154,69 @@ func printCV(w io.Writer, r *predict.CVReport) {
 }
 
 func runShopChurn(ctx context.Context, env Env, cfg config.Config, sub, cutoff string, horizon int, o churn.Options, asJSON bool) error {
-	return usageErr("churn over the shop's own data is not built yet; use --data FILE")
+	if sub != "train" && sub != "eval" {
+		return usageErr("unknown churn command %q\n%s", sub, modelHelp)
+	}
+	so := predict.ShopChurnOptions{Horizon: horizon, Churn: o, DataDir: cfg.DataDir}
+	if cutoff != "" {
+		d, err := parseDay(cutoff)
+		if err != nil {
+			return usageErr("--cutoff: %v", err)
+		}
+		so.Cutoff = d
+	}
+	var err error
+	if so.Location, err = cfg.Location(); err != nil {
+		return usageErr("%v", err)
+	}
+	if isTerminal(env.Stderr) && !asJSON {
+		so.Logger = func(msg string) { fmt.Fprintln(env.Stderr, "…", msg) }
+	}
+	st, err := open(ctx, env, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if sub == "eval" {
+		ev, err := predict.EvalShopChurn(ctx, st, so)
+		if err != nil {
+			return err
+		}
+		if asJSON {
+			return writeJSON(env.Stdout, ev)
+		}
+		printShopEval(env.Stdout, ev)
+		return nil
+	}
+	f, ev, err := predict.TrainShopChurn(ctx, st, so)
+	if err != nil {
+		return err
+	}
+	if asJSON {
+		return writeJSON(env.Stdout, map[string]any{"version": f.Version, "training_window": f.Window, "customers": f.Rows,
+			"churners": f.Positive, "kind": f.Model.Kind, "inner_cv_auc": f.Model.InnerAUC, "time_split": ev})
+	}
+	fmt.Fprintf(env.Stdout, "churn model version %d: %d buyers as of %s (%d churned within %s days), chose %s (inner 3-fold AUC: %s)\n",
+		f.Version, f.Rows, f.Window["cutoff"], f.Positive, f.Window["horizon_days"], f.Model.Kind, aucs(f.Model.InnerAUC))
+	if ev != nil {
+		printShopEval(env.Stdout, ev)
+	}
+	return nil
+}
+
+func printShopEval(w io.Writer, ev *predict.ShopEval) {
+	fmt.Fprintf(w, "time split: trained at %s (%d buyers, %.1f%% churned), tested at %s (%d buyers, %.1f%% churned), horizon %d days\n",
+		ev.TrainCutoff, ev.TrainRows, 100*ev.TrainChurn, ev.TestCutoff, ev.TestRows, 100*ev.TestChurn, ev.HorizonDays)
+	fmt.Fprintln(w, "  model             AUC     PR-AUC  top-decile lift")
+	for _, k := range []string{churn.KindLogistic, churn.KindGBDT, churn.KindBlend, "chosen", "recency_baseline"} {
+		m := ev.Models[k]
+		name := k
+		if k == "chosen" {
+			name = "chosen (" + ev.Chosen + ")"
+		}
+		fmt.Fprintf(w, "  %-16s  %.4f  %.4f  %15.2f\n", name, m.AUC, m.PRAUC, m.Lift)
+	}
+	for _, s := range ev.Warnings {
+		fmt.Fprintln(w, "warning:", s)
+	}
 }

@@ -155,4 +155,3 @@ func runModelList(env Env, args []string) error {
 	}
 	return nil
 }
-

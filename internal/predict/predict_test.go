@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -20,24 +21,47 @@ import (
 
 const onlineRetail = "../../../shared/data/online-retail/online-retail.csv.gz"
 
-// importOnlineRetail imports the data set into a fresh SQLite store.
+var retail struct {
+	once sync.Once
+	st   store.Store
+	err  error
+}
+
+// importOnlineRetail imports the data set into a SQLite store shared by the
+// tests of the package (they only read it).
 func importOnlineRetail(t testing.TB) store.Store {
 	t.Helper()
 	if _, err := os.Stat(onlineRetail); err != nil {
 		t.Skipf("Online Retail data not found at %s (it lives in ../shared/data beside the checkout): %v", onlineRetail, err)
 	}
-	ctx := context.Background()
-	st, err := sqlite.Open(ctx, t.TempDir(), sqlite.Options{})
-	if err != nil {
-		t.Fatal(err)
+	retail.once.Do(func() {
+		ctx := context.Background()
+		dir, err := os.MkdirTemp("", "predict-test-")
+		if err != nil {
+			retail.err = err
+			return
+		}
+		st, err := sqlite.Open(ctx, dir, sqlite.Options{})
+		if err != nil {
+			retail.err = err
+			return
+		}
+		_, retail.err = ingest.Import(ctx, st, identity.NewResolver(identity.DefaultPolicy()), []string{onlineRetail},
+			ingest.Options{Preset: "online-retail"})
+		retail.st = st
+	})
+	if retail.err != nil {
+		t.Fatal(retail.err)
 	}
-	t.Cleanup(func() { st.Close() })
-	_, err = ingest.Import(ctx, st, identity.NewResolver(identity.DefaultPolicy()), []string{onlineRetail},
-		ingest.Options{Preset: "online-retail"})
-	if err != nil {
-		t.Fatal(err)
+	return retail.st
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if retail.st != nil {
+		retail.st.Close()
 	}
-	return st
+	os.Exit(code)
 }
 
 func day(s string) int32 {
