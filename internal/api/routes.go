@@ -59,5 +59,8 @@ func (s *server) routes() []route {
 		{"DELETE /v1/segments/{name}", operate, s.deleteSegment},
 		{"GET /v1/admission", read, s.admissionList},
 		{"POST /v1/admission", operate, s.addAdmission},
+		{"GET /v1/models", read, s.models},
+		{"POST /v1/models/clv/fit", operate, s.fitCLV},
+		{"GET /v1/customers/{ref}/predictions", read, s.predictions},
 	}
 }

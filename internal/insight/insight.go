@@ -15,6 +15,7 @@ import (
 	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/sagitta-dev/sagitta/internal/admission"
 	"github.com/sagitta-dev/sagitta/internal/feature"
+	"github.com/sagitta-dev/sagitta/internal/predict"
 	"github.com/sagitta-dev/sagitta/internal/profile"
 	"github.com/sagitta-dev/sagitta/internal/segment"
 	"github.com/sagitta-dev/sagitta/internal/store"
@@ -83,11 +84,15 @@ func Open(ctx context.Context, st store.Store, opts Options) (*Service, error) {
 			return nil, fmt.Errorf("feature schema: %w", err)
 		}
 	}
+	predict.EnsureColumns(tbl) // the prediction columns, unknown until a model is trained
 	s.Tags.SetSchema(tbl.Cols)
 	if n == 0 {
 		if _, err := s.Tags.Apply(ctx, tag.Builtin(), "builtin"); err != nil {
 			return nil, fmt.Errorf("seed the built-in tags: %w", err)
 		}
+	}
+	if err := s.seedPredictionTags(ctx); err != nil {
+		return nil, err
 	}
 	if _, err := s.Segs.Load(ctx); err != nil {
 		return nil, fmt.Errorf("load segments: %w", err)
@@ -197,6 +202,11 @@ func (s *Service) Recompute(ctx context.Context, asOf time.Time, save bool) (*fe
 	if err != nil {
 		return nil, fmt.Errorf("compute features: %w", err)
 	}
+	if rep, err := predict.Enrich(ctx, s.st, tbl, s.opts.DataDir, s.opts.Location); err != nil {
+		s.opts.Logger.Warn("predictions not scored; their columns stay unknown", "error", err)
+	} else {
+		s.opts.Logger.Debug("predictions scored", "clv_customers", rep.CLVScored, "churn_customers", rep.ChurnScored)
+	}
 	if err := s.evaluate(ctx, tbl); err != nil {
 		return nil, err
 	}
@@ -269,6 +279,27 @@ func (s *Service) saveTable(tbl *feature.Table) error {
 	}
 	if err := os.Rename(tmp.Name(), s.path()); err != nil {
 		return fmt.Errorf("save feature table: %w", err)
+	}
+	return nil
+}
+
+// seedPredictionTags stores the tags over the prediction columns that were
+// never defined in this store (a deleted one stays deleted).
+func (s *Service) seedPredictionTags(ctx context.Context) error {
+	var fresh []tag.Definition
+	for _, d := range predict.Tags() {
+		_, err := s.st.DefinitionHistory(ctx, tag.DefinitionKind, d.Name)
+		if errors.Is(err, store.ErrNotFound) {
+			fresh = append(fresh, d)
+		} else if err != nil {
+			return fmt.Errorf("seed the prediction tags: %w", err)
+		}
+	}
+	if len(fresh) == 0 {
+		return nil
+	}
+	if _, err := s.Tags.Apply(ctx, fresh, "builtin"); err != nil {
+		return fmt.Errorf("seed the prediction tags: %w", err)
 	}
 	return nil
 }
