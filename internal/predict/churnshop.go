@@ -217,6 +217,9 @@ func evalShop(ctx context.Context, src store.Analytics, tx *Txns, o ShopChurnOpt
 	}
 	// Baseline: the longer since the last order, the likelier the churn.
 	ev.Models["recency_baseline"] = churn.Evaluate(rankProb(te.recency), te.y)
+	if c, b := ev.Models["chosen"].AUC, ev.Models["recency_baseline"].AUC; b >= c {
+		ev.Warnings = append(ev.Warnings, fmt.Sprintf("the recency-only baseline ranks churners as well as the model or better on this time split (AUC %.3f vs %.3f): with this little data, prefer recency", b, c))
+	}
 	return ev, nil
 }
 
