@@ -11,7 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sagitta-dev/sagitta/internal/feature"
 	"github.com/sagitta-dev/sagitta/internal/model/churn"
+	"github.com/sagitta-dev/sagitta/internal/rule"
 )
 
 // The CSV contract: train on a labelled file, score another in order, with
@@ -131,5 +133,26 @@ func TestShopChurnOnlineRetail(t *testing.T) {
 	_ = f
 	if _, err := EvalShopChurn(ctx, st, ShopChurnOptions{Cutoff: day("2011-11-01")}); err == nil || !strings.Contains(err.Error(), "not known yet") {
 		t.Errorf("late cutoff: %v", err)
+	}
+}
+
+// The prediction tags parse and compile against a table with the
+// prediction columns.
+func TestPredictionTags(t *testing.T) {
+	defs := Tags()
+	if len(defs) != 3 || defs[0].Name != "high_churn_risk" {
+		t.Fatalf("tags %+v", defs)
+	}
+	tbl := &feature.Table{Num: map[string][]float64{}}
+	EnsureColumns(tbl)
+	for _, c := range Columns() {
+		if _, ok := tbl.Column(c.Name); !ok || tbl.Num[c.Name] == nil {
+			t.Errorf("column %s missing", c.Name)
+		}
+	}
+	for _, d := range defs {
+		if _, err := rule.Compile(d.Rule, rule.Schema{Columns: tbl.Cols}); err != nil {
+			t.Errorf("tag %s: %v", d.Name, err)
+		}
 	}
 }
