@@ -64,5 +64,8 @@ func (s *server) routes() []route {
 		{"DELETE /v1/admission/{list}/{customer}", operate, s.removeAdmission},
 		{"GET /v1/admission/rules", read, s.admissionRules},
 		{"POST /v1/admission/rules", operate, s.applyAdmissionRule},
+		{"GET /v1/models", read, s.models},
+		{"POST /v1/models/clv/fit", operate, s.fitCLV},
+		{"GET /v1/customers/{ref}/predictions", read, s.predictions},
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/sagitta-dev/sagitta/internal/admission"
 	"github.com/sagitta-dev/sagitta/internal/feature"
+	"github.com/sagitta-dev/sagitta/internal/predict"
 	"github.com/sagitta-dev/sagitta/internal/profile"
 	"github.com/sagitta-dev/sagitta/internal/segment"
 	"github.com/sagitta-dev/sagitta/internal/store"
@@ -96,8 +97,12 @@ func Open(ctx context.Context, st store.Store, opts Options) (*Service, error) {
 			return nil, fmt.Errorf("feature schema: %w", err)
 		}
 	}
+	predict.EnsureColumns(tbl) // the prediction columns, unknown until a model is trained
 	s.Tags.SetSchema(tbl.Cols)
 	if err := s.seedBuiltin(ctx, n); err != nil {
+		return nil, err
+	}
+	if err := s.seedPredictionTags(ctx); err != nil {
 		return nil, err
 	}
 	if _, err := s.Segs.Load(ctx); err != nil {
@@ -266,6 +271,11 @@ func (s *Service) Recompute(ctx context.Context, asOf time.Time, save bool) (*fe
 		s.stale.CompareAndSwap(false, stale)
 		return nil, fmt.Errorf("compute features: %w", err)
 	}
+	if rep, err := predict.Enrich(ctx, s.st, tbl, s.opts.DataDir, s.opts.Location); err != nil {
+		s.opts.Logger.Warn("predictions not scored; their columns stay unknown", "error", err)
+	} else {
+		s.opts.Logger.Debug("predictions scored", "clv_customers", rep.CLVScored, "churn_customers", rep.ChurnScored)
+	}
 	if err := s.evaluate(ctx, tbl); err != nil {
 		s.stale.CompareAndSwap(false, stale)
 		return nil, err
@@ -378,6 +388,27 @@ func (s *Service) saveTable(tbl *feature.Table) error {
 	}
 	if err := os.Rename(tmp.Name(), s.path()); err != nil {
 		return fmt.Errorf("save feature table: %w", err)
+	}
+	return nil
+}
+
+// seedPredictionTags stores the tags over the prediction columns that were
+// never defined in this store (a deleted one stays deleted).
+func (s *Service) seedPredictionTags(ctx context.Context) error {
+	var fresh []tag.Definition
+	for _, d := range predict.Tags() {
+		_, err := s.st.DefinitionHistory(ctx, tag.DefinitionKind, d.Name)
+		if errors.Is(err, store.ErrNotFound) {
+			fresh = append(fresh, d)
+		} else if err != nil {
+			return fmt.Errorf("seed the prediction tags: %w", err)
+		}
+	}
+	if len(fresh) == 0 {
+		return nil
+	}
+	if _, err := s.Tags.Apply(ctx, fresh, "builtin"); err != nil {
+		return fmt.Errorf("seed the prediction tags: %w", err)
 	}
 	return nil
 }
