@@ -48,6 +48,7 @@ func commands() []command {
 		{"tag", "apply, list and show rule-defined tags", runTag},
 		{"segment", "count, save, list and export segments", runSegment},
 		{"admission", "manage black, white and grey admission lists", runAdmission},
+		{"rules", "mine association rules from baskets or orders (rules mine)", runRules},
 		{"generate", "write a synthetic shop's data files", runGenerate},
 		{"version", "print the version", runVersion},
 	}
