@@ -49,6 +49,7 @@ func commands() []command {
 		{"segment", "count, save, list and export segments", runSegment},
 		{"admission", "manage black, white and grey admission lists", runAdmission},
 		{"rules", "mine association rules from baskets or orders (rules mine)", runRules},
+		{"recommend", "evaluate, train and apply recommendation models", runRecommend},
 		{"generate", "write a synthetic shop's data files", runGenerate},
 		{"version", "print the version", runVersion},
 	}
