@@ -1,13 +1,20 @@
 package cli
 
 import (
+	"bufio"
 	"context"
+	"encoding/csv"
 	"flag"
 	"fmt"
 	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
 	"time"
 
+	"github.com/sagitta-dev/sagitta/internal/config"
 	"github.com/sagitta-dev/sagitta/internal/recommend"
+	"github.com/sagitta-dev/sagitta/internal/recommend/rules"
 )
 
 // runRecommend implements "sagitta recommend eval|train|topn".
@@ -19,6 +26,10 @@ func runRecommend(ctx context.Context, env Env, args []string) error {
 	switch args[0] {
 	case "eval":
 		return runRecommendEval(ctx, env, args[1:])
+	case "train":
+		return runRecommendTrain(ctx, env, args[1:])
+	case "topn":
+		return runRecommendTopN(ctx, env, args[1:])
 	case "-h", "--help", "help":
 		fmt.Fprintln(env.Stdout, help)
 		return nil
@@ -135,4 +146,159 @@ func parseDateOrInstant(s string) (time.Time, error) {
 		return t, nil
 	}
 	return time.Parse(time.RFC3339, s)
+}
+
+// ModelFile is where "recommend train --from-store" puts the model and
+// where serve looks for it.
+func ModelFile(dataDir string) string { return filepath.Join(dataDir, "models", "recommend.model") }
+
+func runRecommendTrain(ctx context.Context, env Env, args []string) error {
+	var cfg config.Config
+	fs := flags(env, "recommend train", &cfg)
+	file := fs.String("interactions", "", "interaction file: CSV user,item[,rating,timestamp], MovieLens u.data or Online Retail CSV")
+	format := fs.String("format", recommend.FormatAuto, "auto, csv, movielens or online-retail")
+	fromStore := fs.Bool("from-store", false, "train on the sale orders (and --events) in the store")
+	events := fs.String("events", "cart_add,favorite", "with --from-store: event types counted as interactions (comma-separated, \"\" for none)")
+	asOfFlag := fs.String("as-of", "", "with --from-store: orders and events at or before this date or instant")
+	support := fs.String("rules-support", "0.001", "with --from-store: minimum support of the cart-completion rules")
+	confidence := fs.String("rules-confidence", "0.2", "with --from-store: minimum confidence of the cart-completion rules")
+	out := fs.String("out", "", "model file (default with --from-store: DATA_DIR/models/recommend.model)")
+	seed := fs.Uint64("seed", 1, "training seed")
+	asJSON := fs.Bool("json", false, "print JSON")
+	mc := modelFlags(fs)
+	if _, err := parse(fs, args); err != nil {
+		return err
+	}
+	if (*file == "") == !*fromStore {
+		return usageErr("usage: sagitta recommend train (--interactions FILE | --from-store) [--out MODEL] [model flags]")
+	}
+	mc.ALS.Seed = *seed
+	if isTerminal(env.Stderr) {
+		mc.ALS.Progress = func(it, total int) { fmt.Fprintf(env.Stderr, "\rALS iteration %d/%d", it, total) }
+	}
+	var d *recommend.Dataset
+	var cat recommend.Catalogue
+	var baskets *rules.Baskets
+	var ro rules.Options
+	var err error
+	if *fromStore {
+		if ro.MinSupport, err = rules.ParseThreshold("--rules-support", *support); err != nil {
+			return usageErr("%v", err)
+		}
+		if ro.MinConfidence, err = rules.ParseThreshold("--rules-confidence", *confidence); err != nil {
+			return usageErr("%v", err)
+		}
+		var asOf time.Time
+		if *asOfFlag != "" {
+			if asOf, err = parseAsOf(*asOfFlag); err != nil {
+				return usageErr("--as-of: %v", err)
+			}
+		}
+		if *out == "" {
+			*out = ModelFile(cfg.DataDir)
+		}
+		st, err := open(ctx, env, cfg)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		var types []string
+		for t := range strings.SplitSeq(*events, ",") {
+			if t = strings.TrimSpace(t); t != "" {
+				types = append(types, t)
+			}
+		}
+		if d, cat, err = recommend.OrderInteractions(ctx, st, asOf, types); err != nil {
+			return err
+		}
+		if d.Len() == 0 {
+			return fmt.Errorf("the store holds no sale order lines of known customers: import orders first")
+		}
+		if baskets, err = recommend.OrderBaskets(ctx, st, asOf); err != nil {
+			return err
+		}
+	} else {
+		if *out == "" {
+			return usageErr("--out MODEL is required with --interactions")
+		}
+		if d, err = readInteractionsFile(ctx, *file, *format); err != nil {
+			return err
+		}
+	}
+	start := time.Now()
+	m, err := recommend.Train(ctx, d, *mc)
+	if isTerminal(env.Stderr) {
+		fmt.Fprintln(env.Stderr)
+	}
+	if err != nil {
+		return err
+	}
+	trainSec := time.Since(start).Seconds()
+	if *fromStore {
+		m.SetCatalogue(cat)
+		res, err := rules.Mine(ctx, baskets, ro)
+		if err != nil {
+			return err
+		}
+		m.RuleItems, m.Rules = res.Items, res.Rules
+	}
+	if err := m.Save(*out); err != nil {
+		return err
+	}
+	if *asJSON {
+		return writeJSON(env.Stdout, map[string]any{"model": m.Fit.Kind, "out": *out, "users": len(m.Users), "items": len(m.Items),
+			"interactions": d.Len(), "rules": len(m.Rules), "train_seconds": trainSec})
+	}
+	fmt.Fprintf(env.Stdout, "trained %s on %s users × %s items (%s interactions) in %.2fs; %s rules; wrote %s\n", m.Fit.Kind,
+		thousands(int64(len(m.Users))), thousands(int64(len(m.Items))), thousands(int64(d.Len())), trainSec, thousands(int64(len(m.Rules))), *out)
+	return nil
+}
+
+func runRecommendTopN(ctx context.Context, env Env, args []string) error {
+	fs := flagSetOnly(env, "recommend topn")
+	model := fs.String("model", "", "model file written by 'sagitta recommend train'")
+	n := fs.Int("n", 10, "items per user")
+	excludeSeen := fs.Bool("exclude-seen", false, "leave out the items a user interacted with in the training data")
+	out := fs.String("out", "", "output CSV user,item,rank (default standard output)")
+	if _, err := parse(fs, args); err != nil {
+		return err
+	}
+	if *model == "" || *n <= 0 {
+		return usageErr("usage: sagitta recommend topn --model MODEL [--n 10] [--exclude-seen] [--out FILE]")
+	}
+	m, err := recommend.Load(*model)
+	if err != nil {
+		return err
+	}
+	w := env.Stdout
+	var f *os.File
+	if *out != "" {
+		if f, err = os.Create(*out); err != nil {
+			return err
+		}
+		defer f.Close()
+		w = f
+	}
+	bw := bufio.NewWriterSize(w, 1<<20)
+	cw := csv.NewWriter(bw)
+	_ = cw.Write([]string{"user", "item", "rank"})
+	rec := make([]string, 3)
+	err = m.TopNAll(ctx, *n, *excludeSeen, func(user, item string, rank int) error {
+		rec[0], rec[1], rec[2] = user, item, strconv.Itoa(rank)
+		return cw.Write(rec)
+	})
+	if err != nil {
+		return err
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		return err
+	}
+	if err := bw.Flush(); err != nil {
+		return err
+	}
+	if f != nil {
+		return f.Close()
+	}
+	return nil
 }

@@ -2,7 +2,9 @@ package recommend
 
 import (
 	"context"
+	"errors"
 	"os"
+	"strings"
 	"testing"
 	"time"
 )
@@ -29,7 +31,7 @@ func readFile(t *testing.T, path string) *Dataset {
 // TestMovieLensQuality checks the default model on MovieLens-100K with
 // random leave-one-out per user, averaged over the splits of seeds 1–3:
 // full ranking NDCG@10 ≥ 0.18 and HR@10 ≥ 0.30, and 100 sampled negatives
-// NDCG@10 ≥ 0.53 (the issue's target is 0.56; see docs/benchmarks.md).
+// NDCG@10 ≥ 0.55 (mean 0.566; the issue asks 0.56).
 func TestMovieLensQuality(t *testing.T) {
 	d := readFile(t, movielensPath)
 	if len(d.Users) != 943 || len(d.Items) != 1682 || d.Len() != 100000 {
@@ -63,8 +65,8 @@ func TestMovieLensQuality(t *testing.T) {
 	if full.NDCG < 0.18 || full.HR < 0.30 {
 		t.Errorf("full ranking: NDCG@10 %.4f HR@10 %.4f, want ≥ 0.18 and ≥ 0.30", full.NDCG, full.HR)
 	}
-	if sampled.NDCG < 0.53 {
-		t.Errorf("100 sampled negatives: NDCG@10 %.4f, want ≥ 0.53", sampled.NDCG)
+	if sampled.NDCG < 0.55 {
+		t.Errorf("100 sampled negatives: NDCG@10 %.4f, want ≥ 0.55", sampled.NDCG)
 	}
 	if pop.NDCG < 0.05 || pop.NDCG > 0.08 {
 		t.Errorf("popularity NDCG@10 %.4f, want about 0.06–0.07 (Gorse measured 0.070)", pop.NDCG)
@@ -117,5 +119,74 @@ func TestEvaluateTiny(t *testing.T) {
 	// With two unseen items left per user and k = 2, every held-out item is hit.
 	if m.HR != 1 || m.Recall != 1 || m.Precision != 0.5 {
 		t.Fatalf("metrics %+v", m)
+	}
+}
+
+// TestTrainTopNContract trains through the outside-evaluation contract
+// (Train on a dataset, Save, Load, TopNAll) on a leave-one-out split of
+// MovieLens and scores the written lists like an outsider would.
+func TestTrainTopNContract(t *testing.T) {
+	d := readFile(t, movielensPath)
+	s := LeaveOneOut(d, 1)
+	held := map[string]string{}
+	train := NewDataset()
+	for u := range s.Train.Rows {
+		items, w := s.Train.Row(int32(u))
+		for k, i := range items {
+			for range int(w[k]) {
+				train.Add(d.Users[u], d.Items[i], 0)
+			}
+		}
+		if len(s.Test[u]) == 1 {
+			held[d.Users[u]] = d.Items[s.Test[u][0]]
+		}
+	}
+	c := DefaultConfig()
+	m, err := Train(context.Background(), train, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := t.TempDir() + "/m.model"
+	if err := m.Save(path); err != nil {
+		t.Fatal(err)
+	}
+	m2, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hits, rows := 0, 0
+	lastRank := map[string]int{}
+	err = m2.TopNAll(context.Background(), 10, true, func(user, item string, rank int) error {
+		rows++
+		if rank != lastRank[user]+1 {
+			t.Fatalf("user %s: rank %d after %d", user, rank, lastRank[user])
+		}
+		lastRank[user] = rank
+		if u := m2.User(user); u >= 0 {
+			hist, _ := m2.Seen.Row(u)
+			for _, i := range hist {
+				if m2.Items[i] == item {
+					t.Fatalf("user %s: seen item %s recommended", user, item)
+				}
+			}
+		}
+		if held[user] == item {
+			hits++
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rows != 10*len(m2.Users) {
+		t.Fatalf("%d rows for %d users", rows, len(m2.Users))
+	}
+	hr := float64(hits) / float64(len(held))
+	t.Logf("HR@10 from the written lists: %.4f", hr)
+	if hr < 0.28 {
+		t.Errorf("HR@10 %.4f from topn, want ≥ 0.28", hr)
+	}
+	if _, err := Read(strings.NewReader("not a model")); !errors.Is(err, ErrFormat) {
+		t.Errorf("reading garbage: %v", err)
 	}
 }

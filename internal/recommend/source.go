@@ -3,6 +3,7 @@ package recommend
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/sagitta-dev/sagitta/internal/recommend/rules"
@@ -40,4 +41,62 @@ func OrderBaskets(ctx context.Context, src store.Analytics, asOf time.Time) (*ru
 	}
 	flush()
 	return b, nil
+}
+
+// Catalogue is what the store tells about items while interactions are read.
+type Catalogue struct {
+	Category map[string]string
+	Price    map[string]float64
+}
+
+// OrderInteractions reads the sale lines (positive quantity, known
+// customer) placed at or before asOf as interactions: user = the customer
+// id in decimal, item = the item id. Events of the given types (cart_add,
+// favorite, view, ...) are added as interactions too. It also returns the
+// items' categories and latest unit prices.
+func OrderInteractions(ctx context.Context, src store.Analytics, asOf time.Time, eventTypes []string) (*Dataset, Catalogue, error) {
+	d := NewDataset()
+	cat := Catalogue{Category: map[string]string{}, Price: map[string]float64{}}
+	err := src.ScanLines(ctx, asOf, func(row *store.LineRow) error {
+		if row.Kind != store.OrderSale || row.CustomerID == 0 || row.Quantity <= 0 || row.ItemID == "" {
+			return nil
+		}
+		d.Add(strconv.FormatInt(row.CustomerID, 10), row.ItemID, row.PlacedAt.Unix())
+		if row.Category != "" {
+			cat.Category[row.ItemID] = row.Category
+		}
+		if row.UnitPrice > 0 {
+			cat.Price[row.ItemID] = row.UnitPrice
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, cat, fmt.Errorf("scan order lines: %w", err)
+	}
+	if len(eventTypes) > 0 {
+		want := map[string]bool{}
+		for _, t := range eventTypes {
+			want[t] = true
+		}
+		err = src.ScanEvents(ctx, time.Time{}, asOf, func(e *store.Event) error {
+			if e.CustomerID != 0 && e.ItemID != "" && want[e.Type] {
+				d.Add(strconv.FormatInt(e.CustomerID, 10), e.ItemID, e.At.Unix())
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, cat, fmt.Errorf("scan events: %w", err)
+		}
+	}
+	return d, cat, nil
+}
+
+// SetCatalogue records the items' categories and prices in the model.
+func (m *Model) SetCatalogue(c Catalogue) {
+	m.Category = make([]string, len(m.Items))
+	m.Price = make([]float64, len(m.Items))
+	for i, it := range m.Items {
+		m.Category[i] = c.Category[it]
+		m.Price[i] = c.Price[it]
+	}
 }
