@@ -100,3 +100,50 @@ func (m *Model) SetCatalogue(c Catalogue) {
 		m.Price[i] = c.Price[it]
 	}
 }
+
+// StoreHistory reads customers' histories from the store: the items of
+// their latest orders (sales) and of their item events, newest first.
+type StoreHistory struct {
+	Store store.Reader
+}
+
+// CustomerItems implements HistoryLookup. A customer name that is not a
+// store id has no history.
+func (h StoreHistory) CustomerItems(ctx context.Context, customer string, limit int) ([]string, error) {
+	id, err := strconv.ParseInt(customer, 10, 64)
+	if err != nil || id <= 0 {
+		return nil, nil
+	}
+	orders, err := h.Store.Orders(ctx, id, time.Time{}, 20)
+	if err != nil {
+		return nil, fmt.Errorf("read orders: %w", err)
+	}
+	var out []string
+	for _, o := range orders {
+		if o.Kind != store.OrderSale {
+			continue
+		}
+		lines, err := h.Store.OrderLines(ctx, o.ID)
+		if err != nil {
+			return nil, fmt.Errorf("read order lines: %w", err)
+		}
+		for _, l := range lines {
+			if l.Quantity > 0 && l.ItemID != "" {
+				out = append(out, l.ItemID)
+			}
+		}
+		if len(out) >= limit {
+			return out[:limit], nil
+		}
+	}
+	events, err := h.Store.Events(ctx, id, time.Time{}, limit)
+	if err != nil {
+		return nil, fmt.Errorf("read events: %w", err)
+	}
+	for _, e := range events {
+		if e.ItemID != "" && len(out) < limit {
+			out = append(out, e.ItemID)
+		}
+	}
+	return out, nil
+}
