@@ -59,5 +59,7 @@ func (s *server) routes() []route {
 		{"DELETE /v1/segments/{name}", operate, s.deleteSegment},
 		{"GET /v1/admission", read, s.admissionList},
 		{"POST /v1/admission", operate, s.addAdmission},
+		{"GET /v1/customers/{ref}/recommendations", read, s.customerRecommendations},
+		{"POST /v1/recommendations/cart", read, s.cartRecommendations},
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"flag"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -15,6 +16,7 @@ import (
 	"github.com/sagitta-dev/sagitta/internal/config"
 	"github.com/sagitta-dev/sagitta/internal/recommend"
 	"github.com/sagitta-dev/sagitta/internal/recommend/rules"
+	"github.com/sagitta-dev/sagitta/internal/store"
 )
 
 // runRecommend implements "sagitta recommend eval|train|topn".
@@ -301,4 +303,45 @@ func runRecommendTopN(ctx context.Context, env Env, args []string) error {
 		return f.Close()
 	}
 	return nil
+}
+
+// startRecommender loads the model from DATA_DIR/models (if there is one)
+// and, when poll > 0, swaps in a newer file whenever training rewrites it.
+func startRecommender(ctx context.Context, dataDir string, st store.Store, poll time.Duration, logger *slog.Logger) *recommend.Service {
+	rec := recommend.NewService(recommend.ServiceOptions{Items: st, History: recommend.StoreHistory{Store: st}})
+	path := ModelFile(dataDir)
+	var loaded time.Time
+	load := func() {
+		fi, err := os.Stat(path)
+		if err != nil || !fi.ModTime().After(loaded) {
+			return
+		}
+		m, err := recommend.Load(path)
+		if err != nil {
+			logger.Warn("cannot load the recommendation model", "path", path, "error", err)
+			return
+		}
+		loaded = fi.ModTime()
+		rec.Swap(m)
+		logger.Info("recommendation model loaded", "path", path, "users", len(m.Users), "items", len(m.Items), "rules", len(m.Rules), "trained_at", m.TrainedAt)
+	}
+	load()
+	if rec.Model() == nil {
+		logger.Info("no recommendation model yet; run 'sagitta recommend train --from-store'", "path", path)
+	}
+	if poll > 0 {
+		go func() {
+			t := time.NewTicker(poll)
+			defer t.Stop()
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case <-t.C:
+					load()
+				}
+			}
+		}()
+	}
+	return rec
 }

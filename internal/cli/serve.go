@@ -20,6 +20,7 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	fs := flags(env, "serve", &cfg)
 	fs.StringVar(&cfg.Addr, "addr", cfg.Addr, "listen address (env SAGITTA_ADDR)")
 	sizesEvery := fs.Duration("sizes-every", time.Hour, "record every segment's size this often (0: never)")
+	modelPoll := fs.Duration("model-poll", 10*time.Second, "check DATA_DIR/models/recommend.model this often and swap in a retrained model (0: load once)")
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
@@ -36,6 +37,7 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	if *sizesEvery > 0 {
 		go recordSizes(ctx, in, *sizesEvery, logger)
 	}
+	env.Recommend = startRecommender(ctx, cfg.DataDir, st, *modelPoll, logger)
 	return serve(ctx, env, cfg.Addr, st, in, logger, nil)
 }
 
@@ -73,7 +75,7 @@ func serve(ctx context.Context, env Env, addr string, st store.Store, in *insigh
 		return fmt.Errorf("listen on %s: %w", addr, err)
 	}
 	srv := &http.Server{
-		Handler:           env.NewHandler(st, identity.NewResolver(identity.DefaultPolicy()), in, logger),
+		Handler:           env.NewHandler(st, identity.NewResolver(identity.DefaultPolicy()), in, logger, env.Recommend),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       5 * time.Minute,
 		WriteTimeout:      5 * time.Minute,
