@@ -11,6 +11,7 @@ import (
 	"github.com/sagitta-dev/sagitta/internal/apikey"
 	"github.com/sagitta-dev/sagitta/internal/identity"
 	"github.com/sagitta-dev/sagitta/internal/insight"
+	"github.com/sagitta-dev/sagitta/internal/recommend"
 	"github.com/sagitta-dev/sagitta/internal/store"
 )
 
@@ -29,6 +30,8 @@ type Options struct {
 	Store    store.Store
 	Insight  *insight.Service   // tags, segments, customer intelligence; those routes answer 503 when nil
 	Resolver *identity.Resolver // identity.DefaultPolicy when nil
+	// Recommend answers recommendations; those routes answer 503 when nil.
+	Recommend *recommend.Service
 	Logger   *slog.Logger       // discards when nil
 	// MaxBodyBytes bounds a request body (default 32 MiB).
 	MaxBodyBytes int64
@@ -45,6 +48,7 @@ type Options struct {
 type server struct {
 	store    store.Store
 	insight  *insight.Service
+	rec      *recommend.Service
 	resolver *identity.Resolver
 	log      *slog.Logger
 	maxBody  int64
@@ -59,7 +63,7 @@ func New(opts Options) http.Handler {
 	if opts.Store == nil {
 		panic("api.New: Options.Store is nil")
 	}
-	s := &server{store: opts.Store, insight: opts.Insight, resolver: opts.Resolver, log: opts.Logger, maxBody: opts.MaxBodyBytes,
+	s := &server{store: opts.Store, insight: opts.Insight, rec: opts.Recommend, resolver: opts.Resolver, log: opts.Logger, maxBody: opts.MaxBodyBytes,
 		maxRecs: opts.MaxRecords, now: opts.Now, mux: http.NewServeMux()}
 	if s.now == nil {
 		s.now = time.Now

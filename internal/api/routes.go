@@ -67,5 +67,7 @@ func (s *server) routes() []route {
 		{"GET /v1/models", read, s.models},
 		{"POST /v1/models/clv/fit", operate, s.fitCLV},
 		{"GET /v1/customers/{ref}/predictions", read, s.predictions},
+		{"GET /v1/customers/{ref}/recommendations", read, s.customerRecommendations},
+		{"POST /v1/recommendations/cart", read, s.cartRecommendations},
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/sagitta-dev/sagitta/internal/config"
 	"github.com/sagitta-dev/sagitta/internal/identity"
 	"github.com/sagitta-dev/sagitta/internal/insight"
+	"github.com/sagitta-dev/sagitta/internal/recommend"
 	"github.com/sagitta-dev/sagitta/internal/store"
 	"golang.org/x/term"
 )
@@ -27,7 +28,10 @@ type Env struct {
 	Stderr     io.Writer
 	Getenv     func(string) string
 	OpenStore  func(ctx context.Context, cfg config.Config) (store.Store, error)
-	NewHandler func(st store.Store, res *identity.Resolver, in *insight.Service, logger *slog.Logger) http.Handler
+	NewHandler func(st store.Store, res *identity.Resolver, in *insight.Service, logger *slog.Logger, rec *recommend.Service) http.Handler
+	// Recommend is the recommendation service serve hands to the API (nil:
+	// those routes answer 503).
+	Recommend *recommend.Service
 }
 
 type command struct {
@@ -49,6 +53,8 @@ func commands() []command {
 		{"segment", "count, save, list and export segments", runSegment},
 		{"admission", "manage black, white and grey admission lists", runAdmission},
 		{"model", "fit, evaluate and score CLV (BG/NBD, Gamma-Gamma) and churn models", runModel},
+		{"rules", "mine association rules from baskets or orders (rules mine)", runRules},
+		{"recommend", "evaluate, train and apply recommendation models", runRecommend},
 		{"generate", "write a synthetic shop's data files", runGenerate},
 		{"version", "print the version", runVersion},
 	}

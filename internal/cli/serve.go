@@ -24,6 +24,7 @@ func runServe(ctx context.Context, env Env, args []string) error {
 		"live (only a table computed as of the last seven days), always or never")
 	saveEvery := fs.Duration("save-every", 10*time.Minute, "save the feature table changed by ingestion this often (and at shutdown)")
 	maintainEvery := fs.Duration("maintain-every", time.Minute, "look this often whether the features need a recompute, a move in time or saving")
+	modelPoll := fs.Duration("model-poll", 10*time.Second, "check DATA_DIR/models/recommend.model this often and swap in a retrained model (0: load once)")
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
@@ -46,6 +47,7 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	}
 	stop := maintain(in, insight.MaintainOptions{Every: *maintainEvery, Advance: mode, SaveEvery: *saveEvery})
 	defer stop()
+	env.Recommend = startRecommender(ctx, cfg.DataDir, st, *modelPoll, logger)
 	return serve(ctx, env, cfg.Addr, st, in, logger, nil)
 }
 
@@ -99,7 +101,7 @@ func serve(ctx context.Context, env Env, addr string, st store.Store, in *insigh
 		return fmt.Errorf("listen on %s: %w", addr, err)
 	}
 	srv := &http.Server{
-		Handler:           env.NewHandler(st, identity.NewResolver(identity.DefaultPolicy()), in, logger),
+		Handler:           env.NewHandler(st, identity.NewResolver(identity.DefaultPolicy()), in, logger, env.Recommend),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       5 * time.Minute,
 		WriteTimeout:      5 * time.Minute,
