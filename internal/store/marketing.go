@@ -147,6 +147,11 @@ type MarketingReader interface {
 	Touches(ctx context.Context, customerIDs []int64, since time.Time) ([]Touch, error)
 	// ConsentsOf returns the consent of each customer that has one for the channel.
 	ConsentsOf(ctx context.Context, channel string, customerIDs []int64) (map[int64]Consent, error)
+	// AddressesOf returns, for each customer that has one, an identity value
+	// of the kind (KindEmail or KindPhone): the first seen, the smallest on a tie.
+	AddressesOf(ctx context.Context, kind string, customerIDs []int64) (map[int64]string, error)
+	// AttributeOf returns the value of one attribute for each customer that has it.
+	AttributeOf(ctx context.Context, name string, customerIDs []int64) (map[int64]string, error)
 	// SuppressionsOf lists the suppressions of the customers.
 	SuppressionsOf(ctx context.Context, customerIDs []int64) ([]Suppression, error)
 	// Deliveries lists a campaign's deliveries in a state ("": all), by customer then step.

@@ -99,6 +99,37 @@ func (r reader) ConsentsOf(ctx context.Context, channel string, ids []int64) (ma
 	return out, nil
 }
 
+// pairs runs a query of (customer_id, value) rows into a map; a later row
+// of a customer replaces an earlier one.
+func (r reader) pairs(ctx context.Context, what, query string, args ...any) (map[int64]string, error) {
+	rows, err := r.q.Query(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list %s: %w", what, err)
+	}
+	out := map[int64]string{}
+	var id int64
+	var v string
+	if _, err := pgx.ForEachRow(rows, []any{&id, &v}, func() error { out[id] = v; return nil }); err != nil {
+		return nil, fmt.Errorf("list %s: %w", what, err)
+	}
+	return out, nil
+}
+
+func (r reader) AddressesOf(ctx context.Context, kind string, ids []int64) (map[int64]string, error) {
+	if len(ids) == 0 {
+		return map[int64]string{}, nil
+	}
+	return r.pairs(ctx, "addresses", `SELECT customer_id, value FROM identities WHERE kind = $1 AND customer_id = ANY($2)
+		ORDER BY customer_id, first_seen DESC, value COLLATE "C" DESC`, kind, ids)
+}
+
+func (r reader) AttributeOf(ctx context.Context, name string, ids []int64) (map[int64]string, error) {
+	if len(ids) == 0 {
+		return map[int64]string{}, nil
+	}
+	return r.pairs(ctx, "attribute "+name, `SELECT customer_id, value FROM attributes WHERE name = $1 AND customer_id = ANY($2)`, name, ids)
+}
+
 func (r reader) SuppressionsOf(ctx context.Context, ids []int64) ([]store.Suppression, error) {
 	if len(ids) == 0 {
 		return nil, nil

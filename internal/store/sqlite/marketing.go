@@ -26,6 +26,10 @@ SELECT customer_id, channel, created_at FROM deliveries
 WHERE customer_id IN (SELECT value FROM json_each(?1)) AND state = 'pending' AND created_at >= ?2`)
 	sqlConsentsOf = rq(`SELECT customer_id, status, at, source FROM consents
 WHERE channel = ?1 AND customer_id IN (SELECT value FROM json_each(?2))`)
+	sqlAddressesOf = rq(`SELECT customer_id, value FROM identities
+WHERE kind = ?1 AND customer_id IN (SELECT value FROM json_each(?2)) ORDER BY customer_id, first_seen DESC, value DESC`)
+	sqlAttributeOf = rq(`SELECT customer_id, value FROM attributes
+WHERE name = ?1 AND customer_id IN (SELECT value FROM json_each(?2))`)
 	sqlSuppressionsOf = rq(`SELECT customer_id, channel, reason, at FROM suppressions
 WHERE customer_id IN (SELECT value FROM json_each(?))`)
 	sqlDeliveries = rq(`SELECT campaign, customer_id, step, channel, offer, code, state, attempts, reason, created_at, updated_at
@@ -129,6 +133,38 @@ func (r reader) ConsentsOf(ctx context.Context, channel string, ids []int64) (ma
 		out[c.CustomerID] = c
 	}
 	return out, err
+}
+
+// pairs runs a query of (customer_id, value) rows into a map; a later row
+// of a customer replaces an earlier one.
+func (r reader) pairs(ctx context.Context, what, query string, args ...any) (map[int64]string, error) {
+	type kv struct {
+		id int64
+		v  string
+	}
+	rows, err := list(ctx, r.q, what, query, func(rows *sql.Rows) (kv, error) {
+		var x kv
+		return x, rows.Scan(&x.id, &x.v)
+	}, args...)
+	out := make(map[int64]string, len(rows))
+	for _, x := range rows {
+		out[x.id] = x.v
+	}
+	return out, err
+}
+
+func (r reader) AddressesOf(ctx context.Context, kind string, ids []int64) (map[int64]string, error) {
+	if len(ids) == 0 {
+		return map[int64]string{}, nil
+	}
+	return r.pairs(ctx, "addresses", sqlAddressesOf, kind, idList(ids))
+}
+
+func (r reader) AttributeOf(ctx context.Context, name string, ids []int64) (map[int64]string, error) {
+	if len(ids) == 0 {
+		return map[int64]string{}, nil
+	}
+	return r.pairs(ctx, "attribute "+name, sqlAttributeOf, name, idList(ids))
 }
 
 func (r reader) SuppressionsOf(ctx context.Context, ids []int64) ([]store.Suppression, error) {

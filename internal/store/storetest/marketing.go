@@ -106,6 +106,42 @@ func testConsentsOf(t *testing.T, s store.Store) {
 	equal(t, "sms consents of c0", got, map[int64]store.Consent{})
 }
 
+func testAddressesOf(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	c := newCustomers(t, s, t0, t0, t0)
+	update(t, s, func(ctx context.Context, tx store.Tx) error {
+		for _, id := range []store.Identity{
+			{CustomerID: c[0], Kind: store.KindEmail, Value: "old@x.org", Source: "shop", FirstSeen: t1},
+			{CustomerID: c[0], Kind: store.KindEmail, Value: "a@x.org", Source: "shop", FirstSeen: t1},
+			{CustomerID: c[0], Kind: store.KindPhone, Value: "+4912345", Source: "shop", FirstSeen: t2},
+			{CustomerID: c[1], Kind: store.KindEmail, Value: "b@x.org", Source: "crm", FirstSeen: t2},
+			{CustomerID: c[2], Kind: store.KindExternalID, Namespace: "shop", Value: "7", Source: "shop", FirstSeen: t2},
+		} {
+			if err := tx.AddIdentity(ctx, id); err != nil {
+				return err
+			}
+		}
+		return tx.PutAttributes(ctx, []store.Attribute{
+			{CustomerID: c[0], Name: "timezone", Value: "Asia/Shanghai", Source: "shop", ObservedAt: t1, Rule: "latest"},
+			{CustomerID: c[2], Name: "timezone", Value: "", Source: "shop", ObservedAt: t1, Rule: "latest"},
+			{CustomerID: c[1], Name: "city", Value: "Berlin", Source: "shop", ObservedAt: t1, Rule: "latest"},
+		})
+	})
+	// the first seen, the smallest value on a tie
+	got, err := s.AddressesOf(ctx, store.KindEmail, []int64{c[0], c[1], c[2]})
+	if err != nil {
+		t.Fatal(err)
+	}
+	equal(t, "e-mail addresses", got, map[int64]string{c[0]: "a@x.org", c[1]: "b@x.org"})
+	got, _ = s.AddressesOf(ctx, store.KindPhone, []int64{c[0], c[1]})
+	equal(t, "phones", got, map[int64]string{c[0]: "+4912345"})
+	got, err = s.AttributeOf(ctx, "timezone", []int64{c[0], c[1], c[2]})
+	if err != nil {
+		t.Fatal(err)
+	}
+	equal(t, "time zones", got, map[int64]string{c[0]: "Asia/Shanghai", c[2]: ""})
+}
+
 func testDeliveries(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	d := func(cust int64, step, state string) store.Delivery {

@@ -86,7 +86,8 @@ import (
 //     of a (Campaign, CustomerID) already stored returns its ID and changes
 //     nothing. MergeCustomers moves contacts and suppressions (the
 //     survivor's suppression of a channel stays); deliveries, issues and call
-//     tasks stay with the customer they were made for.
+//     tasks stay with the customer they were made for. AddressesOf gives
+//     the identity first seen, the smallest value on a tie.
 func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	tests := []struct {
 		name string
@@ -129,6 +130,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"SegmentSizes", testSegmentSizes},
 		{"Contacts", testContacts},
 		{"ConsentsOf", testConsentsOf},
+		{"AddressesOf", testAddressesOf},
 		{"Deliveries", testDeliveries},
 		{"Suppressions", testSuppressions},
 		{"Issues", testIssues},
