@@ -340,6 +340,7 @@ type Population struct {
 	Eligible []int64 // ascending: the rule holds, not black, not grey
 	Black    int     // dropped: on the black list
 	Grey     int     // dropped: on the grey list, flagged for review
+	GreyIDs  []int64 // those customers, ascending
 	White    int     // pre-approved among Eligible
 	Invalid  bool    // the offer is not valid now
 }
@@ -376,6 +377,7 @@ func (e *Engine) Select(ctx context.Context, name string, within []int64) (Popul
 				continue
 			case store.ListGrey:
 				p.Grey++
+				p.GreyIDs = append(p.GreyIDs, id)
 				continue
 			default:
 				p.White++

@@ -156,6 +156,9 @@ type MarketingReader interface {
 	SuppressionsOf(ctx context.Context, customerIDs []int64) ([]Suppression, error)
 	// Deliveries lists a campaign's deliveries in a state ("": all), by customer then step.
 	Deliveries(ctx context.Context, campaign, state string) ([]Delivery, error)
+	// DeliveriesOf returns the deliveries of a campaign's step to the
+	// customers that have one, by customer id.
+	DeliveriesOf(ctx context.Context, campaign, step string, customerIDs []int64) (map[int64]Delivery, error)
 	// DeliveryCounts counts a campaign's deliveries by state.
 	DeliveryCounts(ctx context.Context, campaign string) (map[string]int64, error)
 	// DeliveredCustomers lists, ascending, the customers that have a

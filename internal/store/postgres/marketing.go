@@ -149,19 +149,42 @@ func (r reader) SuppressionsOf(ctx context.Context, ids []int64) ([]store.Suppre
 	return out, nil
 }
 
+func scanDelivery(rows pgx.Rows, d *store.Delivery) error {
+	err := rows.Scan(&d.Campaign, &d.CustomerID, &d.Step, &d.Channel, &d.Offer, &d.Code, &d.State, &d.Attempts, &d.Reason,
+		&d.CreatedAt, &d.UpdatedAt)
+	d.CreatedAt, d.UpdatedAt = utc(d.CreatedAt), utc(d.UpdatedAt)
+	return err
+}
+
+const deliveryCols = `campaign, customer_id, step, channel, offer, code, state, attempts, reason, created_at, updated_at`
+
+func (r reader) DeliveriesOf(ctx context.Context, campaign, step string, ids []int64) (map[int64]store.Delivery, error) {
+	out := map[int64]store.Delivery{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	rows, err := r.q.Query(ctx, `SELECT `+deliveryCols+` FROM deliveries WHERE campaign = $1 AND step = $2 AND customer_id = ANY($3)`,
+		campaign, step, ids)
+	if err != nil {
+		return nil, fmt.Errorf("list deliveries of campaign %q: %w", campaign, err)
+	}
+	ds, err := collect(rows, scanDelivery)
+	if err != nil {
+		return nil, fmt.Errorf("list deliveries of campaign %q: %w", campaign, err)
+	}
+	for _, d := range ds {
+		out[d.CustomerID] = d
+	}
+	return out, nil
+}
+
 func (r reader) Deliveries(ctx context.Context, campaign, state string) ([]store.Delivery, error) {
-	rows, err := r.q.Query(ctx, `
-		SELECT campaign, customer_id, step, channel, offer, code, state, attempts, reason, created_at, updated_at
+	rows, err := r.q.Query(ctx, `SELECT `+deliveryCols+`
 		FROM deliveries WHERE campaign = $1 AND ($2 = '' OR state = $2) ORDER BY customer_id, step COLLATE "C"`, campaign, state)
 	if err != nil {
 		return nil, fmt.Errorf("list deliveries of campaign %q: %w", campaign, err)
 	}
-	out, err := collect(rows, func(rows pgx.Rows, d *store.Delivery) error {
-		err := rows.Scan(&d.Campaign, &d.CustomerID, &d.Step, &d.Channel, &d.Offer, &d.Code, &d.State, &d.Attempts, &d.Reason,
-			&d.CreatedAt, &d.UpdatedAt)
-		d.CreatedAt, d.UpdatedAt = utc(d.CreatedAt), utc(d.UpdatedAt)
-		return err
-	})
+	out, err := collect(rows, scanDelivery)
 	if err != nil {
 		return nil, fmt.Errorf("list deliveries of campaign %q: %w", campaign, err)
 	}

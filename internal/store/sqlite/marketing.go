@@ -34,6 +34,8 @@ WHERE name = ?1 AND customer_id IN (SELECT value FROM json_each(?2))`)
 WHERE customer_id IN (SELECT value FROM json_each(?))`)
 	sqlDeliveries = rq(`SELECT campaign, customer_id, step, channel, offer, code, state, attempts, reason, created_at, updated_at
 FROM deliveries WHERE campaign = ?1 AND (?2 = '' OR state = ?2) ORDER BY customer_id, step`)
+	sqlDeliveriesOf = rq(`SELECT campaign, customer_id, step, channel, offer, code, state, attempts, reason, created_at, updated_at
+FROM deliveries WHERE campaign = ?1 AND step = ?2 AND customer_id IN (SELECT value FROM json_each(?3))`)
 	sqlDeliveryCounts     = rq(`SELECT state, COUNT(*) FROM deliveries WHERE campaign = ? GROUP BY state`)
 	sqlDeliveredCustomers = rq(`SELECT customer_id FROM deliveries WHERE campaign = ? AND step = ? ORDER BY customer_id`)
 	sqlOfferUse           = rq(`SELECT count, cost FROM offer_use WHERE offer = ?`)
@@ -180,14 +182,28 @@ func (r reader) SuppressionsOf(ctx context.Context, ids []int64) ([]store.Suppre
 	}, idList(ids))
 }
 
+func scanDelivery(rows *sql.Rows) (store.Delivery, error) {
+	var d store.Delivery
+	var c, u int64
+	err := rows.Scan(&d.Campaign, &d.CustomerID, &d.Step, &d.Channel, &d.Offer, &d.Code, &d.State, &d.Attempts, &d.Reason, &c, &u)
+	d.CreatedAt, d.UpdatedAt = fromMicro(c), fromMicro(u)
+	return d, err
+}
+
 func (r reader) Deliveries(ctx context.Context, campaign, state string) ([]store.Delivery, error) {
-	return list(ctx, r.q, "deliveries", sqlDeliveries, func(rows *sql.Rows) (store.Delivery, error) {
-		var d store.Delivery
-		var c, u int64
-		err := rows.Scan(&d.Campaign, &d.CustomerID, &d.Step, &d.Channel, &d.Offer, &d.Code, &d.State, &d.Attempts, &d.Reason, &c, &u)
-		d.CreatedAt, d.UpdatedAt = fromMicro(c), fromMicro(u)
-		return d, err
-	}, campaign, state)
+	return list(ctx, r.q, "deliveries", sqlDeliveries, scanDelivery, campaign, state)
+}
+
+func (r reader) DeliveriesOf(ctx context.Context, campaign, step string, ids []int64) (map[int64]store.Delivery, error) {
+	out := map[int64]store.Delivery{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	ds, err := list(ctx, r.q, "deliveries", sqlDeliveriesOf, scanDelivery, campaign, step, idList(ids))
+	for _, d := range ds {
+		out[d.CustomerID] = d
+	}
+	return out, err
 }
 
 func (r reader) DeliveryCounts(ctx context.Context, campaign string) (map[string]int64, error) {

@@ -194,6 +194,11 @@ func testDeliveries(t *testing.T, s store.Store) {
 		t.Fatal(err)
 	}
 	equal(t, "customers of step a", ids, []int64{1, 2, 3})
+	of, err := s.DeliveriesOf(ctx, "spring", "a", []int64{1, 3, 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	equal(t, "deliveries of step a to 1, 3, 4", of, map[int64]store.Delivery{1: up, 3: drop})
 	none, _ := s.Deliveries(ctx, "autumn", "")
 	equal(t, "deliveries of another campaign", none, []store.Delivery(nil))
 }
