@@ -446,7 +446,7 @@ func (s *Service) send(ctx context.Context, c *Saved, ds []store.Delivery, to ma
 			}
 			continue
 		}
-		sender := s.opts.Senders[ch]
+		sender := s.sender(ch)
 		var errs []error
 		if sender == nil {
 			errs = make([]error, len(msgs))

@@ -182,7 +182,7 @@ func (s *Service) Save(ctx context.Context, c Campaign, author string) (Saved, e
 		return Saved{}, err
 	}
 	for _, ch := range c.Channels {
-		if ch != Call && s.opts.Senders[ch] == nil {
+		if ch != Call && s.sender(ch) == nil {
 			return Saved{}, &FieldError{Campaign: c.Name, Field: "channels", Problem: fmt.Sprintf("channel %q is not configured on this server", ch)}
 		}
 	}
@@ -478,4 +478,23 @@ func (s *Service) Resume(ctx context.Context, name string) error {
 		return err
 	}
 	return s.recoverOne(ctx, name)
+}
+
+// SetSender sets (or, with nil, removes) the sender of a channel.
+func (s *Service) SetSender(channel string, snd Sender) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	senders := maps.Clone(s.opts.Senders)
+	if snd == nil {
+		delete(senders, channel)
+	} else {
+		senders[channel] = snd
+	}
+	s.opts.Senders = senders
+}
+
+func (s *Service) sender(channel string) Sender {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.opts.Senders[channel]
 }
