@@ -11,6 +11,7 @@ import (
 	"github.com/sagitta-dev/sagitta/internal/apikey"
 	"github.com/sagitta-dev/sagitta/internal/identity"
 	"github.com/sagitta-dev/sagitta/internal/insight"
+	"github.com/sagitta-dev/sagitta/internal/marketing"
 	"github.com/sagitta-dev/sagitta/internal/store"
 )
 
@@ -26,10 +27,12 @@ const (
 // Options configure the API. Store is required; zero values of the others
 // take the defaults.
 type Options struct {
-	Store    store.Store
-	Insight  *insight.Service   // tags, segments, customer intelligence; those routes answer 503 when nil
-	Resolver *identity.Resolver // identity.DefaultPolicy when nil
-	Logger   *slog.Logger       // discards when nil
+	Store   store.Store
+	Insight *insight.Service // tags, segments, customer intelligence; those routes answer 503 when nil
+	// Marketing: offers, policy, campaigns, contacts, calls; those routes answer 503 when nil.
+	Marketing *marketing.Service
+	Resolver  *identity.Resolver // identity.DefaultPolicy when nil
+	Logger    *slog.Logger       // discards when nil
 	// MaxBodyBytes bounds a request body (default 32 MiB).
 	MaxBodyBytes int64
 	// MaxRecords bounds the records of one ingest request (default 10,000).
@@ -43,15 +46,16 @@ type Options struct {
 }
 
 type server struct {
-	store    store.Store
-	insight  *insight.Service
-	resolver *identity.Resolver
-	log      *slog.Logger
-	maxBody  int64
-	maxRecs  int
-	now      func() time.Time
-	idem     *idempotency
-	mux      *http.ServeMux
+	store     store.Store
+	insight   *insight.Service
+	marketing *marketing.Service
+	resolver  *identity.Resolver
+	log       *slog.Logger
+	maxBody   int64
+	maxRecs   int
+	now       func() time.Time
+	idem      *idempotency
+	mux       *http.ServeMux
 }
 
 // New returns the API handler. It panics when opts.Store is nil.
@@ -59,7 +63,7 @@ func New(opts Options) http.Handler {
 	if opts.Store == nil {
 		panic("api.New: Options.Store is nil")
 	}
-	s := &server{store: opts.Store, insight: opts.Insight, resolver: opts.Resolver, log: opts.Logger, maxBody: opts.MaxBodyBytes,
+	s := &server{store: opts.Store, insight: opts.Insight, marketing: opts.Marketing, resolver: opts.Resolver, log: opts.Logger, maxBody: opts.MaxBodyBytes,
 		maxRecs: opts.MaxRecords, now: opts.Now, mux: http.NewServeMux()}
 	if s.now == nil {
 		s.now = time.Now

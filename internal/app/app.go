@@ -13,6 +13,7 @@ import (
 	"github.com/sagitta-dev/sagitta/internal/config"
 	"github.com/sagitta-dev/sagitta/internal/identity"
 	"github.com/sagitta-dev/sagitta/internal/insight"
+	"github.com/sagitta-dev/sagitta/internal/marketing"
 	"github.com/sagitta-dev/sagitta/internal/store"
 	"github.com/sagitta-dev/sagitta/internal/store/postgres"
 	"github.com/sagitta-dev/sagitta/internal/store/sqlite"
@@ -50,6 +51,6 @@ func OpenStore(ctx context.Context, cfg config.Config) (store.Store, error) {
 }
 
 // NewHandler builds the HTTP handler served by `sagitta serve`.
-func NewHandler(st store.Store, res *identity.Resolver, in *insight.Service, logger *slog.Logger) http.Handler {
-	return api.New(api.Options{Store: st, Resolver: res, Insight: in, Logger: logger})
+func NewHandler(st store.Store, res *identity.Resolver, in *insight.Service, mk *marketing.Service, logger *slog.Logger) http.Handler {
+	return api.New(api.Options{Store: st, Resolver: res, Insight: in, Marketing: mk, Logger: logger})
 }

@@ -160,7 +160,7 @@ func TestEmailCampaignExactlyOnce(t *testing.T) {
 	if _, err := f.m.Campaigns.Launch(t.Context(), "spring"); !errors.Is(err, campaign.ErrState) {
 		t.Errorf("second launch: %v; want ErrState", err)
 	}
-	if err := f.m.Campaigns.Recover(t.Context()); err != nil {
+	if err := f.m.Campaigns.Recover(t.Context(), 0); err != nil {
 		t.Fatal(err)
 	}
 	if n := f.mb.Count(); n != len(want) {

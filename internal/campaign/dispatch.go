@@ -162,10 +162,33 @@ func (s *Service) decide(ctx context.Context, r reader, c *Saved, ids []int64, n
 // Run dispatches until ctx ends: it first resumes every running campaign
 // from the store (pending deliveries are sent again with the same key,
 // customers without a delivery are queued), then consumes the queue.
+//
+// Every RecoverEvery it looks again for running campaigns without work in
+// this process (launched or resumed by another process, or left by one
+// that died): deliveries pending for longer than StaleAfter are taken as
+// abandoned and sent again.
 func (s *Service) Run(ctx context.Context) error {
-	if err := s.Recover(ctx); err != nil {
+	if err := s.Recover(ctx, s.opts.StaleAfter); err != nil {
 		return err
 	}
+	go func() {
+		t := time.NewTicker(s.opts.RecoverEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				if err := s.Load(ctx); err != nil && ctx.Err() == nil {
+					s.opts.Logger.Warn("reload campaigns", "error", err)
+					continue
+				}
+				if err := s.Recover(ctx, s.opts.StaleAfter); err != nil && ctx.Err() == nil {
+					s.opts.Logger.Warn("recover campaigns", "error", err)
+				}
+			}
+		}
+	}()
 	err := s.opts.Queue.Consume(ctx, s.opts.Workers, s.handle)
 	if errors.Is(err, context.Canceled) {
 		return nil
@@ -173,9 +196,18 @@ func (s *Service) Run(ctx context.Context) error {
 	return err
 }
 
-// Recover queues the remaining work of every running campaign.
-func (s *Service) Recover(ctx context.Context) error {
+// Recover queues the remaining work of every running campaign that has no
+// work queued or running in this process. Pending deliveries updated less
+// than stale ago are left alone (another dispatcher may be sending them);
+// with 0, all are sent again.
+func (s *Service) Recover(ctx context.Context, stale time.Duration) error {
 	for _, c := range s.List() {
+		s.runMu.Lock()
+		busy := s.live[c.Name] > 0
+		s.runMu.Unlock()
+		if busy {
+			continue
+		}
 		run, err := s.opts.Store.CampaignRun(ctx, c.Name)
 		if errors.Is(err, store.ErrNotFound) {
 			continue
@@ -186,7 +218,7 @@ func (s *Service) Recover(ctx context.Context) error {
 		if run.State != store.RunRunning {
 			continue
 		}
-		if err := s.recoverOne(ctx, c.Name); err != nil {
+		if err := s.recoverOne(ctx, c.Name, stale); err != nil {
 			return err
 		}
 	}
@@ -195,7 +227,7 @@ func (s *Service) Recover(ctx context.Context) error {
 
 // recoverOne queues what is left of a launched campaign: its pending
 // deliveries (to send again) and the audience members without a delivery.
-func (s *Service) recoverOne(ctx context.Context, name string) error {
+func (s *Service) recoverOne(ctx context.Context, name string, stale time.Duration) error {
 	run, err := s.opts.Store.CampaignRun(ctx, name)
 	if err != nil {
 		return err
@@ -208,9 +240,12 @@ func (s *Service) recoverOne(ctx context.Context, name string) error {
 	if err != nil {
 		return err
 	}
-	retry := make([]int64, len(pending))
-	for i, d := range pending {
-		retry[i] = d.CustomerID
+	cutoff := s.opts.Clock().Add(-stale)
+	retry := make([]int64, 0, len(pending))
+	for _, d := range pending {
+		if stale <= 0 || !d.UpdatedAt.After(cutoff) {
+			retry = append(retry, d.CustomerID)
+		}
 	}
 	for from := 0; from < len(retry); from += s.opts.Batch {
 		if err := s.publish(ctx, Job{Campaign: name, IDs: retry[from:min(from+s.opts.Batch, len(retry))], Retry: true}); err != nil {
@@ -234,7 +269,7 @@ func (s *Service) recoverOne(ctx context.Context, name string) error {
 		left = append(left, int64(it.Next()))
 	}
 	s.opts.Logger.Info("campaign resumed", "campaign", name, "pending", len(retry), "remaining", len(left))
-	if len(left) == 0 && len(retry) == 0 {
+	if len(left) == 0 && len(pending) == 0 {
 		return s.finish(ctx, name)
 	}
 	return s.enqueue(ctx, name, left, c.StartAt)

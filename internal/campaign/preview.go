@@ -128,4 +128,3 @@ func mask(s string) string {
 	}
 	return "***"
 }
-

@@ -36,15 +36,15 @@ type Lists interface {
 
 // Options configure a Service.
 type Options struct {
-	Store    Store          // required
-	Offers   *offer.Engine  // required when campaigns carry offers
-	Audience offer.Audience // required: evaluates audience rules and segments
-	Lists    Lists          // nil: no admission lists
-	Rules    contact.Rules  // caps, quiet hours, consent; zero: contact.DefaultRules
-	Location *time.Location // time zone of customers without one; UTC when nil
-	Senders  map[string]Sender
-	Queue    Queue       // nil: a MemQueue
-	Holdout  Holdout     // nil: none
+	Store     Store          // required
+	Offers    *offer.Engine  // required when campaigns carry offers
+	Audience  offer.Audience // required: evaluates audience rules and segments
+	Lists     Lists          // nil: no admission lists
+	Rules     contact.Rules  // caps, quiet hours, consent; zero: contact.DefaultRules
+	Location  *time.Location // time zone of customers without one; UTC when nil
+	Senders   map[string]Sender
+	Queue     Queue       // nil: a MemQueue
+	Holdout   Holdout     // nil: none
 	Recommend Recommender // nil: no recommendations
 	// Secret signs unsubscribe links and derives unique codes (required).
 	Secret []byte
@@ -56,6 +56,11 @@ type Options struct {
 	Workers   int           // jobs dispatched at once; default 4
 	Retry     time.Duration // first retry delay of a failed send; default 1 s, doubling up to 10 min
 	MaxTries  int           // sends of one message before it is marked failed; default 12
+	// StaleAfter: a delivery pending for longer is taken as abandoned by
+	// a dispatcher that died, and sent again (default 30 s).
+	StaleAfter time.Duration
+	// RecoverEvery: how often Run looks for work left by others (default 10 s).
+	RecoverEvery time.Duration
 }
 
 // Service keeps campaigns, previews, launches and dispatches them.
@@ -106,6 +111,12 @@ func New(opts Options) (*Service, error) {
 	}
 	if opts.MaxTries <= 0 {
 		opts.MaxTries = 12
+	}
+	if opts.StaleAfter <= 0 {
+		opts.StaleAfter = 30 * time.Second
+	}
+	if opts.RecoverEvery <= 0 {
+		opts.RecoverEvery = 10 * time.Second
 	}
 	if len(opts.Secret) < 16 {
 		return nil, errors.New("campaign service: a secret of at least 16 bytes is required")
@@ -477,7 +488,17 @@ func (s *Service) Resume(ctx context.Context, name string) error {
 	if err := s.setState(ctx, name, store.RunPaused, store.RunRunning); err != nil {
 		return err
 	}
-	return s.recoverOne(ctx, name)
+	return s.recoverOne(ctx, name, s.opts.StaleAfter)
+}
+
+// ResumeAfterCrash queues what is left of a running campaign now, sending
+// every pending delivery again (same key): for an operator who knows no
+// other dispatcher is working on it.
+func (s *Service) ResumeAfterCrash(ctx context.Context, name string) error {
+	if _, err := s.Get(name); err != nil {
+		return err
+	}
+	return s.recoverOne(ctx, name, 0)
 }
 
 // SetSender sets (or, with nil, removes) the sender of a channel.

@@ -16,6 +16,7 @@ import (
 	"github.com/sagitta-dev/sagitta/internal/config"
 	"github.com/sagitta-dev/sagitta/internal/identity"
 	"github.com/sagitta-dev/sagitta/internal/insight"
+	"github.com/sagitta-dev/sagitta/internal/marketing"
 	"github.com/sagitta-dev/sagitta/internal/store"
 	"golang.org/x/term"
 )
@@ -27,7 +28,7 @@ type Env struct {
 	Stderr     io.Writer
 	Getenv     func(string) string
 	OpenStore  func(ctx context.Context, cfg config.Config) (store.Store, error)
-	NewHandler func(st store.Store, res *identity.Resolver, in *insight.Service, logger *slog.Logger) http.Handler
+	NewHandler func(st store.Store, res *identity.Resolver, in *insight.Service, mk *marketing.Service, logger *slog.Logger) http.Handler
 }
 
 type command struct {
@@ -48,6 +49,9 @@ func commands() []command {
 		{"tag", "apply, list and show rule-defined tags", runTag},
 		{"segment", "count, save, list and export segments", runSegment},
 		{"admission", "manage black, white and grey admission lists", runAdmission},
+		{"offer", "create, list, show offers; why a customer may or may not get one", runOffer},
+		{"policy", "show or apply the differentiated-offer policy table", runPolicy},
+		{"campaign", "create, preview, launch, pause, resume and follow campaigns", runCampaign},
 		{"generate", "write a synthetic shop's data files", runGenerate},
 		{"version", "print the version", runVersion},
 	}

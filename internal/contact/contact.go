@@ -315,7 +315,9 @@ func (g *Guard) quiet(zone string, now time.Time) (time.Time, bool) {
 }
 
 // Quiet reports whether now is within the quiet hours of a time zone.
-func (g *Guard) Quiet(zone string, now time.Time) (until time.Time, quiet bool) { return g.quiet(zone, now) }
+func (g *Guard) Quiet(zone string, now time.Time) (until time.Time, quiet bool) {
+	return g.quiet(zone, now)
+}
 
 // Writer is what Record writes through; store.MarketingTx implements it.
 type Writer interface {

@@ -170,7 +170,9 @@ func testDeliveries(t *testing.T, s store.Store) {
 	up.Attempts, up.Reason, up.UpdatedAt = 2, "ok", t2
 	drop := d(3, "a", store.DeliveryDropped)
 	drop.Reason, drop.UpdatedAt = "consent", t2
-	mupdate(t, s, func(ctx context.Context, tx store.MarketingTx) error { return tx.UpdateDeliveries(ctx, []store.Delivery{up, drop}) })
+	mupdate(t, s, func(ctx context.Context, tx store.MarketingTx) error {
+		return tx.UpdateDeliveries(ctx, []store.Delivery{up, drop})
+	})
 	err := s.UpdateMarketing(ctx, func(tx store.MarketingTx) error {
 		return tx.UpdateDeliveries(ctx, []store.Delivery{d(99, "a", store.DeliverySent)})
 	})
@@ -285,7 +287,10 @@ func testCallTasks(t *testing.T, s store.Store) {
 		t.Errorf("PutCallTask: inserted %v, ids %d %d %d", ins, a.ID, b.ID, dup.ID)
 	}
 	a.Assignee, a.State, a.Result, a.CallbackAt, a.Note, a.UpdatedAt = "ann", store.CallDone, store.ContactCallBack, t5, "after 5", t3
-	mupdate(t, s, func(ctx context.Context, tx store.MarketingTx) (err error) { _, err = tx.PutCallTask(ctx, &a); return err })
+	mupdate(t, s, func(ctx context.Context, tx store.MarketingTx) (err error) {
+		_, err = tx.PutCallTask(ctx, &a)
+		return err
+	})
 	got, err := s.CallTask(ctx, a.ID)
 	if err != nil {
 		t.Fatal(err)
