@@ -429,7 +429,19 @@ func (s *Service) resend(ctx context.Context, c *Saved, j Job) error {
 
 // send checks consent once more, renders, sends and records the outcome of
 // reserved deliveries. to gives known addresses (nil: read them).
+//
+// Deliveries go in chunks of SendChunk, each recorded once sent, so that a
+// crash leaves at most a chunk per worker with an unknown outcome.
 func (s *Service) send(ctx context.Context, c *Saved, ds []store.Delivery, to map[int64]string, attempt int) error {
+	for from := 0; from < len(ds); from += s.opts.SendChunk {
+		if err := s.sendChunk(ctx, c, ds[from:min(from+s.opts.SendChunk, len(ds))], to, attempt); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *Service) sendChunk(ctx context.Context, c *Saved, ds []store.Delivery, to map[int64]string, attempt int) error {
 	if len(ds) == 0 {
 		return nil
 	}

@@ -53,6 +53,7 @@ type Options struct {
 	Logger    *slog.Logger
 	Clock     func() time.Time
 	Batch     int           // customers per job; default 500
+	SendChunk int           // messages sent between two records of their outcome; default 64
 	Workers   int           // jobs dispatched at once; default 4
 	Retry     time.Duration // first retry delay of a failed send; default 1 s, doubling up to 10 min
 	MaxTries  int           // sends of one message before it is marked failed; default 12
@@ -102,6 +103,9 @@ func New(opts Options) (*Service, error) {
 	}
 	if opts.Batch <= 0 {
 		opts.Batch = 500
+	}
+	if opts.SendChunk <= 0 {
+		opts.SendChunk = 64
 	}
 	if opts.Workers <= 0 {
 		opts.Workers = 4

@@ -17,6 +17,7 @@ import (
 
 	"github.com/sagitta-dev/sagitta/internal/campaign"
 	"github.com/sagitta-dev/sagitta/internal/config"
+	"github.com/sagitta-dev/sagitta/internal/contact"
 	"github.com/sagitta-dev/sagitta/internal/insight"
 	"github.com/sagitta-dev/sagitta/internal/marketing"
 	"github.com/sagitta-dev/sagitta/internal/offer"
@@ -472,4 +473,48 @@ func sortedKeys(m map[string]int64) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+func runContact(ctx context.Context, env Env, args []string) error {
+	const help = "usage: sagitta contact rules [FILE] [--json]\n" +
+		"  without FILE shows the contact rules; with FILE (YAML or JSON) replaces them:\n" +
+		"  caps: [{channel: \"*\"|email|sms|push|call, max: N, window: 24h|7d}], quiet_start: \"21:00\", quiet_end: \"08:00\"\n" +
+		"  (\"\" for none), opt_out_only: [channels where no recorded decision means consent]"
+	if len(args) == 0 || args[0] != "rules" {
+		return usageErr(help)
+	}
+	var cfg config.Config
+	fs := flags(env, "contact rules", &cfg)
+	asJSON := fs.Bool("json", false, "print JSON")
+	pos, err := parse(fs, args[1:])
+	if err != nil {
+		return err
+	}
+	if len(pos) > 1 {
+		return usageErr(help)
+	}
+	st, err := open(ctx, env, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if len(pos) == 1 {
+		var r contact.Rules
+		if _, err := readDoc(env, pos[0], &r, &r); err != nil {
+			return err
+		}
+		if err := marketing.SaveRules(ctx, st, r, "cli", time.Now()); err != nil {
+			return fmt.Errorf("%s: %w", pos[0], err)
+		}
+	}
+	r, err := marketing.LoadRules(ctx, st)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return writeJSON(env.Stdout, r)
+	}
+	out, _ := yaml.Marshal(r)
+	_, err = env.Stdout.Write(out)
+	return err
 }

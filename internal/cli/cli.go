@@ -52,6 +52,7 @@ func commands() []command {
 		{"offer", "create, list, show offers; why a customer may or may not get one", runOffer},
 		{"policy", "show or apply the differentiated-offer policy table", runPolicy},
 		{"campaign", "create, preview, launch, pause, resume and follow campaigns", runCampaign},
+		{"contact", "show or set the contact rules: frequency caps, quiet hours, consent", runContact},
 		{"generate", "write a synthetic shop's data files", runGenerate},
 		{"version", "print the version", runVersion},
 	}

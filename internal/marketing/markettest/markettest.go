@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"math/big"
 	"net"
 	"net/http"
@@ -103,7 +104,9 @@ type Mailbox struct {
 	// returned to the client (an *smtp.SMTPError with a 5xx code bounces).
 	Reject func(to string) error
 	// Keep false only counts (for benchmarks).
-	Keep  bool
+	Keep bool
+	// Delay slows every DATA down, to catch a dispatcher mid-campaign.
+	Delay time.Duration
 	count int
 	user  string
 	pass  string
@@ -120,6 +123,7 @@ func NewMailbox(tb testing.TB, user, pass string, tlsOn bool) (*Mailbox, *tls.Co
 		return &session{mb: mb, tls: isTLS, conn: c}, nil
 	}))
 	srv.Domain = "localhost"
+	srv.ErrorLog = log.New(io.Discard, "", 0) // clients killed on purpose
 	srv.MaxMessageBytes = 1 << 20
 	srv.AllowInsecureAuth = !tlsOn
 	srv.ReadTimeout, srv.WriteTimeout = 30*time.Second, 30*time.Second
@@ -197,6 +201,9 @@ func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 }
 
 func (s *session) Data(r io.Reader) error {
+	if s.mb.Delay > 0 {
+		time.Sleep(s.mb.Delay)
+	}
 	if !s.mb.Keep {
 		if _, err := io.Copy(io.Discard, r); err != nil {
 			return err
