@@ -2,6 +2,7 @@ package campaign_test
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net/url"
@@ -26,6 +27,7 @@ type fixture struct {
 	m    *marketing.Service
 	mb   *markettest.Mailbox
 	hook *markettest.Hook
+	tls  *tls.Config
 	n    int
 }
 
@@ -49,7 +51,7 @@ func newFixture(t *testing.T, n int, tweak func(*marketing.Config)) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &fixture{st: st, m: m, mb: mb, hook: hook, n: n}
+	return &fixture{st: st, m: m, mb: mb, hook: hook, tls: tlsCfg, n: n}
 }
 
 func (f *fixture) offer(t *testing.T, o offer.Offer) {
