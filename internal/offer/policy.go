@@ -251,3 +251,19 @@ func (p Policy) YAML() []byte {
 	_ = enc.Encode(p)
 	return []byte(b.String())
 }
+
+// MarshalJSON writes unknown numbers as null.
+func (p Profile) MarshalJSON() ([]byte, error) {
+	num := func(v float64) *float64 {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return nil
+		}
+		return &v
+	}
+	return json.Marshal(struct {
+		Class            string   `json:"value_loyalty_class"`
+		Lifecycle        string   `json:"lifecycle_stage"`
+		PriceSensitivity *float64 `json:"price_sensitivity"`
+		ChurnProbability *float64 `json:"churn_probability"`
+	}{p.Class, p.Lifecycle, num(p.PriceSensitivity), num(p.ChurnProbability)})
+}
