@@ -11,6 +11,7 @@ import (
 	"github.com/sagitta-dev/sagitta/internal/apikey"
 	"github.com/sagitta-dev/sagitta/internal/identity"
 	"github.com/sagitta-dev/sagitta/internal/insight"
+	"github.com/sagitta-dev/sagitta/internal/marketing"
 	"github.com/sagitta-dev/sagitta/internal/recommend"
 	"github.com/sagitta-dev/sagitta/internal/store"
 )
@@ -32,7 +33,9 @@ type Options struct {
 	Resolver *identity.Resolver // identity.DefaultPolicy when nil
 	// Recommend answers recommendations; those routes answer 503 when nil.
 	Recommend *recommend.Service
-	Logger   *slog.Logger       // discards when nil
+	// Marketing: offers, policy, campaigns, contacts, calls; those routes answer 503 when nil.
+	Marketing *marketing.Service
+	Logger    *slog.Logger // discards when nil
 	// MaxBodyBytes bounds a request body (default 32 MiB).
 	MaxBodyBytes int64
 	// MaxRecords bounds the records of one ingest request (default 10,000).
@@ -46,16 +49,17 @@ type Options struct {
 }
 
 type server struct {
-	store    store.Store
-	insight  *insight.Service
-	rec      *recommend.Service
-	resolver *identity.Resolver
-	log      *slog.Logger
-	maxBody  int64
-	maxRecs  int
-	now      func() time.Time
-	idem     *idempotency
-	mux      *http.ServeMux
+	store     store.Store
+	insight   *insight.Service
+	rec       *recommend.Service
+	marketing *marketing.Service
+	resolver  *identity.Resolver
+	log       *slog.Logger
+	maxBody   int64
+	maxRecs   int
+	now       func() time.Time
+	idem      *idempotency
+	mux       *http.ServeMux
 }
 
 // New returns the API handler. It panics when opts.Store is nil.
@@ -63,7 +67,7 @@ func New(opts Options) http.Handler {
 	if opts.Store == nil {
 		panic("api.New: Options.Store is nil")
 	}
-	s := &server{store: opts.Store, insight: opts.Insight, rec: opts.Recommend, resolver: opts.Resolver, log: opts.Logger, maxBody: opts.MaxBodyBytes,
+	s := &server{store: opts.Store, insight: opts.Insight, rec: opts.Recommend, marketing: opts.Marketing, resolver: opts.Resolver, log: opts.Logger, maxBody: opts.MaxBodyBytes,
 		maxRecs: opts.MaxRecords, now: opts.Now, mux: http.NewServeMux()}
 	if s.now == nil {
 		s.now = time.Now

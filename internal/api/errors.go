@@ -42,6 +42,9 @@ type errorBody struct {
 func status(err error) (int, string) {
 	var he *httpError
 	var mbe *http.MaxBytesError
+	if code, msg, ok := marketingStatus(err); ok {
+		return code, msg
+	}
 	switch {
 	case errors.As(err, &he):
 		return he.status, he.msg

@@ -100,8 +100,19 @@ func serve(ctx context.Context, env Env, addr string, st store.Store, in *insigh
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", addr, err)
 	}
+	mk, err := openMarketing(ctx, env, st, in, logger, "http://"+ln.Addr().String())
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	go func() {
+		if err := mk.Campaigns.Run(ctx); err != nil {
+			logger.Error("campaign dispatcher stopped", "error", err)
+		}
+	}()
 	srv := &http.Server{
-		Handler:           env.NewHandler(st, identity.NewResolver(identity.DefaultPolicy()), in, logger, env.Recommend),
+		Handler: env.NewHandler(Services{Store: st, Resolver: identity.NewResolver(identity.DefaultPolicy()), Insight: in,
+			Marketing: mk, Recommend: env.Recommend, Logger: logger}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       5 * time.Minute,
 		WriteTimeout:      5 * time.Minute,

@@ -486,3 +486,11 @@ func (s *Service) admissionOf(id int64) any {
 	}
 	return d
 }
+
+// Read runs fn under the read lock that Apply and the evaluations take for
+// writing, so that fn sees the feature table, tags and lists unchanged.
+func (s *Service) Read(fn func()) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	fn()
+}

@@ -278,6 +278,7 @@ type Tx interface {
 type Store interface {
 	Reader
 	Analytics
+	Marketing
 	// Update runs fn in one transaction, committed when fn returns nil and
 	// rolled back otherwise.
 	Update(ctx context.Context, fn func(tx Tx) error) error

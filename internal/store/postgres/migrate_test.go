@@ -67,8 +67,8 @@ func TestMigrateFromV1(t *testing.T) {
 		t.Fatal(err)
 	}
 	versions, err := pgx.CollectRows(rows, pgx.RowTo[int32])
-	if err != nil || len(versions) != 2 || versions[1] != 2 {
-		t.Errorf("schema versions %v, %v; want [1 2]", versions, err)
+	if err != nil || len(versions) != len(migrations) || int(versions[len(versions)-1]) != len(migrations) {
+		t.Errorf("schema versions %v, %v; want 1 to %d", versions, err, len(migrations))
 	}
 	var ids []int64
 	err = s.ScanEvents(ctx, time.Time{}, time.Time{}, func(e *store.Event) error { ids = append(ids, e.ID); return nil })

@@ -88,6 +88,12 @@ var mergeSteps = []string{
 	`DELETE FROM admission WHERE customer_id = $2 AND $1::bigint IS NOT NULL`,
 	`UPDATE orders SET customer_id = $1 WHERE customer_id = $2`,
 	`UPDATE events SET customer_id = $1 WHERE customer_id = $2`,
+	// The contact history moves; suppressions too, the survivor's staying on a clash.
+	`UPDATE contacts SET customer_id = $1 WHERE customer_id = $2`,
+	`INSERT INTO suppressions (customer_id, channel, reason, at)
+	 SELECT $1, channel, reason, at FROM suppressions WHERE customer_id = $2
+	 ON CONFLICT (customer_id, channel) DO NOTHING`,
+	`DELETE FROM suppressions WHERE customer_id = $2 AND $1::bigint IS NOT NULL`,
 	// Customers merged earlier into the merged one now point at the survivor,
 	// so merged_into is always one hop from a live customer.
 	`UPDATE customers SET merged_into = $1 WHERE id = $2 OR merged_into = $2`,

@@ -42,8 +42,8 @@ func TestMigrateFromV1(t *testing.T) {
 	}
 	defer s.Close()
 	var version int
-	if err := s.r.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil || version != 2 {
-		t.Errorf("user_version = %d, %v; want 2", version, err)
+	if err := s.r.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil || version != len(migrations) {
+		t.Errorf("user_version = %d, %v; want %d", version, err, len(migrations))
 	}
 	var lines []store.LineRow
 	if err := s.ScanLines(ctx, time.Time{}, func(r *store.LineRow) error { lines = append(lines, *r); return nil }); err != nil {

@@ -46,9 +46,12 @@ var schemaV1 string
 //go:embed schema_v2.sql
 var schemaV2 string
 
+//go:embed schema_v3.sql
+var schemaV3 string
+
 // migrations[i] brings a database from user_version i to i+1. Append new
 // steps; never edit a released one.
-var migrations = []string{schemaV1, schemaV2}
+var migrations = []string{schemaV1, schemaV2, schemaV3}
 
 // Store is the SQLite backend. One writer connection serves Update (so
 // exactly one runs at a time) and a pool of read-only connections serves the

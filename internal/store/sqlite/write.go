@@ -242,13 +242,13 @@ func (t *tx) MergeCustomers(ctx context.Context, m store.Merge) error {
 	for _, q := range []string{
 		sqlMergeIdentities,
 		sqlMergeObservations, sqlMergeAttributes, sqlMergeConsents,
-		sqlMergeOrders, sqlMergeEvents, sqlMergeAdmission, sqlMarkMerged,
+		sqlMergeOrders, sqlMergeEvents, sqlMergeAdmission, sqlMergeContacts, sqlMergeSuppressions, sqlMarkMerged,
 	} {
 		if _, err := t.q.ExecContext(ctx, q, m.Survivor, m.Merged); err != nil {
 			return fail(err)
 		}
 	}
-	for _, q := range []string{sqlDeleteObservations, sqlDeleteAttributes, sqlDeleteConsents, sqlDeleteAdmission} {
+	for _, q := range []string{sqlDeleteObservations, sqlDeleteAttributes, sqlDeleteConsents, sqlDeleteAdmission, sqlDeleteSuppressions} {
 		if _, err := t.q.ExecContext(ctx, q, m.Merged); err != nil {
 			return fail(err)
 		}

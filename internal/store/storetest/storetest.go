@@ -78,6 +78,16 @@ import (
 //   - AddSegmentSizes replaces the size of a segment at an instant already
 //     stored (the last of a batch wins); SegmentSizes bounds are inclusive,
 //     zero meaning none.
+//   - Contacts come newest first, ties broken by the higher Seq first; since
+//     is inclusive. Touches counts contacts of kind sent and pending
+//     deliveries. PutDeliveries leaves a stored key as it is. AddIssues of an
+//     (offer, customer, campaign, step) already issued counts nothing more.
+//     Deliveries sort by customer id, then step in byte order. PutCallTask
+//     of a (Campaign, CustomerID) already stored returns its ID and changes
+//     nothing. MergeCustomers moves contacts and suppressions (the
+//     survivor's suppression of a channel stays); deliveries, issues and call
+//     tasks stay with the customer they were made for. AddressesOf gives
+//     the identity first seen, the smallest value on a tie.
 func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	tests := []struct {
 		name string
@@ -118,6 +128,15 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Admission", testAdmission},
 		{"AdmissionMerge", testAdmissionMerge},
 		{"SegmentSizes", testSegmentSizes},
+		{"Contacts", testContacts},
+		{"ConsentsOf", testConsentsOf},
+		{"AddressesOf", testAddressesOf},
+		{"Deliveries", testDeliveries},
+		{"Suppressions", testSuppressions},
+		{"Issues", testIssues},
+		{"CampaignRun", testCampaignRun},
+		{"CallTasks", testCallTasks},
+		{"MarketingMerge", testMarketingMerge},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,0 +1,525 @@
+package campaign
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"maps"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/RoaringBitmap/roaring/v2/roaring64"
+
+	"github.com/sagitta-dev/sagitta/internal/admission"
+	"github.com/sagitta-dev/sagitta/internal/contact"
+	"github.com/sagitta-dev/sagitta/internal/offer"
+	"github.com/sagitta-dev/sagitta/internal/store"
+)
+
+// DefinitionKind is the kind of campaign definitions in the store.
+const DefinitionKind = "campaign"
+
+// Store is what campaigns keep and read; a store.Store implements it.
+type Store interface {
+	store.Marketing
+	PutDefinition(ctx context.Context, d store.Definition) (version int, err error)
+	Definitions(ctx context.Context, kind string) ([]store.Definition, error)
+}
+
+// Lists tells a customer's admission; *admission.Engine implements it.
+type Lists interface {
+	Check(customerID int64) (admission.Decision, bool)
+}
+
+// Options configure a Service.
+type Options struct {
+	Store     Store          // required
+	Offers    *offer.Engine  // required when campaigns carry offers
+	Audience  offer.Audience // required: evaluates audience rules and segments
+	Lists     Lists          // nil: no admission lists
+	Rules     contact.Rules  // caps, quiet hours, consent; zero: contact.DefaultRules
+	Location  *time.Location // time zone of customers without one; UTC when nil
+	Senders   map[string]Sender
+	Queue     Queue       // nil: a MemQueue
+	Holdout   Holdout     // nil: none
+	Recommend Recommender // nil: no recommendations
+	// Secret signs unsubscribe links and derives unique codes (required).
+	Secret []byte
+	// PublicURL is the base of unsubscribe links, e.g. https://shop.example/sagitta.
+	PublicURL string
+	Logger    *slog.Logger
+	Clock     func() time.Time
+	Batch     int           // customers per job; default 500
+	SendChunk int           // messages sent between two records of their outcome; default 64
+	Workers   int           // jobs dispatched at once; default 4
+	Retry     time.Duration // first retry delay of a failed send; default 1 s, doubling up to 10 min
+	MaxTries  int           // sends of one message before it is marked failed; default 12
+	// StaleAfter: a delivery pending for longer is taken as abandoned by
+	// a dispatcher that died, and sent again (default 30 s).
+	StaleAfter time.Duration
+	// RecoverEvery: how often Run looks for work left by others (default 10 s).
+	RecoverEvery time.Duration
+}
+
+// Service keeps campaigns, previews, launches and dispatches them.
+type Service struct {
+	opts  Options
+	guard *contact.Guard
+	mu    sync.RWMutex
+	camps map[string]Saved
+	wake  chan string // a campaign changed state
+	runMu sync.Mutex
+	live  map[string]int // jobs queued or running per campaign, in this process
+	done  *sync.Cond
+}
+
+// Saved is a campaign as stored.
+type Saved struct {
+	Campaign
+	Version   int       `json:"version"`
+	CreatedAt time.Time `json:"created_at"`
+	Author    string    `json:"author"`
+}
+
+// New returns a Service; call Load, then Run to dispatch.
+func New(opts Options) (*Service, error) {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Clock == nil {
+		opts.Clock = time.Now
+	}
+	if opts.Location == nil {
+		opts.Location = time.UTC
+	}
+	if opts.Rules.Caps == nil && opts.Rules.QuietStart == "" && opts.Rules.OptOutOnly == nil {
+		opts.Rules = contact.DefaultRules()
+	}
+	if opts.Queue == nil {
+		opts.Queue = NewMemQueue()
+	}
+	if opts.Batch <= 0 {
+		opts.Batch = 500
+	}
+	if opts.SendChunk <= 0 {
+		opts.SendChunk = 64
+	}
+	if opts.Workers <= 0 {
+		opts.Workers = 4
+	}
+	if opts.Retry <= 0 {
+		opts.Retry = time.Second
+	}
+	if opts.MaxTries <= 0 {
+		opts.MaxTries = 12
+	}
+	if opts.StaleAfter <= 0 {
+		opts.StaleAfter = 30 * time.Second
+	}
+	if opts.RecoverEvery <= 0 {
+		opts.RecoverEvery = 10 * time.Second
+	}
+	if len(opts.Secret) < 16 {
+		return nil, errors.New("campaign service: a secret of at least 16 bytes is required")
+	}
+	if opts.Senders == nil {
+		opts.Senders = map[string]Sender{}
+	}
+	g, err := contact.NewGuard(opts.Rules, opts.Location, blackLists{opts.Lists})
+	if err != nil {
+		return nil, err
+	}
+	s := &Service{opts: opts, guard: g, camps: map[string]Saved{}, live: map[string]int{}}
+	s.done = sync.NewCond(&s.runMu)
+	return s, nil
+}
+
+// blackLists serves the black list to the guard.
+type blackLists struct{ l Lists }
+
+func (b blackLists) Black(id int64) (string, bool) {
+	if b.l == nil {
+		return "", false
+	}
+	d, ok := b.l.Check(id)
+	if ok && d.List == store.ListBlack {
+		return d.Reason, true
+	}
+	return "", false
+}
+
+// Guard returns the contact guard of the service.
+func (s *Service) Guard() *contact.Guard { return s.guard }
+
+// Load reads the campaigns from the store.
+func (s *Service) Load(ctx context.Context) error {
+	defs, err := s.opts.Store.Definitions(ctx, DefinitionKind)
+	if err != nil {
+		return fmt.Errorf("load campaigns: %w", err)
+	}
+	m := make(map[string]Saved, len(defs))
+	for _, d := range defs {
+		var c Campaign
+		if err := json.Unmarshal(d.Body, &c); err != nil {
+			return fmt.Errorf("load campaign %q version %d: %w", d.Name, d.Version, err)
+		}
+		c.Name = d.Name
+		m[d.Name] = Saved{Campaign: c, Version: d.Version, CreatedAt: d.CreatedAt, Author: d.Author}
+	}
+	s.mu.Lock()
+	s.camps = m
+	s.mu.Unlock()
+	return nil
+}
+
+// Save validates and stores a campaign; a launched campaign cannot change.
+func (s *Service) Save(ctx context.Context, c Campaign, author string) (Saved, error) {
+	if err := c.Validate(); err != nil {
+		return Saved{}, err
+	}
+	if c.Offer != "" {
+		if s.opts.Offers == nil {
+			return Saved{}, &FieldError{Campaign: c.Name, Field: "offer", Problem: "offers are not available"}
+		}
+		if _, err := s.opts.Offers.Get(c.Offer); err != nil {
+			return Saved{}, &FieldError{Campaign: c.Name, Field: "offer", Problem: err.Error()}
+		}
+	}
+	if _, err := s.audienceRule(&c); err != nil {
+		return Saved{}, err
+	}
+	if _, err := s.opts.Store.CampaignRun(ctx, c.Name); err == nil {
+		return Saved{}, fmt.Errorf("campaign %q has been launched and cannot change; save it under a new name: %w", c.Name, ErrState)
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return Saved{}, err
+	}
+	for _, ch := range c.Channels {
+		if ch != Call && s.sender(ch) == nil {
+			return Saved{}, &FieldError{Campaign: c.Name, Field: "channels", Problem: fmt.Sprintf("channel %q is not configured on this server", ch)}
+		}
+	}
+	body, err := json.Marshal(c)
+	if err != nil {
+		return Saved{}, err
+	}
+	now := s.opts.Clock().UTC().Truncate(time.Microsecond)
+	v, err := s.opts.Store.PutDefinition(ctx, store.Definition{Kind: DefinitionKind, Name: c.Name, Body: body, CreatedAt: now, Author: author})
+	if err != nil {
+		return Saved{}, fmt.Errorf("save campaign %q: %w", c.Name, err)
+	}
+	sv := Saved{Campaign: c, Version: v, CreatedAt: now, Author: author}
+	s.mu.Lock()
+	s.camps[c.Name] = sv
+	s.mu.Unlock()
+	return sv, nil
+}
+
+// Get returns a campaign.
+func (s *Service) Get(name string) (Saved, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	c, ok := s.camps[name]
+	if !ok {
+		return Saved{}, fmt.Errorf("campaign %q: %w", name, ErrNotFound)
+	}
+	return c, nil
+}
+
+// List returns the campaigns by name.
+func (s *Service) List() []Saved {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	out := make([]Saved, 0, len(s.camps))
+	for _, n := range slices.Sorted(maps.Keys(s.camps)) {
+		out = append(out, s.camps[n])
+	}
+	return out
+}
+
+func (s *Service) audienceRule(c *Campaign) (string, error) {
+	var parts []string
+	if c.Segment != "" {
+		r, err := s.opts.Audience.SegmentRule(c.Segment)
+		if err != nil {
+			return "", &FieldError{Campaign: c.Name, Field: "segment", Problem: err.Error()}
+		}
+		parts = append(parts, "("+r+")")
+	}
+	if c.Rule != "" {
+		if err := s.opts.Audience.Check(c.Rule); err != nil {
+			return "", &FieldError{Campaign: c.Name, Field: "rule", Problem: err.Error()}
+		}
+		parts = append(parts, "("+c.Rule+")")
+	}
+	if len(parts) == 1 {
+		return parts[0][1 : len(parts[0])-1], nil
+	}
+	return parts[0] + " and " + parts[1], nil
+}
+
+// Drops counts the customers a step leaves out, by reason.
+type Drops map[string]int64
+
+// Audience is a campaign's audience, materialized.
+type Audience struct {
+	IDs   []int64 // ascending
+	Size  int64   // customers the segment or rule selects
+	Drops Drops   // left out before sending: admission lists, holdout, offer validity
+}
+
+// Materialize evaluates the audience: the segment or rule, the offer's
+// eligibility, the admission lists (black never; grey held for review
+// unless IncludeGrey) and the holdout.
+func (s *Service) Materialize(ctx context.Context, c *Campaign) (Audience, error) {
+	src, err := s.audienceRule(c)
+	if err != nil {
+		return Audience{}, err
+	}
+	ids, err := s.opts.Audience.Select(ctx, src)
+	if err != nil {
+		return Audience{}, fmt.Errorf("select the audience of campaign %q: %w", c.Name, err)
+	}
+	a := Audience{Size: int64(len(ids)), Drops: Drops{}}
+	if c.Offer != "" {
+		p, err := s.opts.Offers.Select(ctx, c.Offer, ids)
+		if err != nil {
+			return Audience{}, err
+		}
+		if p.Invalid {
+			a.Drops[offer.CheckValidity] = int64(len(ids))
+			return a, nil
+		}
+		a.Drops["admission_black"] = int64(p.Black)
+		ids = p.Eligible
+		if c.IncludeGrey {
+			ids = merge(ids, p.GreyIDs)
+		} else {
+			a.Drops["admission_grey"] = int64(p.Grey)
+		}
+		a.Drops[offer.CheckRule] = a.Size - int64(len(p.Eligible)+p.Black+p.Grey)
+	} else if s.opts.Lists != nil {
+		out := ids[:0:0]
+		for _, id := range ids {
+			if d, ok := s.opts.Lists.Check(id); ok {
+				if d.List == store.ListBlack {
+					a.Drops["admission_black"]++
+					continue
+				}
+				if d.List == store.ListGrey && !c.IncludeGrey {
+					a.Drops["admission_grey"]++
+					continue
+				}
+			}
+			out = append(out, id)
+		}
+		ids = out
+	}
+	if h := s.opts.Holdout; h != nil {
+		out := ids[:0:0]
+		for _, id := range ids {
+			if h.InHoldout(c.Name, id) {
+				a.Drops["holdout"]++
+				continue
+			}
+			out = append(out, id)
+		}
+		ids = out
+	}
+	for k, v := range a.Drops {
+		if v == 0 {
+			delete(a.Drops, k)
+		}
+	}
+	a.IDs = ids
+	return a, nil
+}
+
+func merge(a, b []int64) []int64 {
+	out := append(slices.Clone(a), b...)
+	slices.Sort(out)
+	return out
+}
+
+// Status is where a campaign stands.
+type Status struct {
+	Campaign   string           `json:"campaign"`
+	State      string           `json:"state"` // draft, running, paused, done
+	Audience   int64            `json:"audience"`
+	LaunchedAt time.Time        `json:"launched_at,omitzero"`
+	Deliveries map[string]int64 `json:"deliveries"` // by state: pending, sent, failed, dropped
+	Remaining  int64            `json:"remaining"`  // audience members without a delivery yet
+}
+
+// Status reports a campaign's state and counts.
+func (s *Service) Status(ctx context.Context, name string) (Status, error) {
+	if _, err := s.Get(name); err != nil {
+		return Status{}, err
+	}
+	st := Status{Campaign: name, State: "draft", Deliveries: map[string]int64{}}
+	run, err := s.opts.Store.CampaignRun(ctx, name)
+	if errors.Is(err, store.ErrNotFound) {
+		return st, nil
+	}
+	if err != nil {
+		return Status{}, err
+	}
+	st.State, st.Audience, st.LaunchedAt = run.State, run.Size, run.LaunchedAt
+	if st.Deliveries, err = s.opts.Store.DeliveryCounts(ctx, name); err != nil {
+		return Status{}, err
+	}
+	var n int64
+	for _, v := range st.Deliveries {
+		n += v
+	}
+	st.Remaining = max(0, st.Audience-n)
+	return st, nil
+}
+
+// Launch materializes and freezes the audience in the store, marks the
+// campaign running and queues its customers. A campaign launches once.
+func (s *Service) Launch(ctx context.Context, name string) (Status, error) {
+	c, err := s.Get(name)
+	if err != nil {
+		return Status{}, err
+	}
+	if err := c.Validate(); err != nil { // templates may refer to fields that no longer exist
+		return Status{}, err
+	}
+	if _, err := s.opts.Store.CampaignRun(ctx, name); err == nil {
+		return Status{}, fmt.Errorf("campaign %q was launched already (see its status; pause or resume it): %w", name, ErrState)
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return Status{}, err
+	}
+	a, err := s.Materialize(ctx, &c.Campaign)
+	if err != nil {
+		return Status{}, err
+	}
+	bm := roaring64.New()
+	bm.AddMany(toUint64(a.IDs))
+	bm.RunOptimize()
+	blob, err := bm.MarshalBinary()
+	if err != nil {
+		return Status{}, fmt.Errorf("launch campaign %q: %w", name, err)
+	}
+	now := s.opts.Clock().UTC().Truncate(time.Microsecond)
+	run := store.CampaignRun{Campaign: name, State: store.RunRunning, Audience: blob, Size: int64(len(a.IDs)), LaunchedAt: now, UpdatedAt: now}
+	if err := s.opts.Store.UpdateMarketing(ctx, func(tx store.MarketingTx) error { return tx.PutCampaignRun(ctx, run) }); err != nil {
+		return Status{}, fmt.Errorf("launch campaign %q: %w", name, err)
+	}
+	if err := s.enqueue(ctx, name, a.IDs, c.StartAt); err != nil {
+		return Status{}, err
+	}
+	s.opts.Logger.Info("campaign launched", "campaign", name, "audience", len(a.IDs))
+	return Status{Campaign: name, State: store.RunRunning, Audience: int64(len(a.IDs)), LaunchedAt: now,
+		Deliveries: map[string]int64{}, Remaining: int64(len(a.IDs))}, nil
+}
+
+func toUint64(ids []int64) []uint64 {
+	out := make([]uint64, len(ids))
+	for i, id := range ids {
+		out[i] = uint64(id)
+	}
+	return out
+}
+
+// enqueue queues the ids in jobs of Batch customers.
+func (s *Service) enqueue(ctx context.Context, name string, ids []int64, notBefore time.Time) error {
+	for from := 0; from < len(ids); from += s.opts.Batch {
+		j := Job{Campaign: name, IDs: ids[from:min(from+s.opts.Batch, len(ids))], NotBefore: notBefore}
+		if err := s.publish(ctx, j); err != nil {
+			return fmt.Errorf("queue campaign %q: %w", name, err)
+		}
+	}
+	return nil
+}
+
+func (s *Service) publish(ctx context.Context, j Job) error {
+	s.runMu.Lock()
+	s.live[j.Campaign]++
+	s.runMu.Unlock()
+	if err := s.opts.Queue.Publish(ctx, j); err != nil {
+		s.finished(j.Campaign)
+		return err
+	}
+	return nil
+}
+
+func (s *Service) finished(campaign string) {
+	s.runMu.Lock()
+	s.live[campaign]--
+	if s.live[campaign] <= 0 {
+		delete(s.live, campaign)
+	}
+	s.runMu.Unlock()
+	s.done.Broadcast()
+}
+
+// setState changes the state of a launched campaign.
+func (s *Service) setState(ctx context.Context, name, from, to string) error {
+	return s.opts.Store.UpdateMarketing(ctx, func(tx store.MarketingTx) error {
+		run, err := tx.CampaignRun(ctx, name)
+		if errors.Is(err, store.ErrNotFound) {
+			return fmt.Errorf("campaign %q has not been launched: %w", name, ErrState)
+		}
+		if err != nil {
+			return err
+		}
+		if run.State != from {
+			return fmt.Errorf("campaign %q is %s, not %s: %w", name, run.State, from, ErrState)
+		}
+		run.State, run.UpdatedAt = to, s.opts.Clock().UTC().Truncate(time.Microsecond)
+		return tx.PutCampaignRun(ctx, run)
+	})
+}
+
+// Pause stops sending; queued jobs are dropped as they come and Resume
+// queues what is left.
+func (s *Service) Pause(ctx context.Context, name string) error {
+	if _, err := s.Get(name); err != nil {
+		return err
+	}
+	return s.setState(ctx, name, store.RunRunning, store.RunPaused)
+}
+
+// Resume continues a paused campaign.
+func (s *Service) Resume(ctx context.Context, name string) error {
+	if _, err := s.Get(name); err != nil {
+		return err
+	}
+	if err := s.setState(ctx, name, store.RunPaused, store.RunRunning); err != nil {
+		return err
+	}
+	return s.recoverOne(ctx, name, s.opts.StaleAfter)
+}
+
+// ResumeAfterCrash queues what is left of a running campaign now, sending
+// every pending delivery again (same key): for an operator who knows no
+// other dispatcher is working on it.
+func (s *Service) ResumeAfterCrash(ctx context.Context, name string) error {
+	if _, err := s.Get(name); err != nil {
+		return err
+	}
+	return s.recoverOne(ctx, name, 0)
+}
+
+// SetSender sets (or, with nil, removes) the sender of a channel.
+func (s *Service) SetSender(channel string, snd Sender) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	senders := maps.Clone(s.opts.Senders)
+	if snd == nil {
+		delete(senders, channel)
+	} else {
+		senders[channel] = snd
+	}
+	s.opts.Senders = senders
+}
+
+func (s *Service) sender(channel string) Sender {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.opts.Senders[channel]
+}
