@@ -202,6 +202,7 @@ func fitForest(ctx context.Context, x []float64, d int, rows []int, treated, y [
 				}
 				g.r = r
 				g.nodes = nil
+				g.feats = nil // the feature permutation must not carry over between trees
 				var c armCounts
 				for _, i := range sub[:m] {
 					c.add(treated[i], y[i])

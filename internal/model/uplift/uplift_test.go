@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/sagitta-dev/sagitta/internal/measure/sim"
@@ -95,5 +96,85 @@ func testTargeting(t *testing.T, o sim.Offer) {
 				t.Errorf("uplift targeting %.0f does not beat propensity %.0f and random %.0f", got, prop, random)
 			}
 		})
+	}
+}
+
+func TestModelRoundTripAndDeterminism(t *testing.T) {
+	train, _ := simulated(t, 6000, 3, sim.Discount)
+	test, _ := simulated(t, 500, 4, sim.Discount)
+	for _, kind := range uplift.Kinds {
+		t.Run(kind, func(t *testing.T) {
+			opt := uplift.Options{Kind: kind, Seed: 9}
+			m, err := uplift.Train(context.Background(), train, spec, opt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			m2, err := uplift.Train(context.Background(), train, spec, opt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var a, b bytes.Buffer
+			if err := m.Write(&a); err != nil {
+				t.Fatal(err)
+			}
+			m2.Write(&b)
+			if a.String() != b.String() {
+				t.Fatal("same data and seed, different models")
+			}
+			r, err := uplift.Read(&a)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s1, err := m.Score(context.Background(), test)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s2, err := r.Score(context.Background(), test)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(s1.Uplift) != test.Rows() {
+				t.Fatalf("%d scores for %d rows", len(s1.Uplift), test.Rows())
+			}
+			for i := range s1.Uplift {
+				if s1.Uplift[i] != s2.Uplift[i] || s1.Propensity[i] != s2.Propensity[i] {
+					t.Fatalf("row %d: %v vs %v after round trip", i, s1.Uplift[i], s2.Uplift[i])
+				}
+				if s1.Uplift[i] < -1 || s1.Uplift[i] > 1 {
+					t.Fatalf("row %d: uplift %v out of [−1, 1]", i, s1.Uplift[i])
+				}
+			}
+			if got := m.Spec.Features; slices.Contains(got, "revenue") || slices.Contains(got, "customer_id") || len(got) != 10 {
+				t.Fatalf("features %v", got)
+			}
+		})
+	}
+	if _, err := uplift.Read(strings.NewReader(`{"format":1,"kind":"two-model","treated":{"w":[1]}}`)); err == nil {
+		t.Fatal("incomplete model accepted")
+	}
+	if _, err := uplift.Train(context.Background(), train, uplift.Spec{TreatmentCol: "treatment", Treatment: "treatment", Control: "control", Outcome: "converted", Exclude: []string{"revenue"}}, uplift.Options{Kind: "magic"}); err == nil || !strings.Contains(err.Error(), "unknown model kind") {
+		t.Fatalf("bad kind: %v", err)
+	}
+}
+
+// Scoring data lacking a feature of the model names the column.
+func TestScoreMissingColumn(t *testing.T) {
+	train, _ := simulated(t, 2000, 3, sim.Discount)
+	m, err := uplift.Train(context.Background(), train, spec, uplift.Options{Kind: uplift.TwoModel})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tab, _ := uplift.ReadCSV(strings.NewReader("customer_id,recency_days\n1,3\n"), "x.csv")
+	if _, err := m.Score(context.Background(), tab); err == nil || !strings.Contains(err.Error(), `feature column "frequency" of the model not found`) {
+		t.Fatalf("got %v", err)
+	}
+}
+
+func TestTrainCancelled(t *testing.T) {
+	train, _ := simulated(t, 2000, 3, sim.Discount)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := uplift.Train(ctx, train, spec, uplift.Options{}); err == nil {
+		t.Fatal("cancelled training succeeded")
 	}
 }
