@@ -49,6 +49,7 @@ func commands() []command {
 		{"segment", "count, save, list and export segments", runSegment},
 		{"admission", "manage black, white and grey admission lists", runAdmission},
 		{"generate", "write a synthetic shop's data files", runGenerate},
+		{"uplift", "train, score and evaluate uplift models; target offers; report against holdouts", runUplift},
 		{"version", "print the version", runVersion},
 	}
 }

@@ -8,11 +8,11 @@ import (
 
 func TestTarget(t *testing.T) {
 	ps := []Prospect{
-		{Customer: 1, Uplift: 0.30, Propensity: 0.40}, // gain 0.3·10 − 1 = 2
-		{Customer: 2, Uplift: 0.02, Propensity: 0.90}, // sure thing: −0.8
-		{Customer: 3, Uplift: 0.15, Propensity: 0.20}, // 0.5
-		{Customer: 4, Uplift: -0.2, Propensity: 0.50}, // do not disturb: −3
-		{Customer: 5, Uplift: 0.12, Propensity: 0.10}, // 0.2
+		{Customer: 1, Uplift: 0.30, Propensity: 0.40},            // gain 0.3·10 − 1 = 2
+		{Customer: 2, Uplift: 0.02, Propensity: 0.90},            // sure thing: −0.8
+		{Customer: 3, Uplift: 0.15, Propensity: 0.20},            // 0.5
+		{Customer: 4, Uplift: -0.2, Propensity: 0.50},            // do not disturb: −3
+		{Customer: 5, Uplift: 0.12, Propensity: 0.10},            // 0.2
 		{Customer: 6, Uplift: 0.05, Propensity: 0.30, Value: 40}, // own value: 1
 	}
 	tests := []struct {

@@ -178,3 +178,27 @@ func TestTrainCancelled(t *testing.T) {
 		t.Fatal("cancelled training succeeded")
 	}
 }
+
+func TestEvaluate(t *testing.T) {
+	tab, _ := simulated(t, 20000, 8, sim.Discount)
+	ev, err := uplift.Evaluate(context.Background(), tab, spec, uplift.Options{Seed: 1}, 0.3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ev.TestRows < 5900 || ev.TestRows > 6100 || ev.TrainRows+ev.TestRows != 20000 {
+		t.Fatalf("split %d/%d", ev.TrainRows, ev.TestRows)
+	}
+	got := map[string]uplift.Result{}
+	for _, r := range ev.Results {
+		got[r.Approach] = r
+		t.Logf("%-16s qini %.4f auuc %.4f at20 %.4f %s", r.Approach, r.Coefficient, r.AUUC, r.At20, r.Chosen)
+	}
+	for _, k := range append([]string{uplift.Auto}, uplift.Kinds...) {
+		if got[k].Coefficient <= 2*got["propensity"].Coefficient || got[k].Coefficient <= 0.01 {
+			t.Errorf("%s: Qini %.4f, propensity %.4f", k, got[k].Coefficient, got["propensity"].Coefficient)
+		}
+	}
+	if r := got["random"]; r.Coefficient != 0 {
+		t.Errorf("random baseline Qini %v, want 0", r.Coefficient)
+	}
+}
