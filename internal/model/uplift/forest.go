@@ -185,12 +185,21 @@ func fitForest(ctx context.Context, x []float64, d int, rows []int, treated, y [
 	for _, i := range rows {
 		root.add(treated[i], y[i])
 	}
+	cell := make([]uint8, len(treated))
+	for _, i := range rows {
+		if treated[i] {
+			cell[i] |= 1
+		}
+		if y[i] {
+			cell[i] |= 2
+		}
+	}
 	workers := min(runtime.GOMAXPROCS(0), o.Trees)
 	next := make(chan int)
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Go(func() {
-			g := grower{b: b, treated: treated, y: y, o: o}
+			g := grower{b: b, treated: treated, y: y, cell: cell, o: o}
 			for t := range next {
 				r := rand.New(rand.NewPCG(o.Seed, uint64(t)+1))
 				m := int(math.Round(o.Sample * float64(len(rows))))
@@ -235,10 +244,12 @@ type grower struct {
 	b       *binned
 	treated []bool
 	y       []bool
+	cell    []uint8 // per row: 1 if treated + 2 if converted
 	o       ForestOptions
 	r       *rand.Rand
 	nodes   []Node
 	hist    []armCounts
+	counts  []int32 // per bin and cell
 	feats   []int
 }
 
@@ -265,6 +276,7 @@ func (g *grower) grow(rows []int, c armCounts, pt0, pc0 float64, depth int) int 
 	nb := g.o.Bins
 	if len(g.hist) < nb {
 		g.hist = make([]armCounts, nb)
+		g.counts = make([]int32, 4*nb)
 	}
 	for k := 0; k < g.o.Features; k++ { // random features without replacement
 		j := k + g.r.IntN(d-k)
@@ -275,9 +287,16 @@ func (g *grower) grow(rows []int, c armCounts, pt0, pc0 float64, depth int) int 
 			continue
 		}
 		h := g.hist[:ncuts+1]
-		clear(h)
+		cnt := g.counts[:4*(ncuts+1)]
+		clear(cnt)
+		bins := g.b.bins[f:]
 		for _, i := range rows {
-			h[g.b.bins[i*d+f]].add(g.treated[i], g.y[i])
+			cnt[int(bins[i*d])<<2|int(g.cell[i])]++
+		}
+		for k := range h {
+			c := cnt[4*k : 4*k+4]
+			// cells: 0 control no, 1 treated no, 2 control yes, 3 treated yes
+			h[k] = armCounts{nt: float64(c[1] + c[3]), yt: float64(c[3]), nc: float64(c[0] + c[2]), yc: float64(c[2])}
 		}
 		var l armCounts
 		for s := 0; s < ncuts; s++ {
