@@ -6,7 +6,9 @@
 #   1. data: a simulated randomized campaign (sagitta uplift simulate, fixed
 #      seed, with the hidden true uplift), or your own CSV (DATA=… with
 #      TREATMENT_COL, TREATMENT, CONTROL, OUTCOME, and optionally ID and
-#      EXCLUDE naming non-feature columns);
+#      EXCLUDE naming non-feature columns), or DATA=telco: the real Telco
+#      customers of ../shared/data/telco-churn with a randomized retention
+#      offer whose effect on them is hidden but known (semi-synthetic);
 #   2. python splits it once, stratified by (treatment, outcome), SEED fixed,
 #      into train.csv and test.csv — both sides train on train.csv and score
 #      test.csv;
@@ -44,7 +46,41 @@ trap 'rm -rf "$work"' EXIT
 CGO_ENABLED=0 go build -o "$work/sagitta" ./cmd/sagitta
 
 truth=""
-if [ -z "${DATA:-}" ]; then
+if [ "${DATA:-}" = telco ]; then
+	# Semi-synthetic: real Telco customers, a randomized retention offer with
+	# a hidden effect of their real features (the rule of
+	# internal/model/uplift/real_test.go, drawn with python's RNG here).
+	telco=$(realpath "${TELCO:-../shared/data/telco-churn/Telco-Customer-Churn.csv}")
+	"$py" - "$telco" "$work" "$seed" <<'PY'
+import csv, random, sys
+src, work, seed = sys.argv[1], sys.argv[2], int(sys.argv[3])
+rnd = random.Random(seed)
+with open(src, newline="") as f:
+    rows = list(csv.reader(f))
+head, rows = rows[0], rows[1:]
+ix = {h: i for i, h in enumerate(head)}
+with open(f"{work}/data.csv", "w", newline="") as a, open(f"{work}/truth.csv", "w", newline="") as b:
+    wa, wb = csv.writer(a), csv.writer(b)
+    wa.writerow(head + ["treatment", "retained"]); wb.writerow(["customerID", "type", "true_uplift"])
+    for r in rows:
+        ten, mc = int(r[ix["tenure"]]), float(r[ix["MonthlyCharges"]])
+        s = (0.8 if mc > 70 else 0.45) if r[ix["Contract"]] == "Month-to-month" and ten < 24 else 0.0
+        d = 0.3 if r[ix["Contract"]] == "Two year" else 0.0
+        churned = r[ix["Churn"]] == "Yes"
+        truth = s if churned else -d
+        treated = rnd.random() < 0.5
+        if treated:
+            if churned and rnd.random() < s:
+                churned = False
+            elif not churned and rnd.random() < d:
+                churned = True
+        wa.writerow(r + ["offer" if treated else "none", "0" if churned else "1"])
+        wb.writerow([r[0], "", f"{truth:.6f}"])
+PY
+	data="$work/data.csv"
+	truth="$work/truth.csv"
+	TREATMENT_COL=treatment TREATMENT=offer CONTROL=none OUTCOME=retained ID=customerID EXCLUDE=Churn
+elif [ -z "${DATA:-}" ]; then
 	"$work/sagitta" uplift simulate --customers "$customers" --seed "$seed" --offer "$offer" \
 		--out "$work/data.csv" --truth "$work/truth.csv" >/dev/null
 	data="$work/data.csv"
