@@ -96,7 +96,7 @@ func FitEncoder(t *Table, features []string, rows []int) (*Encoder, error) {
 		col := t.Cols[j]
 		c := ColumnCode{Name: name, Numeric: true}
 		var n, blanks int
-		var s, s2 float64
+		var scale float64
 		each(col, func(v string) {
 			if !c.Numeric {
 				return
@@ -111,13 +111,25 @@ func FitEncoder(t *Table, features []string, rows []int) (*Encoder, error) {
 				return
 			}
 			n++
-			s += x
-			s2 += x * x
+			scale = math.Max(scale, math.Abs(x))
 		})
 		if c.Numeric && n > 0 {
-			c.Mean = s / float64(n)
-			c.SD = math.Sqrt(math.Max(s2/float64(n)-c.Mean*c.Mean, 0))
-			if c.SD == 0 {
+			// Mean and SD of x/scale, so that squares cannot overflow.
+			if scale == 0 {
+				scale = 1
+			}
+			var s, s2 float64
+			each(col, func(v string) {
+				if x, err := strconv.ParseFloat(v, 64); err == nil {
+					x /= scale
+					s += x
+					s2 += x * x
+				}
+			})
+			m := s / float64(n)
+			c.Mean = m * scale
+			c.SD = math.Sqrt(math.Max(s2/float64(n)-m*m, 0)) * scale
+			if !(c.SD > 0) || math.IsInf(c.SD, 0) {
 				c.SD = 1
 			}
 			c.HasMissing = blanks > 0

@@ -117,6 +117,9 @@ func fitLogistic(ctx context.Context, x []float64, d int, rows []int, y []bool, 
 			beta[k] -= step[k]
 			maxStep = math.Max(maxStep, math.Abs(step[k]))
 		}
+		if math.IsNaN(maxStep) || math.IsInf(maxStep, 0) {
+			return nil, errors.New("cannot fit logistic regression: Newton's method diverged (features too extreme?)")
+		}
 		if maxStep < 1e-8 {
 			break
 		}

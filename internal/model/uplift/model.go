@@ -343,6 +343,11 @@ func Read(r io.Reader) (*Model, error) {
 	if m.Format != 1 {
 		return nil, fmt.Errorf("cannot read uplift model: format %d, want 1", m.Format)
 	}
+	for _, c := range m.Encoder.Columns {
+		if c.Numeric && (!(c.SD > 0) || math.IsInf(c.SD, 0) || math.IsNaN(c.Mean) || math.IsInf(c.Mean, 0)) {
+			return nil, fmt.Errorf("cannot read uplift model: column %q has mean %v and SD %v", c.Name, c.Mean, c.SD)
+		}
+	}
 	w := m.Encoder.Width()
 	ok := m.Treated != nil && len(m.Treated.W) == w
 	switch m.Kind {

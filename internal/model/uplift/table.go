@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Table is a CSV file held as strings, column by column.
@@ -54,6 +55,9 @@ func ReadCSV(r io.Reader, name string) (*Table, error) {
 		if h == "" {
 			return nil, fmt.Errorf("%s:1: column %d has an empty name", name, j+1)
 		}
+		if !utf8.ValidString(h) {
+			return nil, fmt.Errorf("%s:1: column %d: name %q is not valid UTF-8", name, j+1, h)
+		}
 		if seen[h] {
 			return nil, fmt.Errorf("%s:1: column %q appears twice", name, h)
 		}
@@ -76,6 +80,11 @@ func ReadCSV(r io.Reader, name string) (*Table, error) {
 		}
 		for j, v := range rec {
 			v = strings.TrimSpace(v)
+			if !utf8.ValidString(v) {
+				// As the model file (JSON) would store it, so that training
+				// and scoring see the same level.
+				v = strings.ToValidUTF8(v, "\uFFFD")
+			}
 			m := intern[j]
 			if s, ok := m[v]; ok {
 				v = s
