@@ -220,6 +220,27 @@ func loadModel(path string) (*uplift.Model, error) {
 	return m, nil
 }
 
+// scoreFile loads a model and a table, finds the id column (-1 if none
+// asked for) and scores every row.
+func scoreFile(ctx context.Context, modelPath, dataPath, id string) (*uplift.Table, int, uplift.Scores, error) {
+	m, err := loadModel(modelPath)
+	if err != nil {
+		return nil, 0, uplift.Scores{}, err
+	}
+	t, err := readTable(dataPath)
+	if err != nil {
+		return nil, 0, uplift.Scores{}, err
+	}
+	idc := -1
+	if id != "" {
+		if idc = t.Col(id); idc < 0 {
+			return nil, 0, uplift.Scores{}, fmt.Errorf("%s: id column %q not found", dataPath, id)
+		}
+	}
+	s, err := m.Score(ctx, t)
+	return t, idc, s, err
+}
+
 func runUpliftScore(ctx context.Context, env Env, args []string) error {
 	fs := flagSetOnly(env, "uplift score")
 	model := fs.String("model", "", "model file written by 'uplift train' (required)")
@@ -232,21 +253,7 @@ func runUpliftScore(ctx context.Context, env Env, args []string) error {
 	if *model == "" || *data == "" || *out == "" {
 		return usageErr("--model, --data and --out are required")
 	}
-	m, err := loadModel(*model)
-	if err != nil {
-		return err
-	}
-	t, err := readTable(*data)
-	if err != nil {
-		return err
-	}
-	idc := -1
-	if *id != "" {
-		if idc = t.Col(*id); idc < 0 {
-			return fmt.Errorf("%s: id column %q not found", *data, *id)
-		}
-	}
-	s, err := m.Score(ctx, t)
+	t, idc, s, err := scoreFile(ctx, *model, *data, *id)
 	if err != nil {
 		return err
 	}
@@ -333,21 +340,7 @@ func runUpliftTarget(ctx context.Context, env Env, args []string) error {
 	if *model == "" || *data == "" || *cost < 0 || *value <= 0 {
 		return usageErr("--model, --data, --cost ≥ 0 and --value > 0 are required")
 	}
-	m, err := loadModel(*model)
-	if err != nil {
-		return err
-	}
-	t, err := readTable(*data)
-	if err != nil {
-		return err
-	}
-	idc := -1
-	if *id != "" {
-		if idc = t.Col(*id); idc < 0 {
-			return fmt.Errorf("%s: id column %q not found", *data, *id)
-		}
-	}
-	s, err := m.Score(ctx, t)
+	t, idc, s, err := scoreFile(ctx, *model, *data, *id)
 	if err != nil {
 		return err
 	}

@@ -90,42 +90,23 @@ func Attribute(touches []Touch, orders []Order, a Attribution) []Credit {
 	if a.Window <= 0 {
 		a.Window = 7 * 24 * time.Hour
 	}
-	// Sort compact keys (customer, unix nanos) rather than the touches:
-	// integer comparisons, a third of the bytes moved.
-	type key struct {
-		cust, at int64
-		i        int32
-	}
-	keys := make([]key, len(touches))
+	// Sort compact keys (customer, unix nanos) rather than the records:
+	// integer comparisons, a third of the bytes moved. Touches at the same
+	// instant are ordered by campaign, orders by their input position.
+	tkeys := make([]timeKey, len(touches))
 	for i, t := range touches {
-		keys[i] = key{t.Customer, t.At.UnixNano(), int32(i)}
+		tkeys[i] = timeKey{t.Customer, t.At.UnixNano(), int32(i)}
 	}
-	slices.SortFunc(keys, func(x, y key) int {
-		if x.cust != y.cust {
-			return cmp.Compare(x.cust, y.cust)
-		}
-		if x.at != y.at {
-			return cmp.Compare(x.at, y.at)
-		}
-		return cmp.Compare(touches[x.i].Campaign, touches[y.i].Campaign)
-	})
-	ts := make([]Touch, len(keys))
-	for i, k := range keys {
+	sortKeys(tkeys, func(x, y timeKey) int { return cmp.Compare(touches[x.i].Campaign, touches[y.i].Campaign) })
+	ts := make([]Touch, len(tkeys))
+	for i, k := range tkeys {
 		ts[i] = touches[k.i]
 	}
-	okeys := make([]key, len(orders))
+	okeys := make([]timeKey, len(orders))
 	for i, o := range orders {
-		okeys[i] = key{o.Customer, o.At.UnixNano(), int32(i)}
+		okeys[i] = timeKey{o.Customer, o.At.UnixNano(), int32(i)}
 	}
-	slices.SortFunc(okeys, func(x, y key) int {
-		if x.cust != y.cust {
-			return cmp.Compare(x.cust, y.cust)
-		}
-		if x.at != y.at {
-			return cmp.Compare(x.at, y.at)
-		}
-		return cmp.Compare(x.i, y.i)
-	})
+	sortKeys(okeys, func(x, y timeKey) int { return cmp.Compare(x.i, y.i) })
 	idx := make([]int, len(okeys))
 	for i, k := range okeys {
 		idx[i] = int(k.i)
@@ -183,6 +164,24 @@ func Attribute(touches []Touch, orders []Order, a Attribution) []Credit {
 		}
 	}
 	return out
+}
+
+type timeKey struct {
+	cust, at int64
+	i        int32
+}
+
+// sortKeys sorts by customer, then time, then tie.
+func sortKeys(ks []timeKey, tie func(x, y timeKey) int) {
+	slices.SortFunc(ks, func(x, y timeKey) int {
+		if x.cust != y.cust {
+			return cmp.Compare(x.cust, y.cust)
+		}
+		if x.at != y.at {
+			return cmp.Compare(x.at, y.at)
+		}
+		return tie(x, y)
+	})
 }
 
 func credit(oi int, o Order, t Touch, share float64) Credit {

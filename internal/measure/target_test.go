@@ -2,6 +2,7 @@ package measure
 
 import (
 	"math"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -39,7 +40,7 @@ func TestTarget(t *testing.T) {
 			for _, i := range got.Uplift.Chosen {
 				ids = append(ids, ps[i].Customer)
 			}
-			if !equalIDs(ids, tc.chosen) || math.Abs(got.Uplift.Profit-tc.profit) > 1e-9 || !strings.Contains(got.StopReason, tc.stop) {
+			if !slices.Equal(ids, tc.chosen) || math.Abs(got.Uplift.Profit-tc.profit) > 1e-9 || !strings.Contains(got.StopReason, tc.stop) {
 				t.Fatalf("chose %v profit %v (%s), want %v profit %v (%s)", ids, got.Uplift.Profit, got.StopReason, tc.chosen, tc.profit, tc.stop)
 			}
 			if tc.propSet != nil {
@@ -47,7 +48,7 @@ func TestTarget(t *testing.T) {
 				for _, i := range got.Propensity.Chosen {
 					pids = append(pids, ps[i].Customer)
 				}
-				if !equalIDs(pids, tc.propSet) || math.Abs(got.Random.Profit-tc.randProf) > 1e-9 {
+				if !slices.Equal(pids, tc.propSet) || math.Abs(got.Random.Profit-tc.randProf) > 1e-9 {
 					t.Fatalf("propensity chose %v, random profit %v; want %v, %v", pids, got.Random.Profit, tc.propSet, tc.randProf)
 				}
 				if got.Uplift.Profit < got.Propensity.Profit || got.Uplift.Profit < got.Random.Profit {
@@ -63,18 +64,6 @@ func TestTarget(t *testing.T) {
 	}
 }
 
-func equalIDs(a, b []int64) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
-
 func TestArbitrate(t *testing.T) {
 	bids := []Bid{
 		{Campaign: "spring", Uplift: 0.01, Value: 50, Cost: 0.2, Arrival: 0}, // 0.3
@@ -84,7 +73,7 @@ func TestArbitrate(t *testing.T) {
 		{Campaign: "news", Uplift: 0.04, Value: 50, Cost: 0.5, Arrival: 4},       // 1.5
 	}
 	d := Arbitrate(42, 1, bids)
-	if !equalStrings(d.Chosen, []string{"winback"}) {
+	if !slices.Equal(d.Chosen, []string{"winback"}) {
 		t.Fatalf("chosen %v, want [winback]", d.Chosen)
 	}
 	order := []string{"winback", "news", "spring", "clearance", "vip"}
@@ -94,10 +83,10 @@ func TestArbitrate(t *testing.T) {
 			t.Errorf("candidate %d: %s %q, want %s %q", i, c.Campaign, c.Reason, order[i], reasons[i])
 		}
 	}
-	if got := FirstCome(1, bids); !equalStrings(got, []string{"spring"}) {
+	if got := FirstCome(1, bids); !slices.Equal(got, []string{"spring"}) {
 		t.Errorf("first come %v", got)
 	}
-	if d := Arbitrate(42, 3, bids); !equalStrings(d.Chosen, []string{"winback", "news", "spring"}) {
+	if d := Arbitrate(42, 3, bids); !slices.Equal(d.Chosen, []string{"winback", "news", "spring"}) {
 		t.Errorf("cap 3: %v", d.Chosen)
 	}
 	if d := Arbitrate(42, 0, bids); len(d.Chosen) != 0 || !strings.Contains(d.Summary, "cap reached") {
@@ -106,16 +95,4 @@ func TestArbitrate(t *testing.T) {
 	if d := Arbitrate(42, 2, nil); len(d.Chosen) != 0 || d.Summary != "no campaign bid for this customer" {
 		t.Errorf("no bids: %+v", d)
 	}
-}
-
-func equalStrings(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }

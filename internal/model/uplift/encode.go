@@ -139,25 +139,11 @@ func FitEncoder(t *Table, features []string, rows []int) (*Encoder, error) {
 		c.Numeric = false
 		counts := map[string]int{}
 		each(col, func(v string) { counts[v]++ })
-		type lc struct {
-			l string
-			n int
-		}
-		var ls []lc
-		for l, k := range counts {
-			ls = append(ls, lc{l, k})
-		}
-		sort.Slice(ls, func(a, b int) bool {
-			if ls[a].n != ls[b].n {
-				return ls[a].n > ls[b].n
-			}
-			return ls[a].l < ls[b].l
-		})
-		for i, x := range ls {
+		for i, x := range byCount(counts) {
 			if i == MaxLevels {
 				break
 			}
-			c.Levels = append(c.Levels, x.l)
+			c.Levels = append(c.Levels, x.v)
 		}
 		sort.Strings(c.Levels)
 		e.Columns = append(e.Columns, c)

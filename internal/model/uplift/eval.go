@@ -32,18 +32,7 @@ type Result struct {
 // outcome), with testShare of each cell in the test part.
 func Split(treated, y []bool, testShare float64, seed uint64) (train, test []int) {
 	r := rand.New(rand.NewPCG(seed, 13))
-	var cells [4][]int
-	for i := range treated {
-		c := 0
-		if treated[i] {
-			c |= 1
-		}
-		if y[i] {
-			c |= 2
-		}
-		cells[c] = append(cells[c], i)
-	}
-	for _, cell := range cells {
+	for _, cell := range cells(treated, y) {
 		r.Shuffle(len(cell), func(a, b int) { cell[a], cell[b] = cell[b], cell[a] })
 		k := int(float64(len(cell))*testShare + 0.5)
 		test = append(test, cell[:k]...)

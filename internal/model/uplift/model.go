@@ -188,7 +188,20 @@ func CrossValidate(ctx context.Context, d *Data, opt Options) (map[string]float6
 func StratifiedFolds(treated, y []bool, k int, seed uint64) []int {
 	r := rand.New(rand.NewPCG(seed, 11))
 	folds := make([]int, len(treated))
-	var cells [4][]int
+	off := 0
+	for _, cell := range cells(treated, y) {
+		r.Shuffle(len(cell), func(a, b int) { cell[a], cell[b] = cell[b], cell[a] })
+		for j, i := range cell {
+			folds[i] = (j + off) % k
+		}
+		off += len(cell)
+	}
+	return folds
+}
+
+// cells groups the row indexes by (treated, outcome), in row order.
+func cells(treated, y []bool) [4][]int {
+	var cs [4][]int
 	for i := range treated {
 		c := 0
 		if treated[i] {
@@ -197,17 +210,9 @@ func StratifiedFolds(treated, y []bool, k int, seed uint64) []int {
 		if y[i] {
 			c |= 2
 		}
-		cells[c] = append(cells[c], i)
+		cs[c] = append(cs[c], i)
 	}
-	off := 0
-	for _, cell := range cells {
-		r.Shuffle(len(cell), func(a, b int) { cell[a], cell[b] = cell[b], cell[a] })
-		for j, i := range cell {
-			folds[i] = (j + off) % k
-		}
-		off += len(cell)
-	}
-	return folds
+	return cs
 }
 
 func fitRows(ctx context.Context, d *Data, rows []int, kind string, opt Options) (*Model, error) {

@@ -221,20 +221,7 @@ func valueCounts(col []string) string {
 	for _, v := range col {
 		m[v]++
 	}
-	type vc struct {
-		v string
-		n int
-	}
-	var vs []vc
-	for v, n := range m {
-		vs = append(vs, vc{v, n})
-	}
-	sort.Slice(vs, func(i, j int) bool {
-		if vs[i].n != vs[j].n {
-			return vs[i].n > vs[j].n
-		}
-		return vs[i].v < vs[j].v
-	})
+	vs := byCount(m)
 	var b strings.Builder
 	for i, x := range vs {
 		if i == 10 {
@@ -247,6 +234,26 @@ func valueCounts(col []string) string {
 		fmt.Fprintf(&b, "%q×%d", x.v, x.n)
 	}
 	return b.String()
+}
+
+type valueCount struct {
+	v string
+	n int
+}
+
+// byCount lists a count map's entries, the most frequent first, ties by value.
+func byCount(m map[string]int) []valueCount {
+	vs := make([]valueCount, 0, len(m))
+	for v, n := range m {
+		vs = append(vs, valueCount{v, n})
+	}
+	sort.Slice(vs, func(i, j int) bool {
+		if vs[i].n != vs[j].n {
+			return vs[i].n > vs[j].n
+		}
+		return vs[i].v < vs[j].v
+	})
+	return vs
 }
 
 func quoteList(ss []string) string {
