@@ -8,7 +8,9 @@ import (
 	"io"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"slices"
+	"sync"
 )
 
 // Kinds of model.
@@ -313,23 +315,38 @@ type Scores struct {
 
 // Score predicts every row of t, in order.
 func (m *Model) Score(ctx context.Context, t *Table) (Scores, error) {
-	m.Encoder.init()
-	x, err := m.Encoder.Encode(t, nil)
+	x, err := m.Encoder.Encode(t, nil) // the encoder was initialized by Train or Read
 	if err != nil {
 		return Scores{}, err
 	}
 	d := m.Encoder.Width()
 	n := t.Rows()
 	s := Scores{Uplift: make([]float64, n), Propensity: make([]float64, n)}
-	for i := 0; i < n; i++ {
-		if i%65536 == 0 {
-			if err := ctx.Err(); err != nil {
-				return Scores{}, err
+	// Rows in chunks over the cores; each row's score depends on the row only.
+	const chunk = 16384
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), (n+chunk-1)/chunk) {
+		wg.Go(func() {
+			for lo := range next {
+				for i := lo; i < min(lo+chunk, n); i++ {
+					row := x[i*d : (i+1)*d]
+					s.Uplift[i] = m.upliftRow(row)
+					s.Propensity[i] = m.Treated.Prob(row)
+				}
 			}
+		})
+	}
+	for lo := 0; lo < n; lo += chunk {
+		if err = ctx.Err(); err != nil {
+			break
 		}
-		row := x[i*d : (i+1)*d]
-		s.Uplift[i] = m.upliftRow(row)
-		s.Propensity[i] = m.Treated.Prob(row)
+		next <- lo
+	}
+	close(next)
+	wg.Wait()
+	if err != nil {
+		return Scores{}, err
 	}
 	return s, nil
 }
