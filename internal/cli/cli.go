@@ -72,6 +72,7 @@ func commands() []command {
 		{"campaign", "create, preview, launch, pause, resume and follow campaigns", runCampaign},
 		{"contact", "show or set the contact rules: frequency caps, quiet hours, consent", runContact},
 		{"generate", "write a synthetic shop's data files", runGenerate},
+		{"uplift", "train, score and evaluate uplift models; target offers; report against holdouts", runUplift},
 		{"version", "print the version", runVersion},
 	}
 }
