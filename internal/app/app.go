@@ -16,6 +16,7 @@ import (
 	"github.com/sagitta-dev/sagitta/internal/store"
 	"github.com/sagitta-dev/sagitta/internal/store/postgres"
 	"github.com/sagitta-dev/sagitta/internal/store/sqlite"
+	"github.com/sagitta-dev/sagitta/internal/web"
 )
 
 // Run runs the command line args and returns the process exit code.
@@ -49,7 +50,11 @@ func OpenStore(ctx context.Context, cfg config.Config) (store.Store, error) {
 	return st, nil
 }
 
-// NewHandler builds the HTTP handler served by `sagitta serve`.
+// NewHandler builds the HTTP handler served by `sagitta serve`: the JSON API
+// under /v1 and the web console everywhere else.
 func NewHandler(st store.Store, res *identity.Resolver, in *insight.Service, logger *slog.Logger) http.Handler {
-	return api.New(api.Options{Store: st, Resolver: res, Insight: in, Logger: logger})
+	mux := http.NewServeMux()
+	mux.Handle("/v1/", api.New(api.Options{Store: st, Resolver: res, Insight: in, Logger: logger}))
+	mux.Handle("/", web.New(web.Options{Store: st, Insight: in, Logger: logger}))
+	return mux
 }
