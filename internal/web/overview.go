@@ -113,7 +113,11 @@ func (s *Server) computeOverview(ctx context.Context) (*overview, *feature.Table
 	segs := s.in.Segs.List()
 	ov.Segments, ov.Tags = len(segs), len(s.in.Tags.Names())
 	slices.SortFunc(segs, func(a, b segInfo) int { return int(b.Count - a.Count) })
-	from := s.now().AddDate(0, 0, -90)
+	from := s.now()
+	if !ov.AsOf.IsZero() && ov.AsOf.Before(from) {
+		from = ov.AsOf // an old shop's history was recorded around its as-of date
+	}
+	from = from.AddDate(0, 0, -90)
 	for _, sg := range segs[:min(len(segs), 8)] {
 		sizes, err := s.in.Segs.Sizes(ctx, sg.Name, from, time.Time{})
 		if err != nil {

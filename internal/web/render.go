@@ -45,6 +45,17 @@ func (v *view) Current(p string) bool {
 	return path == p || strings.HasPrefix(path, p+"/")
 }
 
+// Labels are the translated names of the values the scripts show
+// (lifecycle stages, classes), for app.js.
+func (v *view) Labels() map[string]string {
+	out := map[string]string{}
+	for _, k := range []string{"stage.prospect", "stage.new", "stage.active", "stage.won_back", "stage.silent", "stage.churned",
+		"overview.customers", "overview.revenue"} {
+		out[k] = v.T(k)
+	}
+	return out
+}
+
 // Other is the language the switch offers.
 func (v *view) Other() string {
 	if v.Lang == "zh" {
@@ -241,10 +252,15 @@ func formatValue(v any) string {
 	case nil:
 		return "—"
 	case float64:
+		if math.IsNaN(x) {
+			return "—"
+		}
 		if x == math.Trunc(x) && math.Abs(x) < 1e15 {
 			return formatInt(int64(x))
 		}
-		return strconv.FormatFloat(x, 'f', -1, 64)
+		// at most four decimals, trailing zeros dropped: 106.46, 0.4976
+		t := strings.TrimRight(strconv.FormatFloat(x, 'f', 4, 64), "0")
+		return strings.TrimSuffix(t, ".")
 	case bool:
 		if x {
 			return "true"

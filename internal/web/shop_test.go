@@ -21,6 +21,7 @@ import (
 	"github.com/sagitta-dev/sagitta/internal/ingest"
 	"github.com/sagitta-dev/sagitta/internal/insight"
 	"github.com/sagitta-dev/sagitta/internal/profile"
+	"github.com/sagitta-dev/sagitta/internal/segment"
 	"github.com/sagitta-dev/sagitta/internal/store"
 	"github.com/sagitta-dev/sagitta/internal/store/sqlite"
 	"github.com/sagitta-dev/sagitta/internal/synth"
@@ -89,12 +90,25 @@ func buildShop() (*shop, error) {
 			return nil, err
 		}
 	}
-	in, err := insight.Open(ctx, st, insight.Options{DataDir: filepath.Join(dir, "data"), Clock: func() time.Time { return m.End }})
+	// the features as of five dates two weeks apart, with two saved
+	// segments, give a real history of segment sizes
+	clock := m.End.AddDate(0, 0, -56)
+	in, err := insight.Open(ctx, st, insight.Options{DataDir: filepath.Join(dir, "data"), Clock: func() time.Time { return clock }})
 	if err != nil {
 		return nil, err
 	}
-	if _, err := in.Recompute(ctx, m.End, true); err != nil {
+	if _, err := in.Recompute(ctx, clock, false); err != nil {
 		return nil, err
+	}
+	for _, sg := range []segment.Segment{{Name: "win_back", Rule: "(silent or churned) and monetary > 100"}, {Name: "vip", Rule: "class_a"}} {
+		if _, err := in.Segs.Save(ctx, sg, "test"); err != nil {
+			return nil, err
+		}
+	}
+	for ; !clock.After(m.End); clock = clock.AddDate(0, 0, 14) {
+		if _, err := in.Recompute(ctx, clock, true); err != nil {
+			return nil, err
+		}
 	}
 	s := &shop{st: st, in: in, keys: map[string]string{}}
 	for _, role := range []string{store.RoleAdmin, store.RoleAnalyst, store.RoleOperator} {

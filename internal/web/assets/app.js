@@ -5,6 +5,9 @@
   var csrf = document.body.getAttribute("data-csrf") || "";
   var lang = document.body.getAttribute("data-lang") || "en";
 
+  var labelsEl = document.getElementById("labels");
+  var labels = labelsEl ? JSON.parse(labelsEl.textContent) : {};
+  function label(key, fallback) { return labels[key] || fallback; }
   function fmt(n) { return Number(n).toLocaleString(lang === "zh" ? "zh-CN" : "en-US"); }
   function sprintf(s) {
     var args = Array.prototype.slice.call(arguments, 1), i = 0;
@@ -42,17 +45,17 @@
         d.rfm.forEach(function (c) { max = Math.max(max, c[2]); });
         return {
           tooltip: { formatter: function (p) { return "R " + (p.value[1] + 1) + " · F " + (p.value[0] + 1) + ": " + fmt(p.value[2]); } },
-          grid: { left: 40, right: 20, top: 10, bottom: 60 },
+          grid: { left: 40, right: 90, top: 10, bottom: 40 },
           xAxis: { type: "category", data: ["1", "2", "3", "4", "5"], name: "F", nameLocation: "middle", nameGap: 24 },
           yAxis: { type: "category", data: ["1", "2", "3", "4", "5"], name: "R", nameLocation: "middle", nameGap: 24 },
-          visualMap: { min: 0, max: max, calculable: true, orient: "horizontal", left: "center", bottom: 0, itemHeight: 120,
+          visualMap: { min: 0, max: max, calculable: true, orient: "vertical", right: 0, top: "middle", itemHeight: 160,
             inRange: { color: ["#f0f4f8", "#9ec5e8", "#1f4e79"] } },
           series: [{ type: "heatmap", data: d.rfm, label: { show: true, formatter: function (p) { return fmt(p.value[2]); } } }]
         };
       case "lifecycle":
-        var stages = d.lifecycle.map(function (s) { return s.stage; });
+        var stages = d.lifecycle.map(function (s) { return label("stage." + s.stage, s.stage); });
         return {
-          tooltip: {}, grid: { left: 80, right: 30, top: 10, bottom: 20 },
+          tooltip: {}, grid: { left: 90, right: 50, top: 10, bottom: 20 },
           xAxis: { type: "value" }, yAxis: { type: "category", data: stages, inverse: true },
           series: [{ type: "bar", data: d.lifecycle.map(function (s) { return s.customers; }), itemStyle: { color: "#1f4e79" },
             label: { show: true, position: "right", formatter: function (p) { return fmt(p.value); } } }]
@@ -61,7 +64,7 @@
         return {
           color: palette, tooltip: { trigger: "axis" }, legend: { type: "scroll", bottom: 0 },
           grid: { left: 60, right: 20, top: 10, bottom: 50 },
-          xAxis: { type: "time" }, yAxis: { type: "value" },
+          xAxis: { type: "time", axisLabel: { hideOverlap: true } }, yAxis: { type: "value" },
           series: d.sizes.map(function (s) {
             var pts = s.points.length ? s.points : [[new Date().toISOString(), s.last]];
             return { name: s.segment, type: "line", showSymbol: pts.length < 30, data: pts };
@@ -109,7 +112,7 @@
         var tr = document.createElement("tr");
         var a = document.createElement("a");
         a.href = "/customers/" + encodeURIComponent(c.id); a.textContent = c.id;
-        var cells = [a, c.class, c.stage, fmt(c.frequency), fmt(Math.round(c.monetary * 100) / 100)];
+        var cells = [a, c.class, label("stage." + c.stage, c.stage), fmt(c.frequency), fmt(Math.round(c.monetary * 100) / 100)];
         cells.forEach(function (v, i) {
           var td = document.createElement("td");
           if (i >= 3) { td.className = "num"; }
