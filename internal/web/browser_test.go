@@ -29,6 +29,9 @@ func chromium(t *testing.T) string {
 			return p
 		}
 	}
+	if os.Getenv("SAGITTA_REQUIRE_CHROMIUM") == "1" {
+		t.Fatal("SAGITTA_REQUIRE_CHROMIUM=1 but no chromium found (apt-get install -y chromium)")
+	}
 	t.Skip("no chromium found (apt-get install -y chromium, or set SAGITTA_CHROMIUM): skipping the browser test")
 	return ""
 }
