@@ -4,7 +4,6 @@ import (
 	"errors"
 	"net/http"
 
-	"github.com/sagitta-dev/sagitta/internal/feature"
 	"github.com/sagitta-dev/sagitta/internal/tag"
 )
 
@@ -65,26 +64,14 @@ func (s *Server) saveTag(w http.ResponseWriter, r *http.Request, rq *request) er
 	if !valid {
 		f.Errors["kind"] = s.cat.t(rq.lang, "form.kind_invalid")
 	}
-	if f.New && len(f.Errors) == 0 {
-		if _, err := s.in.Tags.Get(f.Name); err == nil {
-			f.Errors["name"] = s.cat.t(rq.lang, "form.name_taken")
+	exists := func(name string) bool { _, err := s.in.Tags.Get(name); return err == nil }
+	return s.finishSave(w, r, rq, f, exists, func() error {
+		def := tag.Definition{Name: f.Name, Description: f.Description, Kind: tag.Kind(f.TagKind), Rule: f.Rule}
+		if _, err := s.in.Tags.Apply(r.Context(), []tag.Definition{def}, rq.sess.keyID); err != nil {
+			return err
 		}
-	}
-	if len(f.Errors) == 0 {
-		var err error
-		s.in.Read(func(*feature.Table) {
-			def := tag.Definition{Name: f.Name, Description: f.Description, Kind: tag.Kind(f.TagKind), Rule: f.Rule}
-			if _, err = s.in.Tags.Apply(r.Context(), []tag.Definition{def}, rq.sess.keyID); err == nil {
-				err = s.in.Segs.Refresh(r.Context())
-			}
-		})
-		if err == nil {
-			http.Redirect(w, r, "/tags/"+f.Name+"?done=tag_saved", http.StatusSeeOther)
-			return nil
-		}
-		s.ruleFailed(f, rq, err)
-	}
-	return s.showBuilder(w, r, rq, f, http.StatusUnprocessableEntity)
+		return s.in.Segs.Refresh(r.Context())
+	})
 }
 
 func (s *Server) deleteTag(w http.ResponseWriter, r *http.Request, rq *request) error {
