@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 	"github.com/sagitta-dev/sagitta/internal/store"
 )
@@ -109,6 +110,31 @@ func TestBrowser(t *testing.T) {
 	defer cancel()
 	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
 	defer cancelTimeout()
+
+	// every script error of every page fails the test
+	var jsMu sync.Mutex
+	var jsErrors []string
+	if err := chromedp.Listen(ctx, func(ev any) {
+		if e, ok := ev.(*runtime.EventExceptionThrown); ok {
+			jsMu.Lock()
+			d := e.ExceptionDetails
+			msg := d.Text
+			if d.Exception != nil {
+				msg += " " + d.Exception.Description
+			}
+			jsErrors = append(jsErrors, fmt.Sprintf("%s:%d:%d %s", d.URL, d.LineNumber+1, d.ColumnNumber+1, msg))
+			jsMu.Unlock()
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		jsMu.Lock()
+		defer jsMu.Unlock()
+		for _, e := range jsErrors {
+			t.Errorf("script error in the page: %s", e)
+		}
+	}()
 
 	shot := func(name string) {
 		t.Helper()
