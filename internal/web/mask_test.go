@@ -75,3 +75,17 @@ func TestFormat(t *testing.T) {
 		}
 	}
 }
+
+// FuzzCutAt: any rule and position (the engine's, or a forged one) cuts
+// without a panic and loses nothing.
+func FuzzCutAt(f *testing.F) {
+	f.Add("class_a and monetry > 5", 1, 13)
+	f.Add("a\nb\n", 3, 1)
+	f.Add("价值", 1, 9)
+	f.Fuzz(func(t *testing.T, src string, line, col int) {
+		b, a, r := cutAt(src, line, col)
+		if a != " " && b+a+r != src {
+			t.Fatalf("cutAt(%q, %d, %d) = %q %q %q", src, line, col, b, a, r)
+		}
+	})
+}

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/sagitta-dev/sagitta/internal/feature"
 	"github.com/sagitta-dev/sagitta/internal/rule"
@@ -44,25 +45,29 @@ func problemOf(src string, err error) (ruleProblem, bool) {
 	return p, true
 }
 
-// cutAt splits src at the character of a 1-based line and column.
+// cutAt splits src at the character of a 1-based line and column; a
+// position past the end marks a space after the text.
 func cutAt(src string, line, col int) (before, at, after string) {
 	if line <= 0 || col <= 0 {
 		return src, "", ""
 	}
 	off := 0
-	lines := strings.SplitAfter(src, "\n")
-	for i := 0; i < line-1 && i < len(lines); i++ {
-		off += len(lines[i])
+	for l := 1; l < line; l++ {
+		i := strings.IndexByte(src[off:], '\n')
+		if i < 0 {
+			return src, " ", ""
+		}
+		off += i + 1
 	}
-	rs := []rune(src[min(off, len(src)):])
-	i := min(col-1, len(rs))
-	before = src[:min(off, len(src))] + string(rs[:i])
-	if i < len(rs) {
-		at, after = string(rs[i]), string(rs[i+1:])
-	} else {
-		at = " " // past the end: mark the end
+	for c := 1; c < col && off < len(src); c++ {
+		_, size := utf8.DecodeRuneInString(src[off:])
+		off += size
 	}
-	return before, at, after
+	if off >= len(src) {
+		return src, " ", ""
+	}
+	_, size := utf8.DecodeRuneInString(src[off:])
+	return src[:off], src[off : off+size], src[off+size:]
 }
 
 // sampleRow is one customer of a live sample.
