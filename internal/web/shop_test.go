@@ -110,6 +110,7 @@ func buildShop() (*shop, error) {
 			return nil, err
 		}
 	}
+	clock = m.End
 	s := &shop{st: st, in: in, keys: map[string]string{}}
 	for _, role := range []string{store.RoleAdmin, store.RoleAnalyst, store.RoleOperator} {
 		secret, k, err := apikey.Generate(role, "test-"+role, time.Now())
