@@ -3,6 +3,7 @@ package web
 import (
 	"bufio"
 	"cmp"
+	"context"
 	"errors"
 	"io"
 	"net/http"
@@ -35,6 +36,35 @@ type admissionData struct {
 	Form    admissionForm
 }
 
+// listsOf holds the live entries of every list, newest first.
+type listsOf struct {
+	entries map[string][]store.AdmissionEntry
+}
+
+// newListsCache keeps the sorted lists for 10 s (a list of a million
+// entries takes about a second to copy and sort), so changes made through
+// the API show within seconds; the console's own changes refresh it at once.
+func newListsCache(s *Server) *bgCache[listsOf] {
+	return &bgCache[listsOf]{ttl: 10 * time.Second, now: s.now, log: s.log, what: "the admission lists",
+		compute: func(ctx context.Context) (listsOf, error) {
+			out := listsOf{entries: map[string][]store.AdmissionEntry{}}
+			if s.in == nil {
+				return out, nil
+			}
+			for _, l := range admission.Lists {
+				all := s.in.Lists.Entries(l)
+				slices.SortFunc(all, func(a, b store.AdmissionEntry) int {
+					return cmp.Or(b.AddedAt.Compare(a.AddedAt), cmp.Compare(a.CustomerID, b.CustomerID))
+				})
+				out.entries[l] = all
+				if err := ctx.Err(); err != nil {
+					return out, err
+				}
+			}
+			return out, nil
+		}}
+}
+
 // admissionPage shows one list's entries, newest first, a page at a time,
 // the rule-based lists and the forms to add to them.
 func (s *Server) admissionPage(w http.ResponseWriter, r *http.Request, rq *request) error {
@@ -50,13 +80,14 @@ func (s *Server) showAdmission(w http.ResponseWriter, r *http.Request, rq *reque
 		list = store.ListBlack
 	}
 	d := admissionData{List: list, Lists: admission.Lists, Counts: map[string]int{}, Rules: s.in.Lists.Rules(), Form: f}
-	for _, l := range admission.Lists {
-		d.Counts[l] = len(s.in.Lists.Entries(l))
+	lists, err := s.lists.get(r.Context())
+	if err != nil {
+		return err
 	}
-	all := s.in.Lists.Entries(list)
-	slices.SortFunc(all, func(a, b store.AdmissionEntry) int {
-		return cmp.Or(b.AddedAt.Compare(a.AddedAt), cmp.Compare(a.CustomerID, b.CustomerID))
-	})
+	for _, l := range admission.Lists {
+		d.Counts[l] = len(lists.entries[l])
+	}
+	all := lists.entries[list]
 	d.Pager = newPager(r, uint64(len(all)))
 	off := int(d.Pager.offset())
 	d.Entries = all[min(off, len(all)):min(off+pageSize, len(all))]
@@ -118,6 +149,9 @@ func (s *Server) addAdmission(w http.ResponseWriter, r *http.Request, rq *reques
 	if err != nil {
 		return err
 	}
+	if err := s.lists.refreshNow(r.Context()); err != nil {
+		return err
+	}
 	http.Redirect(w, r, "/admission?list="+f.List+"&done=admission_added", http.StatusSeeOther)
 	return nil
 }
@@ -132,6 +166,9 @@ func (s *Server) removeAdmission(w http.ResponseWriter, r *http.Request, rq *req
 		return errPage(http.StatusBadRequest, "admission.list_invalid")
 	}
 	if err := s.in.RemoveAdmission(r.Context(), list, id); err != nil && !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	if err := s.lists.refreshNow(r.Context()); err != nil {
 		return err
 	}
 	http.Redirect(w, r, "/admission?list="+list+"&done=admission_removed", http.StatusSeeOther)
@@ -161,6 +198,9 @@ func (s *Server) saveAdmissionRule(w http.ResponseWriter, r *http.Request, rq *r
 	if len(f.Errors) == 0 {
 		_, err := s.in.ApplyAdmissionRule(r.Context(), admission.RuleList{Name: f.RuleName, List: f.RuleList, Rule: f.Rule, Reason: f.RuleReason}, rq.sess.keyID)
 		if err == nil {
+			if err := s.lists.refreshNow(r.Context()); err != nil {
+				return err
+			}
 			http.Redirect(w, r, "/admission?list="+f.RuleList+"&done=admission_rule_saved", http.StatusSeeOther)
 			return nil
 		}

@@ -5,7 +5,6 @@ import (
 	"math"
 	"net/http"
 	"slices"
-	"sync"
 	"time"
 
 	"github.com/sagitta-dev/sagitta/internal/feature"
@@ -25,6 +24,22 @@ type overview struct {
 	Tags     int
 }
 
+// overviewOf is the cached overview and the table it was computed over.
+type overviewOf struct {
+	ov  *overview
+	tbl *feature.Table
+}
+
+func newOverviewCache(s *Server, ttl time.Duration) *bgCache[overviewOf] {
+	c := &bgCache[overviewOf]{ttl: ttl, now: s.now, log: s.log, what: "the overview"}
+	c.compute = func(ctx context.Context) (overviewOf, error) {
+		ov, tbl, err := s.computeOverview(ctx)
+		return overviewOf{ov, tbl}, err
+	}
+	c.stale = func() bool { return c.cur != nil && c.cur.tbl != s.in.Table() } // the table was replaced
+	return c
+}
+
 type heatCell struct {
 	Customers int     `json:"customers"`
 	Revenue   float64 `json:"revenue"`
@@ -37,66 +52,8 @@ type sizeSeries struct {
 	Last    int64    `json:"last"`
 }
 
-// overviewCache keeps the overview, recomputed in the background when it is
-// older than ttl or the feature table was replaced, so a page view never
-// waits for a scan of the table but the first.
-type overviewCache struct {
-	s       *Server
-	ttl     time.Duration
-	mu      sync.Mutex
-	cur     *overview
-	tbl     *feature.Table
-	running bool
-	done    chan struct{} // closed when the running computation ends
-}
-
-func newOverviewCache(s *Server, ttl time.Duration) *overviewCache {
-	return &overviewCache{s: s, ttl: ttl}
-}
-
-// get returns the current overview, computing it when there is none yet.
-func (c *overviewCache) get(ctx context.Context) (*overview, error) {
-	c.mu.Lock()
-	cur := c.cur
-	stale := cur == nil || c.s.now().Sub(cur.Computed) > c.ttl || c.tbl != c.s.in.Table()
-	if stale && !c.running {
-		c.running = true
-		c.done = make(chan struct{})
-		go c.refresh()
-	}
-	done := c.done
-	c.mu.Unlock()
-	if cur != nil {
-		return cur, nil
-	}
-	select {
-	case <-done:
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.cur == nil {
-		return nil, errPage(http.StatusServiceUnavailable, "error.overview_failed")
-	}
-	return c.cur, nil
-}
-
-func (c *overviewCache) refresh() {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	ov, tbl, err := c.s.computeOverview(ctx)
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if err != nil {
-		c.s.log.Warn("compute the console overview", "error", err)
-	} else {
-		c.cur, c.tbl = ov, tbl
-	}
-	c.running = false
-	close(c.done)
-}
-
+// computeOverview computes the overview over the whole feature table; it
+// also returns the table it read.
 func (s *Server) computeOverview(ctx context.Context) (*overview, *feature.Table, error) {
 	ov := &overview{Computed: s.now()}
 	var err error
@@ -158,10 +115,11 @@ func (s *Server) overviewPage(w http.ResponseWriter, r *http.Request, rq *reques
 	if s.in == nil {
 		return errNoInsight
 	}
-	ov, err := s.overview.get(r.Context())
+	got, err := s.overview.get(r.Context())
 	if err != nil {
 		return err
 	}
+	ov := got.ov
 	v := s.view(r, rq, "overview.title")
 	v.Data = ov
 	s.render(w, "overview", http.StatusOK, v)

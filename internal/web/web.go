@@ -38,7 +38,8 @@ type Server struct {
 	pages    map[string]*template.Template
 	cat      catalogues
 	assets   *assets
-	overview *overviewCache
+	overview *bgCache[overviewOf]
+	lists    *bgCache[listsOf]
 	mux      *http.ServeMux
 }
 
@@ -73,6 +74,7 @@ func New(opts Options) *Server {
 		panic(fmt.Sprintf("web.New: %v", err))
 	}
 	s.overview = newOverviewCache(s, opts.SummaryTTL)
+	s.lists = newListsCache(s)
 	for _, rt := range s.routes() {
 		s.mux.Handle(rt.pattern, s.wrap(rt))
 	}

@@ -114,7 +114,7 @@ func buildBigShop(dir string, n int) (*benchShop, error) {
 		}
 	}
 	var entries []store.AdmissionEntry
-	for id := int64(1); id <= 5000; id++ {
+	for id := int64(1); id <= 100_000; id++ {
 		entries = append(entries, store.AdmissionEntry{List: store.ListBlack, CustomerID: id * 7, Reason: "bench", Source: "bench", AddedAt: time.Now()})
 	}
 	if err := in.Lists.Add(ctx, entries); err != nil {
