@@ -44,7 +44,12 @@ func (s *Server) routes() []route {
 		{"POST /admission/add", operate, s.addAdmission},
 		{"POST /admission/remove", operate, s.removeAdmission},
 		{"POST /admission/rule", operate, s.saveAdmissionRule},
+		{"GET /", public, s.notFound},
 	}
+}
+
+func (s *Server) notFound(http.ResponseWriter, *http.Request, *request) error {
+	return errPage(http.StatusNotFound, "error.not_found")
 }
 
 // errNoInsight answers the intelligence pages of a server without it.

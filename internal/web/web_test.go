@@ -56,7 +56,7 @@ func TestPagesRender(t *testing.T) {
 		{"/segments/nope", 404, nil},
 		{"/admission", 200, []string{"Rule-based lists", "Put a customer on a list"}},
 		{"/admission?list=white", 200, []string{`aria-current="page" class="list-white"`}},
-		{"/nope", 404, nil},
+		{"/nope", 404, []string{"There is no such page."}},
 	}
 	c := loggedIn(t, srv, s, store.RoleAdmin)
 	for _, tt := range tests {
