@@ -487,10 +487,29 @@ func (s *Service) admissionOf(id int64) any {
 	return d
 }
 
-// Read runs fn under the read lock that Apply and the evaluations take for
-// writing, so that fn sees the feature table, tags and lists unchanged.
-func (s *Service) Read(fn func()) {
+// Read runs fn with the current feature table and tag and segment state
+// under the read lock, so that ingestion does not change them meanwhile. fn
+// must not keep the table or block for long.
+func (s *Service) Read(fn func(t *feature.Table)) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	fn()
+	fn(s.Table())
+}
+
+// Sample counts the customers a rule selects and returns up to n of their
+// rows in the table, ascending, read with fn under the read lock.
+func (s *Service) Sample(ctx context.Context, rule string, n int, fn func(t *feature.Table, rows []uint32)) (uint64, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	bm, tbl, err := s.Segs.Evaluate(ctx, rule)
+	if err != nil {
+		return 0, err
+	}
+	rows := make([]uint32, 0, n)
+	it := bm.Iterator()
+	for len(rows) < n && it.HasNext() {
+		rows = append(rows, it.Next())
+	}
+	fn(tbl, rows)
+	return bm.GetCardinality(), nil
 }
