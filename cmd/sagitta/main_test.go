@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -385,14 +386,14 @@ func TestIntelligenceCommands(t *testing.T) {
 
 // startServe runs "sagitta serve" on a free port and returns its URL, its
 // log (complete once stop has returned) and a stop function (safe to call twice).
-func startServe(t *testing.T, data string, flags ...string) (string, *bytes.Buffer, func()) {
+func startServe(t *testing.T, data string, flags ...string) (string, *logBuffer, func()) {
 	t.Helper()
 	cmd := exec.Command(bin, append([]string{"serve", "--addr", "127.0.0.1:0", "--data-dir", data}, flags...)...)
 	stderr, _ := cmd.StderrPipe()
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	var logs bytes.Buffer
+	var logs logBuffer
 	sc := bufio.NewScanner(stderr)
 	url := ""
 	for url == "" && sc.Scan() {
@@ -438,6 +439,25 @@ func call(t *testing.T, method, url, key, body string) (int, string) {
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, string(b)
+}
+
+// logBuffer collects a server's log lines from one goroutine while the
+// test reads them from another.
+type logBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *logBuffer) WriteString(s string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.b.WriteString(s)
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 // smallShop imports order lines (CSV without the header, source shop),
@@ -514,8 +534,12 @@ func TestMaintenanceRecomputesAfterMixedBatch(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	if !strings.Contains(logs.String(), "features recomputed") {
-		t.Errorf("no recompute logged:\n%s", logs.String())
+	// the log line may reach the reader a moment after the answer
+	for !strings.Contains(logs.String(), "features recomputed") {
+		if time.Now().After(deadline) {
+			t.Fatalf("no recompute logged:\n%s", logs.String())
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
 

@@ -271,7 +271,7 @@ func (s *Service) Recompute(ctx context.Context, asOf time.Time, save bool) (*fe
 		s.stale.CompareAndSwap(false, stale)
 		return nil, fmt.Errorf("compute features: %w", err)
 	}
-	if rep, err := predict.Enrich(ctx, s.st, tbl, s.opts.DataDir, s.opts.Location); err != nil {
+	if rep, err := s.enrich(ctx, tbl); err != nil {
 		s.opts.Logger.Warn("predictions not scored; their columns stay unknown", "error", err)
 	} else {
 		s.opts.Logger.Debug("predictions scored", "clv_customers", rep.CLVScored, "churn_customers", rep.ChurnScored)
@@ -390,6 +390,19 @@ func (s *Service) saveTable(tbl *feature.Table) error {
 		return fmt.Errorf("save feature table: %w", err)
 	}
 	return nil
+}
+
+// enrich scores the table with the persisted models (predict.Enrich) and
+// derives the lifecycle stages again, since the churn probability moves
+// customers into the high-churn-risk stage.
+func (s *Service) enrich(ctx context.Context, tbl *feature.Table) (predict.EnrichReport, error) {
+	rep, err := predict.Enrich(ctx, s.st, tbl, s.opts.DataDir, s.opts.Location)
+	if rep.ChurnScored > 0 {
+		if err := tbl.Rederive(); err != nil && !errors.Is(err, feature.ErrNoState) {
+			return rep, err
+		}
+	}
+	return rep, err
 }
 
 // seedPredictionTags stores the tags over the prediction columns that were

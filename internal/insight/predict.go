@@ -26,7 +26,7 @@ func (s *Service) FitCLV(ctx context.Context, o predict.CLVOptions) (*predict.CL
 		return m, nil
 	}
 	s.mu.Lock()
-	_, err = predict.Enrich(ctx, s.st, tbl, s.opts.DataDir, s.opts.Location)
+	_, err = s.enrich(ctx, tbl)
 	s.mu.Unlock()
 	if err != nil {
 		return m, fmt.Errorf("score the customers with the new model: %w", err)
