@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/sagitta-dev/sagitta/internal/config"
@@ -110,6 +111,15 @@ func printCLV(w io.Writer, m *predict.CLVModel) {
 	fmt.Fprintf(w, "BG/NBD       r %.4f  alpha %.4f  a %.4g  b %.4g  log-likelihood %.2f\n", b.R, b.Alpha, b.A, b.B, b.LogLik)
 	g := m.GammaGamma
 	fmt.Fprintf(w, "Gamma-Gamma  p %.4f  q %.4f  gamma %.4f  (%s repeat buyers with a spend)\n", g.P, g.Q, g.Gamma, thousands(int64(m.SpendCustomers)))
+	if len(m.StdErrors) > 0 {
+		var parts []string
+		for _, k := range []string{"r", "alpha", "a", "b", "p", "q", "gamma"} {
+			if v, ok := m.StdErrors[k]; ok {
+				parts = append(parts, fmt.Sprintf("%s %.3g", k, v))
+			}
+		}
+		fmt.Fprintf(w, "standard errors: %s\n", strings.Join(parts, ", "))
+	}
 	if ev := m.Evaluation; ev != nil {
 		fmt.Fprintf(w, "\nholdout %s … %s (%d days): actual %.0f repeat purchases, predicted %.1f; MAE per customer %.3f (naive rate: %.3f)\n",
 			m.CalibrationEnd, m.HoldoutEnd, ev.HoldoutDays, ev.ActualTotal, ev.PredictedTotal, ev.MAE, ev.BaselineMAE)

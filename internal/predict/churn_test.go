@@ -107,7 +107,7 @@ func TestShopChurnOnlineRetail(t *testing.T) {
 	}
 	st := importOnlineRetail(t)
 	ctx := context.Background()
-	o := ShopChurnOptions{Cutoff: day("2011-09-01"), Horizon: 90, DataDir: t.TempDir()}
+	o := ShopChurnOptions{Cutoff: day("2011-09-01"), Horizon: 90, DataDir: t.TempDir(), Churn: churn.Options{Trees: churn.TreeOptions{MaxTrees: 120}}}
 	ev, err := EvalShopChurn(ctx, st, o)
 	if err != nil {
 		t.Fatal(err)

@@ -51,7 +51,7 @@ func simulate(seed uint64, n int, p BGNBD, g GammaGamma, h float64) (x, tx, T, m
 
 // stdErrors are the asymptotic standard errors from the numerical Hessian
 // of the log-likelihood (natural parameters).
-func stdErrors(t *testing.T, grad func([]float64) []float64, at []float64) []float64 {
+func stdErrorsTest(t *testing.T, grad func([]float64) []float64, at []float64) []float64 {
 	k := len(at)
 	h := mat.NewSymDense(k, nil)
 	for j := range k {
@@ -84,15 +84,24 @@ func TestSyntheticRecovery(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	se := stdErrors(t, func(v []float64) []float64 {
+	se := stdErrorsTest(t, func(v []float64) []float64 {
 		g, _ := Gradient(BGNBD{v[0], v[1], v[2], v[3]}, x, tx, T)
 		return g[:]
 	}, []float64{fit.R, fit.Alpha, fit.A, fit.B})
+	pkg, err := StdErrors(fit.BGNBD, x, tx, T)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range se {
+		if math.Abs(pkg[i]-se[i]) > 1e-3*se[i] {
+			t.Errorf("StdErrors[%d] = %v, the test's computation %v", i, pkg[i], se[i])
+		}
+	}
 	gg, err := FitGammaGamma(x, m)
 	if err != nil {
 		t.Fatal(err)
 	}
-	gse := stdErrors(t, func(v []float64) []float64 {
+	gse := stdErrorsTest(t, func(v []float64) []float64 {
 		g, _ := GGGradient(GammaGamma{v[0], v[1], v[2]}, x, m)
 		return g[:]
 	}, []float64{gg.P, gg.Q, gg.Gamma})
