@@ -85,6 +85,15 @@ type CSVSpec struct {
 	Exclude []string
 }
 
+// read reads a labelled CSV file into feature columns and labels.
+func (s CSVSpec) read(path string) (names []string, raw [][]string, y []bool, err error) {
+	t, err := ReadCSV(path)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return s.labels(t)
+}
+
 // labels splits the table into feature columns and labels.
 func (s CSVSpec) labels(t *Table) (names []string, raw [][]string, y []bool, err error) {
 	col, val, ok := strings.Cut(s.Label, "=")
@@ -154,11 +163,7 @@ type ChurnFile struct {
 
 // TrainChurnCSV trains a churn model on a labelled CSV file.
 func TrainChurnCSV(path string, spec CSVSpec, o churn.Options, now time.Time) (*ChurnFile, error) {
-	t, err := ReadCSV(path)
-	if err != nil {
-		return nil, err
-	}
-	names, raw, y, err := spec.labels(t)
+	names, raw, y, err := spec.read(path)
 	if err != nil {
 		return nil, err
 	}
@@ -262,11 +267,7 @@ type CVReport struct {
 // foldsFile.
 func EvalChurnCSV(path string, spec CSVSpec, k int, seed uint64, foldsFile string, o churn.Options) (*CVReport, error) {
 	start := time.Now()
-	t, err := ReadCSV(path)
-	if err != nil {
-		return nil, err
-	}
-	names, raw, y, err := spec.labels(t)
+	names, raw, y, err := spec.read(path)
 	if err != nil {
 		return nil, err
 	}
