@@ -61,7 +61,7 @@ func runChurn(ctx context.Context, env Env, sub string, args []string) error {
 		if *out == "" {
 			return usageErr("train --data needs --out MODEL")
 		}
-		f, err := predict.TrainChurnCSV(*data, spec, o, time.Now())
+		f, err := predict.TrainChurnCSV(ctx, *data, spec, o, time.Now())
 		if err != nil {
 			return err
 		}
@@ -111,7 +111,7 @@ func runChurn(ctx context.Context, env Env, sub string, args []string) error {
 		if err := needCSV(); err != nil {
 			return err
 		}
-		rep, err := predict.EvalChurnCSV(*data, spec, *folds, *seed, *foldsFile, o)
+		rep, err := predict.EvalChurnCSV(ctx, *data, spec, *folds, *seed, *foldsFile, o)
 		if err != nil {
 			return err
 		}

@@ -165,3 +165,29 @@ func runModelList(env Env, args []string) error {
 	}
 	return nil
 }
+
+// printPredictions prints the prediction features of a customer 360, when
+// a model has scored them.
+func printPredictions(w io.Writer, features any) {
+	f, _ := features.(map[string]any)
+	var parts []string
+	for _, c := range []struct{ col, label, format string }{
+		{predict.ColChurn, "churn risk", "%.0f%%"},
+		{predict.ColPAlive, "P(alive)", "%.2f"},
+		{predict.ColCLV, "12-month CLV", "%.2f"},
+		{predict.ColPropensity, "P(order in 30 days)", "%.0f%%"},
+		{predict.ColNextOrder, "next order in", "%.0f days if active"},
+	} {
+		v, ok := f[c.col].(float64)
+		if !ok {
+			continue
+		}
+		if strings.HasSuffix(c.format, "%%") {
+			v *= 100
+		}
+		parts = append(parts, c.label+" "+fmt.Sprintf(c.format, v))
+	}
+	if len(parts) > 0 {
+		fmt.Fprintf(w, "Predictions: %s\n", strings.Join(parts, ", "))
+	}
+}

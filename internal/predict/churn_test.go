@@ -39,7 +39,7 @@ func TestChurnCSV(t *testing.T) {
 	train := filepath.Join(dir, "train.csv")
 	os.WriteFile(train, []byte(b.String()), 0o644)
 	spec := CSVSpec{Label: "churned=yes", ID: "cust"}
-	f, err := TrainChurnCSV(train, spec, churn.Options{}, time.Now())
+	f, err := TrainChurnCSV(context.Background(), train, spec, churn.Options{}, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,7 +78,7 @@ func TestChurnCSV(t *testing.T) {
 		{"bad exclude", CSVSpec{Label: "churned=yes", ID: "cust", Exclude: []string{"nope"}}, `--exclude: no column "nope"`},
 		{"bad label syntax", CSVSpec{Label: "churned", ID: "cust"}, "COLUMN=VALUE"},
 	} {
-		if _, err := TrainChurnCSV(train, c.spec, churn.Options{}, time.Now()); err == nil || !strings.Contains(err.Error(), c.want) {
+		if _, err := TrainChurnCSV(context.Background(), train, c.spec, churn.Options{}, time.Now()); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: %v, want %q", c.name, err, c.want)
 		}
 	}
@@ -94,7 +94,7 @@ func TestChurnCSV(t *testing.T) {
 		t.Errorf("missing column: %v", err)
 	}
 	// Cross-validation over the file.
-	rep, err := EvalChurnCSV(train, spec, 3, 0, "", churn.Options{})
+	rep, err := EvalChurnCSV(context.Background(), train, spec, 3, 0, "", churn.Options{})
 	if err != nil || rep.Folds != 3 || rep.Chosen.AUC < 0.7 || len(rep.Models) != 3 {
 		t.Fatalf("eval %+v, %v", rep, err)
 	}

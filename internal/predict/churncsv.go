@@ -1,6 +1,7 @@
 package predict
 
 import (
+	"context"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -162,12 +163,12 @@ type ChurnFile struct {
 }
 
 // TrainChurnCSV trains a churn model on a labelled CSV file.
-func TrainChurnCSV(path string, spec CSVSpec, o churn.Options, now time.Time) (*ChurnFile, error) {
+func TrainChurnCSV(ctx context.Context, path string, spec CSVSpec, o churn.Options, now time.Time) (*ChurnFile, error) {
 	names, raw, y, err := spec.read(path)
 	if err != nil {
 		return nil, err
 	}
-	m, err := churn.Train(churn.InferCols(names, raw), y, o)
+	m, err := churn.Train(ctx, churn.InferCols(names, raw), y, o)
 	if err != nil {
 		return nil, fmt.Errorf("%s: train: %w", path, err)
 	}
@@ -265,7 +266,7 @@ type CVReport struct {
 // EvalChurnCSV cross-validates on a labelled CSV file: k stratified folds
 // from seed, or the fold numbers (0..k−1, one line per data row) of
 // foldsFile.
-func EvalChurnCSV(path string, spec CSVSpec, k int, seed uint64, foldsFile string, o churn.Options) (*CVReport, error) {
+func EvalChurnCSV(ctx context.Context, path string, spec CSVSpec, k int, seed uint64, foldsFile string, o churn.Options) (*CVReport, error) {
 	start := time.Now()
 	names, raw, y, err := spec.read(path)
 	if err != nil {
@@ -284,7 +285,7 @@ func EvalChurnCSV(path string, spec CSVSpec, k int, seed uint64, foldsFile strin
 		}
 		folds = churn.StratifiedFolds(y, k, seed)
 	}
-	rep, err := CrossValidate(churn.InferCols(names, raw), y, folds, k, o)
+	rep, err := CrossValidate(ctx, churn.InferCols(names, raw), y, folds, k, o)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
@@ -294,7 +295,7 @@ func EvalChurnCSV(path string, spec CSVSpec, k int, seed uint64, foldsFile strin
 
 // CrossValidate trains on all folds but one and scores that one, for each
 // fold.
-func CrossValidate(cols []churn.Col, y []bool, folds []int, k int, o churn.Options) (*CVReport, error) {
+func CrossValidate(ctx context.Context, cols []churn.Col, y []bool, folds []int, k int, o churn.Options) (*CVReport, error) {
 	n := len(y)
 	rep := &CVReport{Rows: n, Folds: k, Models: map[string]KindEval{}}
 	for _, v := range y {
@@ -317,7 +318,7 @@ func CrossValidate(cols []churn.Col, y []bool, folds []int, k int, o churn.Optio
 			return nil, fmt.Errorf("fold %d is empty", f)
 		}
 		ytr, yva := pickBool(y, tr), pickBool(y, va)
-		m, err := churn.Train(churn.Subset(cols, tr), ytr, o)
+		m, err := churn.Train(ctx, churn.Subset(cols, tr), ytr, o)
 		if err != nil {
 			return nil, fmt.Errorf("fold %d: %w", f, err)
 		}

@@ -1,6 +1,7 @@
 package churn
 
 import (
+	"context"
 	"errors"
 	"math"
 	"math/rand/v2"
@@ -97,7 +98,7 @@ func TestTrainPredict(t *testing.T) {
 		y[i] = rng.Float64() < sigmoid(z-1)
 	}
 	cols := []Col{{Name: "usage", Num: num}, {Name: "plan", Text: txt}}
-	m, err := Train(cols, y, Options{Seed: 1})
+	m, err := Train(context.Background(), cols, y, Options{Seed: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -128,7 +129,7 @@ func TestTrainPredict(t *testing.T) {
 	if _, err := m.Predict([]Col{{Name: "plan", Num: []float64{1}}, {Name: "usage", Num: []float64{1}}}); !errors.Is(err, ErrData) {
 		t.Errorf("wrong kind: %v", err)
 	}
-	if _, err := Train(cols, make([]bool, n), Options{}); !errors.Is(err, ErrLabels) {
+	if _, err := Train(context.Background(), cols, make([]bool, n), Options{}); !errors.Is(err, ErrLabels) {
 		t.Errorf("one class: %v", err)
 	}
 }

@@ -1,6 +1,7 @@
 package churn
 
 import (
+	"context"
 	"math"
 	"slices"
 	"sort"
@@ -172,7 +173,7 @@ type leaf struct {
 
 // trainGBDT boosts up to MaxTrees trees; after each tree it calls
 // onTree(k) (k trees so far) so that callers can score held-out rows.
-func trainGBDT(fs []Feature, cols []Col, n int, y []bool, o TreeOptions, onTree func(g *GBDT, k int)) *GBDT {
+func trainGBDT(ctx context.Context, fs []Feature, cols []Col, n int, y []bool, o TreeOptions, onTree func(g *GBDT, k int)) (*GBDT, error) {
 	o = o.withDefaults()
 	g := &GBDT{Edges: make([][]float64, len(fs))}
 	maxBins := min(o.MaxBins, 255)
@@ -203,6 +204,9 @@ func trainGBDT(fs []Feature, cols []Col, n int, y []bool, o TreeOptions, onTree 
 	}
 	hs := newHists(b)
 	for k := 0; k < o.MaxTrees; k++ {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 		for i := range n {
 			p := sigmoid(f[i])
 			if y[i] {
@@ -230,7 +234,7 @@ func trainGBDT(fs []Feature, cols []Col, n int, y []bool, o TreeOptions, onTree 
 			onTree(g, k+1)
 		}
 	}
-	return g
+	return g, nil
 }
 
 // thresholdOf: bins 1..bin hold values ≤ edges[bin−1].
