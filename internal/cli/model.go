@@ -5,11 +5,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/sagitta-dev/sagitta/internal/config"
+	"github.com/sagitta-dev/sagitta/internal/insight"
 	"github.com/sagitta-dev/sagitta/internal/model/clv"
 	"github.com/sagitta-dev/sagitta/internal/predict"
 )
@@ -189,5 +191,24 @@ func printPredictions(w io.Writer, features any) {
 	}
 	if len(parts) > 0 {
 		fmt.Fprintf(w, "Predictions: %s\n", strings.Join(parts, ", "))
+	}
+}
+
+// retrain refits the models every period until ctx ends.
+func retrain(ctx context.Context, in *insight.Service, every time.Duration, logger *slog.Logger) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			start := time.Now()
+			if err := in.Retrain(ctx); err != nil && ctx.Err() == nil {
+				logger.Warn("retrain models", "error", err)
+			} else if err == nil {
+				logger.Info("models retrained, features recomputed", "seconds", time.Since(start).Seconds())
+			}
+		}
 	}
 }

@@ -20,6 +20,7 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	fs := flags(env, "serve", &cfg)
 	fs.StringVar(&cfg.Addr, "addr", cfg.Addr, "listen address (env SAGITTA_ADDR)")
 	sizesEvery := fs.Duration("sizes-every", time.Hour, "record every segment's size this often (0: never)")
+	retrainEvery := fs.Duration("retrain-every", 0, "refit the CLV and churn models and recompute the features this often, e.g. 24h (0: never)")
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
@@ -35,6 +36,9 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	}
 	if *sizesEvery > 0 {
 		go recordSizes(ctx, in, *sizesEvery, logger)
+	}
+	if *retrainEvery > 0 {
+		go retrain(ctx, in, *retrainEvery, logger)
 	}
 	return serve(ctx, env, cfg.Addr, st, in, logger, nil)
 }
