@@ -218,3 +218,18 @@ func TestFitErrors(t *testing.T) {
 		t.Errorf("Gamma-Gamma with one repeat buyer: %v", err)
 	}
 }
+
+// At a = 1 the expectations are 0/0 in closed form; they must be the limit.
+func TestExpectationsAtA1(t *testing.T) {
+	for _, a := range []float64{1, 1 + 4e-7, 1 - 4e-7} {
+		p := BGNBD{R: 0.5, Alpha: 10, A: a, B: 3}
+		below, above := BGNBD{R: 0.5, Alpha: 10, A: 1 - 1e-3, B: 3}, BGNBD{R: 0.5, Alpha: 10, A: 1 + 1e-3, B: 3}
+		g, lo, hi := p.ConditionalExpected(30, 3, 20, 40), below.ConditionalExpected(30, 3, 20, 40), above.ConditionalExpected(30, 3, 20, 40)
+		if math.IsNaN(g) || g > math.Max(lo, hi)+1e-9 || g < math.Min(lo, hi)-1e-9 {
+			t.Errorf("a = %v: E[Y(30)] %v, not between %v and %v", a, g, lo, hi)
+		}
+		if e := p.ExpectedPurchases(30); math.IsNaN(e) || e <= 0 {
+			t.Errorf("a = %v: E[X(30)] %v", a, e)
+		}
+	}
+}
