@@ -108,7 +108,7 @@ func TestShopChurnOnlineRetail(t *testing.T) {
 	st := importOnlineRetail(t)
 	ctx := context.Background()
 	o := ShopChurnOptions{Cutoff: day("2011-09-01"), Horizon: 90, DataDir: t.TempDir(), Churn: churn.Options{Trees: churn.TreeOptions{MaxTrees: 120}}}
-	ev, err := EvalShopChurn(ctx, st, o)
+	f, ev, err := TrainShopChurn(ctx, st, o) // evaluates on the time split, then trains at the cutoff
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,15 +122,13 @@ func TestShopChurnOnlineRetail(t *testing.T) {
 	if c, b := ev.Models["chosen"], ev.Models["recency_baseline"]; c.AUC < b.AUC+0.02 || c.AUC < 0.7 {
 		t.Errorf("chosen AUC %.4f vs recency baseline %.4f", c.AUC, b.AUC)
 	}
-	f, _, err := TrainShopChurn(ctx, st, o)
-	if err != nil {
-		t.Fatal(err)
-	}
 	back, err := LoadShopChurn(o.DataDir)
 	if err != nil || back.Version != 1 || back.Window["cutoff"] != "2011-09-01" || back.Metrics["time_split"] == nil {
 		t.Fatalf("saved %+v, %v", back, err)
 	}
-	_ = f
+	if f.Rows != 3324 || f.Window["label_until"] != "2011-11-30" {
+		t.Errorf("trained on %d buyers, labels to %s", f.Rows, f.Window["label_until"])
+	}
 	if _, err := EvalShopChurn(ctx, st, ShopChurnOptions{Cutoff: day("2011-11-01")}); err == nil || !strings.Contains(err.Error(), "not known yet") {
 		t.Errorf("late cutoff: %v", err)
 	}
