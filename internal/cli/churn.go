@@ -42,7 +42,11 @@ func runChurn(ctx context.Context, env Env, sub string, args []string) error {
 	o := churn.Options{Seed: *seed, Kind: *kind}
 	spec := predict.CSVSpec{Label: *label, ID: *id}
 	if *exclude != "" {
-		spec.Exclude = strings.Split(*exclude, ",")
+		for _, e := range strings.Split(*exclude, ",") {
+			if e = strings.TrimSpace(e); e != "" {
+				spec.Exclude = append(spec.Exclude, e)
+			}
+		}
 	}
 	if *data == "" && sub != "score" {
 		return runShopChurn(ctx, env, cfg, sub, *cutoff, *horizon, o, *asJSON)
