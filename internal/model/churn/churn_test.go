@@ -122,6 +122,18 @@ func TestTrainPredict(t *testing.T) {
 	if err != nil || len(q) != 2 || !(q[0] > 0 && q[0] < 1) || !(q[1] > 0 && q[1] < 1) {
 		t.Errorf("unseen/unknown: %v, %v", q, err)
 	}
+	// Outside the training range the logistic regression does not
+	// extrapolate: a huge usage scores like the largest one seen.
+	maxU := math.Inf(-1)
+	for _, v := range num {
+		if !math.IsNaN(v) {
+			maxU = math.Max(maxU, v)
+		}
+	}
+	far, err := m.PredictAll([]Col{{Name: "plan", Text: []string{"yearly", "yearly"}}, {Name: "usage", Num: []float64{maxU, 1e9}}})
+	if err != nil || far[KindLogistic][0] != far[KindLogistic][1] {
+		t.Errorf("usage %v and 1e9: %v, %v", maxU, far[KindLogistic], err)
+	}
 	// Errors.
 	if _, err := m.Predict([]Col{{Name: "plan", Text: []string{"monthly"}}}); !errors.Is(err, ErrData) {
 		t.Errorf("missing column: %v", err)
