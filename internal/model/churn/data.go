@@ -118,9 +118,9 @@ type Feature struct {
 	// Min and Max of the training values: the logistic regression clips
 	// numbers to them, so that a value outside what training saw does not
 	// extrapolate without bound.
-	Min float64 `json:"min,omitempty"`
-	Max float64 `json:"max,omitempty"`
-	Missing bool     `json:"missing,omitempty"` // training had unknown values
+	Min     float64 `json:"min,omitempty"`
+	Max     float64 `json:"max,omitempty"`
+	Missing bool    `json:"missing,omitempty"` // training had unknown values
 }
 
 // maxLevels caps the categories of a text column; rarer ones count as unknown.
