@@ -16,6 +16,9 @@ import (
 	"testing"
 	"time"
 
+	// The binary is built by TestMain; importing its packages makes go test's
+	// cache see every change to them, so a cached pass is never stale.
+	_ "github.com/sagitta-dev/sagitta/internal/app"
 	"github.com/sagitta-dev/sagitta/internal/store"
 	"github.com/sagitta-dev/sagitta/internal/synth"
 )
