@@ -219,6 +219,9 @@ func TestBrowser(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS("#tags")))
 	shot("4-customer-360-tags")
 
+	do("members of a segment", chromedp.Navigate(srv.URL+"/customers?segment=win_back"), chromedp.WaitVisible(chromedp.CSS("#customer-list")))
+	shot("4b-segment-members")
+
 	// segment builder: a broken rule shows the error at its position
 	do("open the builder", chromedp.Navigate(srv.URL+"/segments/new"), chromedp.WaitVisible(chromedp.CSS("#rule")))
 	do("type a broken rule", chromedp.SendKeys(chromedp.CSS("#rule"), "class_b and monetry > 5"),
