@@ -245,6 +245,12 @@ func TestBrowser(t *testing.T) {
 	if got := text("#live-count"); !strings.HasPrefix(got, formatThousands(want)+" of ") {
 		t.Errorf("live count %q, want %d", got, want)
 	}
+	// the browser checks the form before sending it: no name, no request
+	do("save without a name", chromedp.Click(chromedp.CSS("#save")), chromedp.WaitVisible(chromedp.CSS("#name + .js-error")))
+	if loc, err := chromedp.Run(ctx, chromedp.Location()); err != nil || !strings.HasSuffix(loc, "/segments/new") {
+		t.Errorf("a form without a name was sent: at %s (%v)", loc, err)
+	}
+	shot("6a-builder-browser-check")
 	do("fill in the segment", chromedp.SendKeys(chromedp.CSS("#name"), "browser_probe"),
 		chromedp.SendKeys(chromedp.CSS("#description"), "saved by the browser test"))
 	shot("6-builder-count")
