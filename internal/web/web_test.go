@@ -339,7 +339,7 @@ func liveCount(t *testing.T, c *client, rule string) (int, map[string]any) {
 func TestLiveCount(t *testing.T) {
 	s, srv := server(t)
 	c := loggedIn(t, srv, s, store.RoleOperator)
-	for _, rule := range []string{"class_a", "class_b and at_risk", "monetary > 100 and not in_list(\"black\")"} {
+	for _, rule := range []string{"class_a", "class_b and at_risk", "monetary > 100 and not in_list(\"black\")", `value_level == "high" and loyalty_level == "medium"`} {
 		want, err := s.in.Count(t.Context(), rule)
 		if err != nil {
 			t.Fatal(err)
