@@ -267,6 +267,8 @@ func TestBrowser(t *testing.T) {
 	shot("7-segment-saved")
 	do("segments list", chromedp.Navigate(srv.URL+"/segments"), chromedp.WaitVisible(chromedp.CSS("#segment-list")))
 	shot("8-segments")
+	do("tags list", chromedp.Navigate(srv.URL+"/tags"), chromedp.WaitVisible(chromedp.CSS("#tag-list")))
+	shot("8b-tags")
 
 	// the admission lists, and the console in Chinese
 	do("admission", chromedp.Navigate(srv.URL+"/admission"), chromedp.WaitVisible(chromedp.CSS("#customer")))
