@@ -219,6 +219,9 @@ func TestBrowser(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS("#tags")))
 	shot("4-customer-360-tags")
 
+	do("members of a segment", chromedp.Navigate(srv.URL+"/customers?segment=win_back"), chromedp.WaitVisible(chromedp.CSS("#customer-list")))
+	shot("4b-segment-members")
+
 	// segment builder: a broken rule shows the error at its position
 	do("open the builder", chromedp.Navigate(srv.URL+"/segments/new"), chromedp.WaitVisible(chromedp.CSS("#rule")))
 	do("type a broken rule", chromedp.SendKeys(chromedp.CSS("#rule"), "class_b and monetry > 5"),
@@ -242,6 +245,12 @@ func TestBrowser(t *testing.T) {
 	if got := text("#live-count"); !strings.HasPrefix(got, formatThousands(want)+" of ") {
 		t.Errorf("live count %q, want %d", got, want)
 	}
+	// the browser checks the form before sending it: no name, no request
+	do("save without a name", chromedp.Click(chromedp.CSS("#save")), chromedp.WaitVisible(chromedp.CSS("#name + .js-error")))
+	if loc, err := chromedp.Run(ctx, chromedp.Location()); err != nil || !strings.HasSuffix(loc, "/segments/new") {
+		t.Errorf("a form without a name was sent: at %s (%v)", loc, err)
+	}
+	shot("6a-builder-browser-check")
 	do("fill in the segment", chromedp.SendKeys(chromedp.CSS("#name"), "browser_probe"),
 		chromedp.SendKeys(chromedp.CSS("#description"), "saved by the browser test"))
 	shot("6-builder-count")
@@ -258,6 +267,8 @@ func TestBrowser(t *testing.T) {
 	shot("7-segment-saved")
 	do("segments list", chromedp.Navigate(srv.URL+"/segments"), chromedp.WaitVisible(chromedp.CSS("#segment-list")))
 	shot("8-segments")
+	do("tags list", chromedp.Navigate(srv.URL+"/tags"), chromedp.WaitVisible(chromedp.CSS("#tag-list")))
+	shot("8b-tags")
 
 	// the admission lists, and the console in Chinese
 	do("admission", chromedp.Navigate(srv.URL+"/admission"), chromedp.WaitVisible(chromedp.CSS("#customer")))

@@ -75,6 +75,11 @@ func New(opts Options) *Server {
 	}
 	s.overview = newOverviewCache(s, opts.SummaryTTL)
 	s.lists = newListsCache(s)
+	if s.in != nil {
+		// start the overview's first computation now, so that the first
+		// visitor of a large shop does not wait for it
+		go s.overview.get(context.Background())
+	}
 	for _, rt := range s.routes() {
 		s.mux.Handle(rt.pattern, s.wrap(rt))
 	}

@@ -234,8 +234,24 @@ func TestUserInputIsEscaped(t *testing.T) {
 	if strings.Contains(body, "<script>alert(2)") {
 		t.Error("the search query is echoed unescaped")
 	}
-	if err := s.in.Segs.Delete(t.Context(), "xss_probe", "test"); err != nil {
-		t.Fatal(err)
+	// a saved rule holding markup in a string
+	code, _, _ = c.post("/segments", url.Values{"new": {"1"}, "name": {"xss_rule"}, "rule": {`class_a or top_category == "<script>alert(3)</script>"`}})
+	if code != http.StatusSeeOther {
+		t.Fatalf("save a rule with markup: %d", code)
+	}
+	for _, p := range []string{"/segments", "/segments/xss_rule", "/"} {
+		_, body := c.get(p)
+		if strings.Contains(body, "<script>alert(3)") {
+			t.Errorf("%s: the saved rule reaches the page unescaped", p)
+		}
+		if p != "/" && !strings.Contains(body, "&lt;script&gt;alert(3)&lt;/script&gt;") {
+			t.Errorf("%s: the saved rule is not shown (escaped)", p)
+		}
+	}
+	for _, n := range []string{"xss_probe", "xss_rule"} {
+		if err := s.in.Segs.Delete(t.Context(), n, "test"); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
 
@@ -323,7 +339,7 @@ func liveCount(t *testing.T, c *client, rule string) (int, map[string]any) {
 func TestLiveCount(t *testing.T) {
 	s, srv := server(t)
 	c := loggedIn(t, srv, s, store.RoleOperator)
-	for _, rule := range []string{"class_a", "class_b and at_risk", "monetary > 100 and not in_list(\"black\")"} {
+	for _, rule := range []string{"class_a", "class_b and at_risk", "monetary > 100 and not in_list(\"black\")", `value_level == "high" and loyalty_level == "medium"`} {
 		want, err := s.in.Count(t.Context(), rule)
 		if err != nil {
 			t.Fatal(err)

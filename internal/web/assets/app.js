@@ -162,13 +162,28 @@
     });
   }
 
-  // ---- browser-side checks before a form is sent (the server checks again)
+  // ---- browser-side checks before a form is sent (the server checks again):
+  // the browser's own message next to each field that fails
   document.querySelectorAll("form[novalidate]").forEach(function (f) {
     f.addEventListener("submit", function (ev) {
       var bad = null;
       f.querySelectorAll("input[required], textarea[required], input[pattern]").forEach(function (el) {
         var ok = el.checkValidity() && (!el.required || el.value.trim() !== "");
-        if (!ok) { el.setAttribute("aria-invalid", "true"); bad = bad || el; } else if (el.id !== "rule") { el.removeAttribute("aria-invalid"); }
+        var note = el.nextElementSibling && el.nextElementSibling.classList.contains("js-error") ? el.nextElementSibling : null;
+        if (ok) {
+          if (note) { note.remove(); }
+          if (el.id !== "rule") { el.removeAttribute("aria-invalid"); }
+          return;
+        }
+        el.setAttribute("aria-invalid", "true");
+        if (!note) {
+          note = document.createElement("p");
+          note.className = "field-error js-error";
+          note.setAttribute("role", "alert");
+          el.insertAdjacentElement("afterend", note);
+        }
+        note.textContent = el.validationMessage || label("form.required", "Required.");
+        bad = bad || el;
       });
       if (bad) { ev.preventDefault(); bad.focus(); }
     });
