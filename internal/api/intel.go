@@ -104,11 +104,8 @@ func (s *server) putTags(w http.ResponseWriter, r *http.Request, key store.APIKe
 	if err != nil {
 		return err
 	}
-	applied, err := s.insight.Tags.Apply(r.Context(), defs, key.ID)
+	applied, err := s.insight.ApplyTags(r.Context(), defs, key.ID)
 	if err != nil {
-		return err
-	}
-	if err := s.insight.Segs.Refresh(r.Context()); err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, applied)
@@ -149,7 +146,7 @@ func (s *server) saveSegment(w http.ResponseWriter, r *http.Request, key store.A
 	if err := decodeBody(r, &sg); err != nil {
 		return err
 	}
-	if _, err := s.insight.Segs.Save(r.Context(), sg, key.ID); err != nil {
+	if err := s.insight.SaveSegment(r.Context(), sg, key.ID); err != nil {
 		return err
 	}
 	info, err := s.insight.Segs.Get(sg.Name)

@@ -244,6 +244,31 @@ type sets struct {
 func (x sets) Tag(name string) *roaring.Bitmap  { return x.s.Tags.Tag(name) }
 func (x sets) List(name string) *roaring.Bitmap { return x.s.Lists.Rows(name, x.tbl) }
 
+// ApplyTags stores and evaluates tag definitions and re-evaluates the
+// segments, reading the feature table under the lock that ingestion takes
+// to change it.
+func (s *Service) ApplyTags(ctx context.Context, defs []tag.Definition, author string) (tag.Applied, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	applied, err := s.Tags.Apply(ctx, defs, author)
+	if err != nil {
+		return applied, err
+	}
+	if err := s.Segs.Refresh(ctx); err != nil {
+		return applied, fmt.Errorf("evaluate segments: %w", err)
+	}
+	return applied, nil
+}
+
+// SaveSegment stores a segment and computes its members, reading the
+// feature table under the lock that ingestion takes to change it.
+func (s *Service) SaveSegment(ctx context.Context, sg segment.Segment, author string) error {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	_, err := s.Segs.Save(ctx, sg, author)
+	return err
+}
+
 // Count counts the customers a rule selects.
 func (s *Service) Count(ctx context.Context, rule string) (uint64, error) {
 	s.mu.RLock()
