@@ -131,6 +131,10 @@ func TestLabelsErrors(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), `outcome column "buy" has 1 rows that are not 0/1, true/false or yes/no (first at line 3); values found: "1"×1, "maybe"×1, "yes"×1`) {
 		t.Errorf("bad outcome: %v", err)
 	}
+	tab4, _ := ReadCSV(strings.NewReader("grp,buy\nT,1.00\nC,0.000\nT,No\n"), "h.csv")
+	if _, y, err := (Spec{TreatmentCol: "grp", Treatment: "T", Control: "C", Outcome: "buy"}).Labels(tab4); err != nil || !y[0] || y[1] || y[2] {
+		t.Errorf("outcomes 1.00, 0.000, No: %v %v", y, err)
+	}
 	tab3, _ := ReadCSV(strings.NewReader("grp,buy\nT,1\nT,0\n"), "e.csv")
 	_, _, err = Spec{TreatmentCol: "grp", Treatment: "T", Control: "C", Outcome: "buy"}.Labels(tab3)
 	if err == nil || !strings.Contains(err.Error(), "both arms are needed") {

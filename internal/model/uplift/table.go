@@ -211,6 +211,9 @@ func parseBool(v string) (bool, bool) {
 	case "0", "false", "no", "n", "f", "0.0":
 		return false, true
 	}
+	if f, err := strconv.ParseFloat(v, 64); err == nil && (f == 0 || f == 1) {
+		return f == 1, true // "1.00", "0e0"
+	}
 	return false, false
 }
 
