@@ -267,7 +267,7 @@ func runUpliftScore(ctx context.Context, env Env, args []string) error {
 		for i := range s.Uplift {
 			rec := head[:0:0]
 			if idc >= 0 {
-				rec = append(rec, t.Cols[idc][i])
+				rec = append(rec, t.Cols[idc].At(i))
 			}
 			rec = append(rec, strconv.FormatFloat(s.Uplift[i], 'g', 8, 64), strconv.FormatFloat(s.Propensity[i], 'g', 8, 64))
 			if err := cw.Write(rec); err != nil {
@@ -363,7 +363,7 @@ func runUpliftTarget(ctx context.Context, env Env, args []string) error {
 			for _, i := range plan.Uplift.Chosen {
 				ref := strconv.Itoa(i + 1)
 				if idc >= 0 {
-					ref = t.Cols[idc][i]
+					ref = t.Cols[idc].At(i)
 				}
 				cw.Write([]string{ref, strconv.FormatFloat(s.Uplift[i], 'g', 8, 64), strconv.FormatFloat(s.Uplift[i]**value-*cost, 'g', 8, 64)})
 			}
@@ -426,7 +426,7 @@ func runUpliftReport(_ context.Context, env Env, args []string) error {
 			return nil, fmt.Errorf("%s: column %q not found; the header has %s", *data, name, strings.Join(t.Header, ", "))
 		}
 		v := make([]float64, t.Rows())
-		for i, s := range t.Cols[j] {
+		for i, s := range t.Cols[j].All() {
 			if s == "" {
 				continue
 			}

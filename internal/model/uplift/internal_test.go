@@ -180,3 +180,33 @@ func TestEncoder(t *testing.T) {
 		t.Fatalf("bad number: %v", err)
 	}
 }
+
+func TestColumn(t *testing.T) {
+	c := ColumnOf([]string{"a", "", "ccc", "dd"})
+	if c.Len() != 4 || c.At(0) != "a" || c.At(1) != "" || c.At(2) != "ccc" || c.At(3) != "dd" {
+		t.Fatalf("column %+v", c)
+	}
+	var got []string
+	for i, v := range c.All() {
+		if c.At(i) != v {
+			t.Fatalf("All row %d: %q vs %q", i, v, c.At(i))
+		}
+		got = append(got, v)
+		if i == 2 {
+			break
+		}
+	}
+	if strings.Join(got, ",") != "a,,ccc" {
+		t.Fatalf("All with break: %v", got)
+	}
+	tab, _ := ReadCSV(strings.NewReader("x\n1\n2\n"), "t.csv")
+	if err := tab.AddColumn("y", []string{"a"}); err == nil {
+		t.Fatal("short column accepted")
+	}
+	if err := tab.AddColumn("x", []string{"a", "b"}); err == nil {
+		t.Fatal("duplicate column accepted")
+	}
+	if err := tab.AddColumn("y", []string{"a", "b"}); err != nil || tab.Cols[1].At(1) != "b" {
+		t.Fatalf("AddColumn: %v", err)
+	}
+}
