@@ -67,8 +67,9 @@ type Targeting struct {
 // stays within the limit (with one cost per customer, the top of that ranking
 // is the best set of any size, so the greedy choice is optimal).
 //
-// For comparison, with the same number of offers as the budget allows (all
-// prospects without a limit): targeting by propensity (the highest
+// For comparison, with as many offers as the budget allows (without a
+// limit, or for a free offer: as many as the uplift plan makes): targeting
+// by propensity (the highest
 // P(convert | offer) first, as response models do) and at random (the exact
 // expectation of a uniformly random choice). All three are valued by the
 // same uplift estimates, so the comparison shows what the ranking buys.
@@ -109,7 +110,12 @@ func Target(ps []Prospect, b Budget) (Targeting, error) {
 		t.StopReason = fmt.Sprintf("marginal profit ≤ 0 after %d prospects: the next expects %.4f·%v − %v = %.4f", k, ps[byGain[k]].Uplift, value(byGain[k]), b.Cost, gain(byGain[k]))
 	}
 	t.Uplift = plan("uplift", byGain[:k], ps, b, value)
-	n := maxN // the comparison strategies spend the budget
+	// The comparison strategies spend the budget; without a limit they make
+	// as many offers as the uplift plan.
+	n := maxN
+	if b.Limit == 0 || b.Cost == 0 {
+		n = k
+	}
 	byProp := slices.Clone(idx)
 	slices.SortStableFunc(byProp, func(x, y int) int { return cmp.Compare(ps[y].Propensity, ps[x].Propensity) })
 	t.Propensity = plan("propensity", byProp[:n], ps, b, value)

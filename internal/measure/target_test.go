@@ -25,7 +25,7 @@ func TestTarget(t *testing.T) {
 		propSet  []int64
 		randProf float64
 	}{
-		{"no limit stops at marginal profit", Budget{Cost: 1, Value: 10}, []int64{1, 6, 3, 5}, 3.7, "marginal profit ≤ 0", []int64{2, 4, 1, 6, 3, 5}, 0.44*10 + 0.05*30 - 6},
+		{"no limit stops at marginal profit", Budget{Cost: 1, Value: 10}, []int64{1, 6, 3, 5}, 3.7, "marginal profit ≤ 0", []int64{2, 4, 1, 6}, 5.9*4/6 - 4},
 		{"budget for two", Budget{Cost: 1, Value: 10, Limit: 2.5}, []int64{1, 6}, 3, "budget spent", []int64{2, 4}, (0.44*10+0.05*30)/3 - 2},
 		{"free offer", Budget{Cost: 0, Value: 10}, []int64{1, 6, 3, 5, 2}, 3 + 1.5 + 1.2 + 2 + 0.2, "marginal profit ≤ 0", nil, 0},
 		{"too expensive", Budget{Cost: 100, Value: 10}, nil, 0, "marginal profit ≤ 0 after 0", nil, 0},
