@@ -115,6 +115,31 @@ func (f *Forest) Predict(x []float64) (uplift, pt float64) {
 	return uplift / k, pt / k
 }
 
+// predictBlock writes the forest's uplift of every row of the block x
+// (rows of d features) into up.
+func (f *Forest) predictBlock(x []float64, d int, up []float64) {
+	clear(up)
+	for t := range f.Trees {
+		nodes := f.Trees[t].Nodes
+		for i := range up {
+			row := x[i*d : (i+1)*d]
+			n := &nodes[0]
+			for n.Feature >= 0 {
+				if row[n.Feature] <= n.Threshold {
+					n = &nodes[n.Left]
+				} else {
+					n = &nodes[n.Right]
+				}
+			}
+			up[i] += n.PT - n.PC
+		}
+	}
+	k := float64(len(f.Trees))
+	for i := range up {
+		up[i] /= k
+	}
+}
+
 // binned is the training matrix cut into quantile bins.
 type binned struct {
 	n, d int
