@@ -496,6 +496,7 @@ func runUpliftSimulate(_ context.Context, env Env, args []string) error {
 	seed := fs.Uint64("seed", 1, "random seed; the same seed gives the same files")
 	offer := fs.String("offer", "discount", "which simulated offer: discount, new_product or win_back")
 	share := fs.Float64("treat-share", 0.5, "share of customers treated")
+	asJSON := fs.Bool("json", false, "print what was written as JSON")
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
@@ -528,6 +529,19 @@ func runUpliftSimulate(_ context.Context, env Env, args []string) error {
 		if err := writeFileAtomic(*truth, func(w io.Writer) error { return sim.WriteTruth(w, cs, rs, o) }); err != nil {
 			return err
 		}
+	}
+	if *asJSON {
+		var treated, converted int
+		for _, r := range rs {
+			if r.Treated {
+				treated++
+			}
+			if r.Converted {
+				converted++
+			}
+		}
+		return writeJSON(env.Stdout, map[string]any{"customers": *n, "offer": o.Name, "seed": *seed, "treated": treated,
+			"converted": converted, "data": *out, "truth": *truth})
 	}
 	fmt.Fprintf(env.Stdout, "%s customers of offer %s written to %s", thousands(int64(*n)), o.Name, *out)
 	if *truth != "" {
