@@ -329,8 +329,9 @@ func runUpliftTarget(ctx context.Context, env Env, args []string) error {
 	model := fs.String("model", "", "model file written by 'uplift train' (required)")
 	data := fs.String("data", "", "CSV file of the prospects, with the model's feature columns (required)")
 	cost := fs.Float64("cost", -1, "cost of giving the offer to one customer (required)")
+	redeem := fs.Float64("redeem-cost", 0, "cost paid only when a treated customer converts (a coupon's discount)")
 	value := fs.Float64("value", 0, "value of one conversion (required)")
-	budget := fs.Float64("budget", 0, "most that may be spent (cost × customers); 0 = no limit")
+	budget := fs.Float64("budget", 0, "most that may be spent (expected cost of the customers chosen); 0 = no limit")
 	id := fs.String("id", "", "id column written to --out")
 	out := fs.String("out", "", "CSV file to write the chosen customers to, best first")
 	asJSON := fs.Bool("json", false, "print the plans as JSON")
@@ -348,7 +349,7 @@ func runUpliftTarget(ctx context.Context, env Env, args []string) error {
 	for i := range ps {
 		ps[i] = measure.Prospect{Customer: int64(i), Uplift: s.Uplift[i], Propensity: s.Propensity[i]}
 	}
-	plan, err := measure.Target(ps, measure.Budget{Cost: *cost, Value: *value, Limit: *budget})
+	plan, err := measure.Target(ps, measure.Budget{Cost: *cost, RedeemCost: *redeem, Value: *value, Limit: *budget})
 	if err != nil {
 		return usageErr("%v", err)
 	}
@@ -365,7 +366,7 @@ func runUpliftTarget(ctx context.Context, env Env, args []string) error {
 				if idc >= 0 {
 					ref = t.Cols[idc].At(i)
 				}
-				cw.Write([]string{ref, strconv.FormatFloat(s.Uplift[i], 'g', 8, 64), strconv.FormatFloat(s.Uplift[i]**value-*cost, 'g', 8, 64)})
+				cw.Write([]string{ref, strconv.FormatFloat(s.Uplift[i], 'g', 8, 64), strconv.FormatFloat(s.Uplift[i]**value-*cost-*redeem*s.Propensity[i], 'g', 8, 64)})
 			}
 			cw.Flush()
 			return cw.Error()
