@@ -495,7 +495,7 @@ func runUpliftSimulate(_ context.Context, env Env, args []string) error {
 	out := fs.String("out", "", "CSV file of the randomized campaign (required)")
 	truth := fs.String("truth", "", "CSV file of the hidden truth: type and true uplift per customer")
 	seed := fs.Uint64("seed", 1, "random seed; the same seed gives the same files")
-	offer := fs.String("offer", "discount", "which simulated offer: discount, new_product or win_back")
+	offer := fs.String("offer", "discount", "which simulated offer: discount, new_product, win_back or flash (nonlinear truth)")
 	share := fs.Float64("treat-share", 0.5, "share of customers treated")
 	asJSON := fs.Bool("json", false, "print what was written as JSON")
 	if _, err := parse(fs, args); err != nil {
@@ -518,8 +518,10 @@ func runUpliftSimulate(_ context.Context, env Env, args []string) error {
 		o = sim.NewProduct
 	case "win_back":
 		o = sim.WinBack
+	case "flash":
+		o = sim.Flash
 	default:
-		return usageErr("--offer %q: want discount, new_product or win_back", *offer)
+		return usageErr("--offer %q: want discount, new_product, win_back or flash", *offer)
 	}
 	cs := sim.Customers(*n, *seed)
 	rs := sim.Run(cs, o, *share, *seed+1)
