@@ -328,7 +328,7 @@ func runUpliftTarget(ctx context.Context, env Env, args []string) error {
 	fs := flagSetOnly(env, "uplift target")
 	model := fs.String("model", "", "model file written by 'uplift train' (required)")
 	data := fs.String("data", "", "CSV file of the prospects, with the model's feature columns (required)")
-	cost := fs.Float64("cost", -1, "cost of giving the offer to one customer (required)")
+	cost := fs.Float64("cost", 0, "cost of giving the offer to one customer (required)")
 	redeem := fs.Float64("redeem-cost", 0, "cost paid only when a treated customer converts (a coupon's discount)")
 	value := fs.Float64("value", 0, "value of one conversion (required)")
 	budget := fs.Float64("budget", 0, "most that may be spent (expected cost of the customers chosen); 0 = no limit")
@@ -338,7 +338,9 @@ func runUpliftTarget(ctx context.Context, env Env, args []string) error {
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
-	if *model == "" || *data == "" || *cost < 0 || *value <= 0 {
+	costSet := false
+	fs.Visit(func(f *flag.Flag) { costSet = costSet || f.Name == "cost" })
+	if *model == "" || *data == "" || !costSet || *cost < 0 || *value <= 0 {
 		return usageErr("--model, --data, --cost ≥ 0 and --value > 0 are required")
 	}
 	t, idc, s, err := scoreFile(ctx, *model, *data, *id)
