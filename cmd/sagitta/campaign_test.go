@@ -73,7 +73,7 @@ func TestCampaignSurvivesKill9(t *testing.T) {
 		return r.stdout
 	}
 	writeFile(t, dir, "offer.yaml", "name: spring10\ntype: coupon_amount\namount: 10\nbudget_count: 100000\nvalid_until: 2099-01-01T00:00:00Z\nrule: frequency >= 1\nprefix: SP-\n")
-	writeFile(t, dir, "campaign.yaml", "name: spring\nrule: frequency >= 1\noffer: spring10\nchannels: [email]\n"+
+	writeFile(t, dir, "campaign.yaml", "name: spring\nrule: frequency >= 1\noffer: spring10\nchannels: [email]\nholdout_percent: 0\n"+
 		"subject: \"Hello {{.Name}}\"\nbody: |\n  Dear {{.Name}}, {{.Code}} gives you {{.Offer.Summary}}.\n  {{.Unsubscribe}}\n")
 	// no quiet hours: the test runs at any time of day
 	writeFile(t, dir, "rules.yaml", "caps: [{channel: \"*\", max: 1, window: 24h}]\nquiet_start: \"\"\nquiet_end: \"\"\n")

@@ -56,6 +56,12 @@ type Campaign struct {
 	IncludeGrey bool `json:"include_grey,omitempty" yaml:"include_grey,omitempty"`
 	// StartAt delays the first send (one-off schedule); zero: at launch.
 	StartAt time.Time `json:"start_at,omitzero" yaml:"start_at,omitempty"`
+	// Measurement (holdout.go, docs/measure.md): the share of the audience
+	// held out (nil: the configured default, 10%); an uplift model file
+	// scored on the feature table; the value of one conversion.
+	HoldoutPercent  *float64 `json:"holdout_percent,omitempty" yaml:"holdout_percent,omitempty"`
+	UpliftModel     string   `json:"uplift_model,omitempty" yaml:"uplift_model,omitempty"`
+	ConversionValue float64  `json:"conversion_value,omitempty" yaml:"conversion_value,omitempty"`
 }
 
 // Item is a recommended item as templates see it.
@@ -137,7 +143,7 @@ func (c *Campaign) Validate() error {
 	if _, err := c.templates(); err != nil {
 		return err
 	}
-	return nil
+	return c.validateMeasurement()
 }
 
 // templates parses and test-executes the templates.

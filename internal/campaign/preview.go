@@ -24,6 +24,8 @@ type Preview struct {
 	// customer_limit, validity.
 	Dropped map[string]int64 `json:"dropped"`
 	Sample  []Message        `json:"sample"`
+	// Holdout is the holdout a launch would draw, per value–loyalty class.
+	Holdout *HoldoutPreview `json:"holdout,omitempty"`
 }
 
 // Preview materializes the audience and runs every send-time check over
@@ -41,7 +43,7 @@ func (s *Service) Preview(ctx context.Context, name string, sample int) (Preview
 		return Preview{}, err
 	}
 	p := Preview{Campaign: name, Selected: a.Size, Audience: int64(len(a.IDs)), ByChannel: map[string]int64{}, Dropped: map[string]int64{},
-		Sample: []Message{}}
+		Sample: []Message{}, Holdout: a.Holdout}
 	for k, v := range a.Drops {
 		p.Dropped[k] += v
 	}

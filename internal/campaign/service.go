@@ -43,9 +43,10 @@ type Options struct {
 	Rules     contact.Rules  // caps, quiet hours, consent; zero: contact.DefaultRules
 	Location  *time.Location // time zone of customers without one; UTC when nil
 	Senders   map[string]Sender
-	Queue     Queue       // nil: a MemQueue
-	Holdout   Holdout     // nil: none
-	Recommend Recommender // nil: no recommendations
+	Queue     Queue        // nil: a MemQueue
+	Holdout   Holdout      // nil: Measure decides
+	Measure   *Measurement // holdouts and uplift models; nil: no holdout unless a campaign sets one
+	Recommend Recommender  // nil: no recommendations
 	// Secret signs unsubscribe links and derives unique codes (required).
 	Secret []byte
 	// PublicURL is the base of unsubscribe links, e.g. https://shop.example/sagitta.
@@ -268,6 +269,13 @@ type Audience struct {
 	IDs   []int64 // ascending
 	Size  int64   // customers the segment or rule selects
 	Drops Drops   // left out before sending: admission lists, holdout, offer validity
+	// Held are the customers held out (ascending); Holdout describes them.
+	Held    []int64
+	Holdout *HoldoutPreview
+	// Target is the targeting plan that restricted IDs ("": none);
+	// Untargeted how many eligible customers it left out.
+	Target     string
+	Untargeted int
 }
 
 // Materialize evaluates the audience: the segment or rule, the offer's
@@ -317,17 +325,12 @@ func (s *Service) Materialize(ctx context.Context, c *Campaign) (Audience, error
 		}
 		ids = out
 	}
-	if h := s.opts.Holdout; h != nil {
-		out := ids[:0:0]
-		for _, id := range ids {
-			if h.InHoldout(c.Name, id) {
-				a.Drops["holdout"]++
-				continue
-			}
-			out = append(out, id)
-		}
-		ids = out
+	kept, held, hp, err := s.holdout(c, ids)
+	if err != nil {
+		return Audience{}, err
 	}
+	ids, a.Held, a.Holdout = kept, held, hp
+	a.Drops["holdout"] = int64(len(held))
 	for k, v := range a.Drops {
 		if v == 0 {
 			delete(a.Drops, k)
@@ -405,14 +408,23 @@ func (s *Service) Launch(ctx context.Context, name string) (Status, error) {
 		return Status{}, fmt.Errorf("launch campaign %q: %w", name, err)
 	}
 	now := s.opts.Clock().UTC().Truncate(time.Microsecond)
+	arms, err := s.saveArms(ctx, &c, &a, now)
+	if err != nil {
+		return Status{}, err
+	}
 	run := store.CampaignRun{Campaign: name, State: store.RunRunning, Audience: blob, Size: int64(len(a.IDs)), LaunchedAt: now, UpdatedAt: now}
-	if err := s.opts.Store.UpdateMarketing(ctx, func(tx store.MarketingTx) error { return tx.PutCampaignRun(ctx, run) }); err != nil {
+	if err := s.opts.Store.UpdateMarketing(ctx, func(tx store.MarketingTx) error {
+		if err := tx.PutCampaignRun(ctx, run); err != nil {
+			return err
+		}
+		return s.recordHoldout(ctx, tx, &c, a.Held, arms.TouchAt)
+	}); err != nil {
 		return Status{}, fmt.Errorf("launch campaign %q: %w", name, err)
 	}
 	if err := s.enqueue(ctx, name, a.IDs, c.StartAt); err != nil {
 		return Status{}, err
 	}
-	s.opts.Logger.Info("campaign launched", "campaign", name, "audience", len(a.IDs))
+	s.opts.Logger.Info("campaign launched", "campaign", name, "audience", len(a.IDs), "holdout", len(a.Held))
 	return Status{Campaign: name, State: store.RunRunning, Audience: int64(len(a.IDs)), LaunchedAt: now,
 		Deliveries: map[string]int64{}, Remaining: int64(len(a.IDs))}, nil
 }

@@ -33,6 +33,9 @@ func openMarketing(ctx context.Context, env Env, st store.Store, in *insight.Ser
 		mc.PublicURL = publicURL
 	}
 	mc.Logger = logger
+	if err := marketing.MeasureFromEnv(mc.Measure, env.Getenv); err != nil {
+		return nil, err
+	}
 	return marketing.Open(ctx, st, in, mc)
 }
 
@@ -457,6 +460,7 @@ func printPreview(w io.Writer, p campaign.Preview) {
 			fmt.Fprintf(w, "  %-16s %s\n", k, thousands(p.Dropped[k]))
 		}
 	}
+	printHoldout(w, p.Holdout)
 	for i, m := range p.Sample {
 		fmt.Fprintf(w, "--- sample %d: customer %d via %s to %s\n", i+1, m.CustomerID, m.Channel, m.To)
 		if m.Subject != "" {

@@ -1,0 +1,239 @@
+package campaign
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/RoaringBitmap/roaring/v2/roaring64"
+
+	"github.com/sagitta-dev/sagitta/internal/measure"
+	"github.com/sagitta-dev/sagitta/internal/store"
+)
+
+// DefaultHoldoutPercent is the share of a campaign's audience held out for
+// measurement when neither the campaign nor the configuration says otherwise.
+const DefaultHoldoutPercent = 10.0
+
+// StratumColumn is the feature the holdout is stratified by.
+const StratumColumn = "value_loyalty_class"
+
+// ContactHoldout is the contact-history kind of a held-out customer: the
+// moment the campaign would have contacted them. It is written by the
+// engine at launch only (it is not one of store.ContactKinds, which the API
+// accepts from outside), and it does not count for caps.
+const ContactHoldout = "holdout"
+
+// ArmsKind is the definition kind that keeps, per launched campaign, both
+// arms of the experiment (see Arms).
+const ArmsKind = "campaign_arms"
+
+// Measurement configures holdouts (docs/measure.md).
+type Measurement struct {
+	// DefaultPercent is the holdout of campaigns that set no
+	// holdout_percent; nil: DefaultHoldoutPercent.
+	DefaultPercent *float64
+	// Global holds the same customers out of every campaign (0..100).
+	Global float64
+	// Salt changes every assignment at once; keep it fixed for a shop.
+	Salt string
+}
+
+func (m *Measurement) defaultPercent() float64 {
+	if m == nil {
+		return 0
+	}
+	if m.DefaultPercent == nil {
+		return DefaultHoldoutPercent
+	}
+	return *m.DefaultPercent
+}
+
+// HoldoutOf returns the holdout that applies to a campaign.
+func (s *Service) HoldoutOf(c *Campaign) measure.Holdout {
+	h := measure.Holdout{Percent: s.opts.Measure.defaultPercent()}
+	if c.HoldoutPercent != nil {
+		h.Percent = *c.HoldoutPercent
+	}
+	if m := s.opts.Measure; m != nil {
+		h.Global, h.Salt = m.Global, m.Salt
+	}
+	return h
+}
+
+// validateMeasurement checks the measurement fields of a campaign.
+func (c *Campaign) validateMeasurement() error {
+	if p := c.HoldoutPercent; p != nil && (math.IsNaN(*p) || *p < 0 || *p >= 100) {
+		return &FieldError{Campaign: c.Name, Field: "holdout_percent", Problem: fmt.Sprintf("want 0 to less than 100, got %v", *p)}
+	}
+	if v := c.ConversionValue; math.IsNaN(v) || v < 0 {
+		return &FieldError{Campaign: c.Name, Field: "conversion_value", Problem: fmt.Sprintf("want a value >= 0, got %v", v)}
+	}
+	return nil
+}
+
+// HoldoutPreview is the holdout a launch would draw now.
+type HoldoutPreview struct {
+	Percent       float64                         `json:"percent"`
+	GlobalPercent float64                         `json:"global_percent"`
+	Stratified    string                          `json:"stratified_by"`
+	Size          int64                           `json:"size"`
+	Strata        map[string]measure.StratumCount `json:"strata"`
+}
+
+// holdout splits the eligible audience (ascending ids) into the treated and
+// the held out: exactly per value–loyalty class (measure.Stratify), since
+// the audience is materialized once at launch. A legacy Options.Holdout,
+// when set, is used as it is.
+func (s *Service) holdout(c *Campaign, ids []int64) (kept, held []int64, pv *HoldoutPreview, err error) {
+	if h := s.opts.Holdout; h != nil {
+		for _, id := range ids {
+			if h.InHoldout(c.Name, id) {
+				held = append(held, id)
+			} else {
+				kept = append(kept, id)
+			}
+		}
+		return kept, held, nil, nil
+	}
+	h := s.HoldoutOf(c)
+	if h.Percent == 0 && h.Global == 0 {
+		return ids, nil, &HoldoutPreview{Stratified: StratumColumn, Strata: map[string]measure.StratumCount{}}, nil
+	}
+	ms := make([]measure.Member, len(ids))
+	for i, id := range ids {
+		ms[i].Customer = id
+		if p, ok := s.opts.Audience.Profile(id); ok {
+			ms[i].Stratum = p.Class
+		}
+	}
+	a, err := measure.Stratify(h, c.Name, ms)
+	if err != nil {
+		return nil, nil, nil, &FieldError{Campaign: c.Name, Field: "holdout_percent", Problem: err.Error()}
+	}
+	kept = make([]int64, 0, len(ids))
+	for _, id := range ids {
+		if a.InHoldout(c.Name, id) {
+			held = append(held, id)
+		} else {
+			kept = append(kept, id)
+		}
+	}
+	pv = &HoldoutPreview{Percent: h.Percent, GlobalPercent: h.Global, Stratified: StratumColumn, Size: int64(len(held)), Strata: a.Strata}
+	return kept, held, pv, nil
+}
+
+// Arms are both arms of a launched campaign, kept (as a definition of kind
+// ArmsKind) so that reports know them after a restart: the treated
+// audience is the campaign run's; the held-out customers are here and, one
+// row each, in the contact history (kind ContactHoldout).
+type Arms struct {
+	Campaign   string                          `json:"campaign"`
+	LaunchedAt time.Time                       `json:"launched_at"`
+	TouchAt    time.Time                       `json:"touch_at"` // when the held out would have been contacted
+	Holdout    measure.Holdout                 `json:"holdout"`
+	Strata     map[string]measure.StratumCount `json:"strata,omitempty"`
+	Held       []byte                          `json:"held"` // roaring64 bitmap of the held-out customers
+	Target     string                          `json:"target,omitempty"`
+	Eligible   int64                           `json:"eligible"` // treated + held out + (with a target) not targeted
+}
+
+// HeldOut decodes the held-out customers, ascending.
+func (a *Arms) HeldOut() ([]int64, error) {
+	bm := roaring64.New()
+	if len(a.Held) > 0 {
+		if err := bm.UnmarshalBinary(a.Held); err != nil {
+			return nil, fmt.Errorf("read the holdout of campaign %q: %w", a.Campaign, err)
+		}
+	}
+	out := make([]int64, 0, bm.GetCardinality())
+	it := bm.Iterator()
+	for it.HasNext() {
+		out = append(out, int64(it.Next()))
+	}
+	return out, nil
+}
+
+// ArmsOf returns the arms of a launched campaign; ErrNotFound when it was
+// launched without them (before holdouts existed) or not at all.
+func (s *Service) ArmsOf(ctx context.Context, name string) (Arms, error) {
+	defs, err := s.opts.Store.Definitions(ctx, ArmsKind)
+	if err != nil {
+		return Arms{}, err
+	}
+	for _, d := range defs {
+		if d.Name == name {
+			var a Arms
+			if err := json.Unmarshal(d.Body, &a); err != nil {
+				return Arms{}, fmt.Errorf("read the arms of campaign %q: %w", name, err)
+			}
+			return a, nil
+		}
+	}
+	return Arms{}, fmt.Errorf("campaign %q has no recorded holdout: %w", name, ErrNotFound)
+}
+
+// saveArms writes the arms definition (before the run, so that a launch
+// that fails in between leaves a definition the next launch replaces).
+func (s *Service) saveArms(ctx context.Context, c *Saved, a *Audience, now time.Time) (Arms, error) {
+	bm := roaring64.New()
+	bm.AddMany(toUint64(a.Held))
+	bm.RunOptimize()
+	blob, err := bm.MarshalBinary()
+	if err != nil {
+		return Arms{}, err
+	}
+	touch := now
+	if c.StartAt.After(now) {
+		touch = c.StartAt.UTC().Truncate(time.Microsecond)
+	}
+	arms := Arms{Campaign: c.Name, LaunchedAt: now, TouchAt: touch, Holdout: s.HoldoutOf(&c.Campaign), Held: blob, Target: a.Target,
+		Eligible: int64(len(a.IDs) + len(a.Held) + a.Untargeted)}
+	if a.Holdout != nil {
+		arms.Strata = a.Holdout.Strata
+	}
+	body, err := json.Marshal(arms)
+	if err != nil {
+		return Arms{}, err
+	}
+	if _, err := s.opts.Store.PutDefinition(ctx, store.Definition{Kind: ArmsKind, Name: c.Name, Body: body, CreatedAt: now, Author: "sagitta"}); err != nil {
+		return Arms{}, fmt.Errorf("record the holdout of campaign %q: %w", c.Name, err)
+	}
+	return arms, nil
+}
+
+// holdoutContacts are the contact-history rows of the held out.
+func holdoutContacts(c *Saved, held []int64, at time.Time, strata func(int64) string) []store.Contact {
+	out := make([]store.Contact, len(held))
+	ch := ""
+	if len(c.Channels) > 0 {
+		ch = c.Channels[0]
+	}
+	for i, id := range held {
+		out[i] = store.Contact{CustomerID: id, Channel: ch, Kind: ContactHoldout, Campaign: c.Name, Step: DefaultStep, Offer: c.Offer, At: at,
+			Detail: "held out for measurement (stratum " + fmt.Sprintf("%q", strata(id)) + ")"}
+	}
+	return out
+}
+
+// recordHoldout writes the holdout rows in the launch transaction.
+func (s *Service) recordHoldout(ctx context.Context, tx store.MarketingTx, c *Saved, held []int64, at time.Time) error {
+	if len(held) == 0 {
+		return nil
+	}
+	cls := func(id int64) string {
+		if p, ok := s.opts.Audience.Profile(id); ok {
+			return p.Class
+		}
+		return ""
+	}
+	rows := holdoutContacts(c, held, at, cls)
+	for from := 0; from < len(rows); from += 10000 {
+		if err := tx.AddContacts(ctx, rows[from:min(from+10000, len(rows))]); err != nil {
+			return fmt.Errorf("record the holdout of campaign %q: %w", c.Name, err)
+		}
+	}
+	return nil
+}
