@@ -81,6 +81,7 @@ func (s *server) routes() []route {
 		{"POST /v1/campaigns", operate, s.saveCampaign},
 		{"GET /v1/campaigns/{name}", read, s.campaignOne},
 		{"POST /v1/campaigns/{name}/preview", read, s.previewCampaign},
+		{"GET /v1/campaigns/{name}/report", read, s.campaignReport},
 		{"POST /v1/campaigns/{name}/{action}", operate, s.campaignAction},
 		{"GET /v1/customers/{ref}/next-best-offers", read, s.nextBestOffers},
 		{"GET /v1/customers/{ref}/contacts", read, s.customerContacts},

@@ -137,21 +137,15 @@ type Arms struct {
 	Strata     map[string]measure.StratumCount `json:"strata,omitempty"`
 	Held       []byte                          `json:"held"` // roaring64 bitmap of the held-out customers
 	Target     string                          `json:"target,omitempty"`
-	Eligible   int64                           `json:"eligible"` // treated + held out + (with a target) not targeted
+	Untargeted []byte                          `json:"untargeted,omitempty"` // roaring64: eligible, not held out, left out by the target plan
+	Eligible   int64                           `json:"eligible"`             // treated + held out + untargeted
 }
 
 // HeldOut decodes the held-out customers, ascending.
 func (a *Arms) HeldOut() ([]int64, error) {
-	bm := roaring64.New()
-	if len(a.Held) > 0 {
-		if err := bm.UnmarshalBinary(a.Held); err != nil {
-			return nil, fmt.Errorf("read the holdout of campaign %q: %w", a.Campaign, err)
-		}
-	}
-	out := make([]int64, 0, bm.GetCardinality())
-	it := bm.Iterator()
-	for it.HasNext() {
-		out = append(out, int64(it.Next()))
+	out, err := decodeIDs(a.Held)
+	if err != nil {
+		return nil, fmt.Errorf("read the holdout of campaign %q: %w", a.Campaign, err)
 	}
 	return out, nil
 }
@@ -178,19 +172,22 @@ func (s *Service) ArmsOf(ctx context.Context, name string) (Arms, error) {
 // saveArms writes the arms definition (before the run, so that a launch
 // that fails in between leaves a definition the next launch replaces).
 func (s *Service) saveArms(ctx context.Context, c *Saved, a *Audience, now time.Time) (Arms, error) {
-	bm := roaring64.New()
-	bm.AddMany(toUint64(a.Held))
-	bm.RunOptimize()
-	blob, err := bm.MarshalBinary()
+	blob, err := encodeIDs(a.Held)
 	if err != nil {
 		return Arms{}, err
+	}
+	var untargeted []byte
+	if len(a.Untargeted) > 0 {
+		if untargeted, err = encodeIDs(a.Untargeted); err != nil {
+			return Arms{}, err
+		}
 	}
 	touch := now
 	if c.StartAt.After(now) {
 		touch = c.StartAt.UTC().Truncate(time.Microsecond)
 	}
 	arms := Arms{Campaign: c.Name, LaunchedAt: now, TouchAt: touch, Holdout: s.HoldoutOf(&c.Campaign), Held: blob, Target: a.Target,
-		Eligible: int64(len(a.IDs) + len(a.Held) + a.Untargeted)}
+		Untargeted: untargeted, Eligible: int64(len(a.IDs) + len(a.Held) + len(a.Untargeted))}
 	if a.Holdout != nil {
 		arms.Strata = a.Holdout.Strata
 	}
@@ -236,4 +233,11 @@ func (s *Service) recordHoldout(ctx context.Context, tx store.MarketingTx, c *Sa
 		}
 	}
 	return nil
+}
+
+func encodeIDs(ids []int64) ([]byte, error) {
+	bm := roaring64.New()
+	bm.AddMany(toUint64(ids))
+	bm.RunOptimize()
+	return bm.MarshalBinary()
 }

@@ -273,9 +273,9 @@ type Audience struct {
 	Held    []int64
 	Holdout *HoldoutPreview
 	// Target is the targeting plan that restricted IDs ("": none);
-	// Untargeted how many eligible customers it left out.
+	// Untargeted the eligible customers it left out (ascending).
 	Target     string
-	Untargeted int
+	Untargeted []int64
 }
 
 // Materialize evaluates the audience: the segment or rule, the offer's

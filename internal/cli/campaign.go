@@ -277,9 +277,12 @@ func runCampaign(ctx context.Context, env Env, args []string) error {
 		"  include_grey, start_at. Templates are Go text/template over .Name .Code .Offer.Summary .Unsubscribe ...\n" +
 		"  Channels come from the environment: SAGITTA_SMTP_ADDR, SAGITTA_SMTP_FROM, SAGITTA_SMTP_USER, SAGITTA_SMTP_PASSWORD,\n" +
 		"  SAGITTA_SMTP_TLS (starttls|tls|none), SAGITTA_SMS_WEBHOOK, SAGITTA_PUSH_WEBHOOK, SAGITTA_WEBHOOK_SECRET, SAGITTA_PUBLIC_URL.\n" +
-		"  launch and resume dispatch in the foreground until the campaign is done (--detach: leave it to 'sagitta serve')."
+		"  launch and resume dispatch in the foreground until the campaign is done (--detach: leave it to 'sagitta serve').\n" + loopHelp
 	if len(args) == 0 {
 		return usageErr(help)
+	}
+	if args[0] == "report" || args[0] == "why" {
+		return runCampaignLoop(ctx, env, args)
 	}
 	var cfg config.Config
 	fs := flags(env, "campaign "+args[0], &cfg)

@@ -1,12 +1,20 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"maps"
 	"slices"
+	"strings"
+	"text/tabwriter"
+	"time"
 
 	"github.com/sagitta-dev/sagitta/internal/campaign"
+	"github.com/sagitta-dev/sagitta/internal/config"
+	"github.com/sagitta-dev/sagitta/internal/marketing"
+	"github.com/sagitta-dev/sagitta/internal/measure"
+	"github.com/sagitta-dev/sagitta/internal/store"
 )
 
 // printHoldout shows the holdout a launch would draw, per stratum.
@@ -26,5 +34,88 @@ func printHoldout(w io.Writer, h *campaign.HoldoutPreview) {
 			name = "(none)"
 		}
 		fmt.Fprintf(w, "  %-8s %s of %s\n", name, thousands(int64(c.Holdout)), thousands(int64(c.Audience)))
+	}
+}
+
+const loopHelp = "usage: sagitta campaign report NAME [--window 7d] [--attribution last|first|split] [--margin M] [--json]\n" +
+	"       sagitta campaign why CUSTOMER [--json]\n" +
+	"  report: treatment vs holdout over the window after the launch (conversion, revenue per customer, incremental\n" +
+	"  revenue and profit after offer cost, uplift with a 95% interval and p-value, verdict, KPI before/after).\n" +
+	"  why: the arbitration decisions for a customer (campaigns that competed, their scores, the reason)."
+
+// runCampaignLoop runs the measurement subcommands of 'sagitta campaign'.
+func runCampaignLoop(ctx context.Context, env Env, args []string) error {
+	var cfg config.Config
+	fs := flags(env, "campaign "+args[0], &cfg)
+	asJSON := fs.Bool("json", false, "print JSON")
+	window := fs.String("window", "7d", "report: attribution window after the launch")
+	rule := fs.String("attribution", "last", "report: rule for orders several campaigns cover: last, first or split")
+	margin := fs.Float64("margin", 1, "report: gross margin of revenue (0 < m <= 1) for the incremental profit")
+	pos, err := parse(fs, args[1:])
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usageErr(loopHelp)
+	}
+	opts, err := campaign.ParseReportOptions(*window, *rule)
+	if err != nil {
+		return usageErr("%v", err)
+	}
+	if !(*margin > 0 && *margin <= 1) {
+		return usageErr("--margin %v: want 0 < margin <= 1", *margin)
+	}
+	opts.Margin = *margin
+	return withMarketing(ctx, env, cfg, func(st store.Store, m *marketing.Service) error {
+		switch args[0] {
+		case "report":
+			r, err := m.Campaigns.Report(ctx, pos[0], opts)
+			if err != nil {
+				return err
+			}
+			if *asJSON {
+				return writeJSON(env.Stdout, r)
+			}
+			printReport(env.Stdout, &r)
+			return nil
+		}
+		return usageErr(loopHelp)
+	})
+}
+
+func printReport(w io.Writer, r *campaign.Report) {
+	fmt.Fprintf(w, "%s: launched %s, window %s, attribution %s, holdout %s", r.Campaign, r.LaunchedAt.Format(time.RFC3339), r.Window, r.Attribution, r.Assignment)
+	if !r.Complete {
+		fmt.Fprint(w, " (window not over yet)")
+	}
+	fmt.Fprintln(w)
+	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "arm\tcustomers\tconversions\trate\trevenue/customer\toffer cost\t")
+	for _, a := range []struct {
+		name string
+		a    measure.Arm
+	}{{"treatment", r.Treatment}, {"holdout", r.Holdout}} {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%.2f%%\t%.2f\t%.2f\t\n", a.name, thousands(a.a.Customers), thousands(a.a.Conversions), 100*a.a.ConversionRate,
+			a.a.RevenuePerCustomer, a.a.OfferCost)
+	}
+	tw.Flush()
+	pct := func(e measure.Estimate) string {
+		return fmt.Sprintf("%+.2f pp (%.0f%% CI %+.2f to %+.2f, p = %.3g)", 100*float64(e.Value), 100*r.Confidence, 100*float64(e.Low), 100*float64(e.High), float64(e.PValue))
+	}
+	money := func(e measure.Estimate) string {
+		return fmt.Sprintf("%+.2f (CI %+.2f to %+.2f)", float64(e.Value), float64(e.Low), float64(e.High))
+	}
+	fmt.Fprintf(w, "sent %s; orders in the window %d; success rate %.2f%%\n", thousands(r.Sent), r.Orders, 100*r.SuccessRate)
+	fmt.Fprintf(w, "uplift              %s\n", pct(r.Uplift))
+	fmt.Fprintf(w, "revenue uplift      %s per customer\n", money(r.RevenueUplift))
+	fmt.Fprintf(w, "incremental revenue %s\n", money(r.IncrementalRevenue))
+	fmt.Fprintf(w, "incremental profit  %s after offer cost\n", money(r.IncrementalProfit))
+	if k := r.KPI; k != nil {
+		fmt.Fprintf(w, "KPI %s: treatment %.2f -> %.2f, holdout %.2f -> %.2f, difference in differences %s\n", k.Name, k.TreatmentBefore,
+			k.TreatmentAfter, k.HoldoutBefore, k.HoldoutAfter, money(k.DiffInDiff))
+	}
+	fmt.Fprintf(w, "verdict: %s\n", strings.ToUpper(r.Verdict))
+	for _, s := range r.Reasons {
+		fmt.Fprintf(w, "  - %s\n", s)
 	}
 }
