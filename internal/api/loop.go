@@ -37,3 +37,22 @@ func (s *server) campaignReport(w http.ResponseWriter, r *http.Request, _ store.
 	writeJSON(w, http.StatusOK, rep)
 	return nil
 }
+
+// campaignDecisions explains which campaigns a customer got: the
+// arbitration decisions (candidates, scores, reasons) and the holdouts.
+func (s *server) campaignDecisions(w http.ResponseWriter, r *http.Request, _ store.APIKey) error {
+	m, err := s.mk()
+	if err != nil {
+		return err
+	}
+	id, err := s.lookup(r, r.PathValue("ref"))
+	if err != nil {
+		return err
+	}
+	why, err := m.CampaignWhy(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, why)
+	return nil
+}

@@ -84,6 +84,7 @@ func (s *server) routes() []route {
 		{"GET /v1/campaigns/{name}/report", read, s.campaignReport},
 		{"POST /v1/campaigns/{name}/{action}", operate, s.campaignAction},
 		{"GET /v1/customers/{ref}/next-best-offers", read, s.nextBestOffers},
+		{"GET /v1/customers/{ref}/campaign-decisions", read, s.campaignDecisions},
 		{"GET /v1/customers/{ref}/contacts", read, s.customerContacts},
 		{"POST /v1/contacts", operate, s.postContacts},
 		{"GET /v1/calls", read, s.calls},

@@ -45,6 +45,7 @@ type Options struct {
 	Senders   map[string]Sender
 	Queue     Queue        // nil: a MemQueue
 	Holdout   Holdout      // nil: Measure decides
+	Features  Features     // feature columns for uplift models; nil: campaigns cannot have one
 	Measure   *Measurement // holdouts and uplift models; nil: no holdout unless a campaign sets one
 	Recommend Recommender  // nil: no recommendations
 	// Secret signs unsubscribe links and derives unique codes (required).
@@ -75,6 +76,7 @@ type Service struct {
 	runMu sync.Mutex
 	live  map[string]int // jobs queued or running per campaign, in this process
 	done  *sync.Cond
+	loop  loopState // uplift models and rival audiences (arbitrate.go)
 }
 
 // Saved is a campaign as stored.
@@ -190,6 +192,9 @@ func (s *Service) Save(ctx context.Context, c Campaign, author string) (Saved, e
 		}
 	}
 	if _, err := s.audienceRule(&c); err != nil {
+		return Saved{}, err
+	}
+	if err := s.checkModel(ctx, &c); err != nil {
 		return Saved{}, err
 	}
 	if _, err := s.opts.Store.CampaignRun(ctx, c.Name); err == nil {

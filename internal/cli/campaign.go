@@ -289,6 +289,7 @@ func runCampaign(ctx context.Context, env Env, args []string) error {
 	asJSON := fs.Bool("json", false, "print JSON")
 	sample := fs.Int("sample", 3, "preview: rendered messages to show")
 	detach := fs.Bool("detach", false, "launch: queue only; a running 'sagitta serve' dispatches")
+	upliftModel := fs.String("uplift-model", "", "create: attach an uplift model file (sagitta uplift train) to the campaigns")
 	pos, err := parse(fs, args[1:])
 	if err != nil {
 		return err
@@ -316,6 +317,9 @@ func runCampaign(ctx context.Context, env Env, args []string) error {
 			}
 			if !list {
 				many = []campaign.Campaign{one}
+			}
+			if err := attachModel(many, *upliftModel); err != nil {
+				return err
 			}
 			var saved []campaign.Saved
 			for _, c := range many {

@@ -2,9 +2,11 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"maps"
+	"path/filepath"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -14,6 +16,7 @@ import (
 	"github.com/sagitta-dev/sagitta/internal/config"
 	"github.com/sagitta-dev/sagitta/internal/marketing"
 	"github.com/sagitta-dev/sagitta/internal/measure"
+	"github.com/sagitta-dev/sagitta/internal/profile"
 	"github.com/sagitta-dev/sagitta/internal/store"
 )
 
@@ -41,7 +44,9 @@ const loopHelp = "usage: sagitta campaign report NAME [--window 7d] [--attributi
 	"       sagitta campaign why CUSTOMER [--json]\n" +
 	"  report: treatment vs holdout over the window after the launch (conversion, revenue per customer, incremental\n" +
 	"  revenue and profit after offer cost, uplift with a 95% interval and p-value, verdict, KPI before/after).\n" +
-	"  why: the arbitration decisions for a customer (campaigns that competed, their scores, the reason)."
+	"  why: the arbitration decisions for a customer (campaigns that competed, their scores, the reason) and holdouts.\n" +
+	"  create: fields holdout_percent (default 10, 0 allowed), uplift_model (a file of 'sagitta uplift train'),\n" +
+	"  conversion_value; --uplift-model FILE attaches a model to every campaign of the file."
 
 // runCampaignLoop runs the measurement subcommands of 'sagitta campaign'.
 func runCampaignLoop(ctx context.Context, env Env, args []string) error {
@@ -79,7 +84,22 @@ func runCampaignLoop(ctx context.Context, env Env, args []string) error {
 			printReport(env.Stdout, &r)
 			return nil
 		}
-		return usageErr(loopHelp)
+		id, err := profile.Lookup(ctx, st, pos[0])
+		if errors.Is(err, store.ErrNotFound) {
+			return fmt.Errorf("no customer matches %q", pos[0])
+		}
+		if err != nil {
+			return err
+		}
+		w, err := m.CampaignWhy(ctx, id)
+		if err != nil {
+			return err
+		}
+		if *asJSON {
+			return writeJSON(env.Stdout, w)
+		}
+		printWhy(env.Stdout, &w)
+		return nil
 	})
 }
 
@@ -118,4 +138,42 @@ func printReport(w io.Writer, r *campaign.Report) {
 	for _, s := range r.Reasons {
 		fmt.Fprintf(w, "  - %s\n", s)
 	}
+}
+
+func printWhy(w io.Writer, y *marketing.Why) {
+	if len(y.Decisions) == 0 && len(y.Holdouts) == 0 {
+		fmt.Fprintf(w, "customer %d: no arbitration between campaigns and no holdout recorded\n", y.Customer)
+		return
+	}
+	for _, h := range y.Holdouts {
+		fmt.Fprintf(w, "%s  held out of %s: %s\n", h.At.Format(time.RFC3339), h.Campaign, h.Detail)
+	}
+	for _, d := range y.Decisions {
+		fmt.Fprintf(w, "%s  decided by %s's dispatch, %d contact(s) left under the caps: %s\n", d.At.Format(time.RFC3339), d.Campaign, d.Cap,
+			strings.Join(d.Chosen, ", "))
+		tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "  RANK\tCAMPAIGN\tUPLIFT\tVALUE\tCOST\tSCORE\tCHOSEN\tREASON")
+		for _, c := range d.Candidates {
+			fmt.Fprintf(tw, "  %d\t%s\t%.4f\t%.2f\t%.2f\t%.4f\t%v\t%s\n", c.Rank, c.Campaign, c.Uplift, c.Value, c.Cost, c.Score, c.Chosen, c.Reason)
+		}
+		tw.Flush()
+	}
+}
+
+// attachModel sets the uplift model of the campaigns (flag over file) and
+// makes its path absolute, so that 'sagitta serve' finds it from anywhere.
+func attachModel(cs []campaign.Campaign, flagModel string) error {
+	for i := range cs {
+		if flagModel != "" {
+			cs[i].UpliftModel = flagModel
+		}
+		if p := cs[i].UpliftModel; p != "" {
+			abs, err := filepath.Abs(p)
+			if err != nil {
+				return fmt.Errorf("uplift model %s: %w", p, err)
+			}
+			cs[i].UpliftModel = abs
+		}
+	}
+	return nil
 }

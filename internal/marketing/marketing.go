@@ -185,7 +185,7 @@ func Open(ctx context.Context, st store.Store, in *insight.Service, cfg Config) 
 		senders[ch] = w
 	}
 	s.Campaigns, err = campaign.New(campaign.Options{Store: st, Offers: s.Offers, Audience: aud, Lists: in.Lists, Rules: rules,
-		Location: cfg.Location, Senders: senders, Holdout: cfg.Holdout, Measure: cfg.Measure, Recommend: cfg.Recommend, Secret: secret, PublicURL: cfg.PublicURL,
+		Location: cfg.Location, Senders: senders, Holdout: cfg.Holdout, Measure: cfg.Measure, Features: features{in}, Recommend: cfg.Recommend, Secret: secret, PublicURL: cfg.PublicURL,
 		Logger: cfg.Logger, Clock: cfg.Clock, Workers: cfg.Workers, Batch: cfg.Batch, Retry: cfg.Retry})
 	if err != nil {
 		return nil, err
