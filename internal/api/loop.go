@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/sagitta-dev/sagitta/internal/campaign"
+	"github.com/sagitta-dev/sagitta/internal/marketing"
 	"github.com/sagitta-dev/sagitta/internal/measure"
 	"github.com/sagitta-dev/sagitta/internal/store"
 )
@@ -54,5 +55,59 @@ func (s *server) campaignDecisions(w http.ResponseWriter, r *http.Request, _ sto
 		return err
 	}
 	writeJSON(w, http.StatusOK, why)
+	return nil
+}
+
+// budgetOptions reads ?budget=B&cost=C&redeem_cost=R.
+func budgetOptions(r *http.Request) (campaign.BudgetOptions, error) {
+	var o campaign.BudgetOptions
+	q := r.URL.Query()
+	for _, f := range []struct {
+		name string
+		dst  func(float64)
+	}{{"budget", func(v float64) { o.Budget = v }}, {"cost", func(v float64) { o.Cost = &v }}, {"redeem_cost", func(v float64) { o.RedeemCost = v }}} {
+		s := q.Get(f.name)
+		if s == "" {
+			continue
+		}
+		v, err := strconv.ParseFloat(s, 64)
+		if err != nil || !(v >= 0) || v > 1e15 {
+			return o, errorf(http.StatusBadRequest, "%s: want a number >= 0, got %q", f.name, s)
+		}
+		f.dst(v)
+	}
+	return o, nil
+}
+
+// launchOptions reads ?target=uplift and the budget.
+func launchOptions(r *http.Request) (campaign.LaunchOptions, error) {
+	t := r.URL.Query().Get("target")
+	if t == "" {
+		return campaign.LaunchOptions{}, nil
+	}
+	if t != campaign.TargetUplift {
+		return campaign.LaunchOptions{}, errorf(http.StatusBadRequest, "target: %q is not a strategy; use %q", t, campaign.TargetUplift)
+	}
+	b, err := budgetOptions(r)
+	return campaign.LaunchOptions{Target: t, Budget: b}, err
+}
+
+// previewTargeting answers a preview with the plans of budgeted targeting.
+func previewTargeting(w http.ResponseWriter, r *http.Request, m *marketing.Service, p campaign.Preview) error {
+	b, err := budgetOptions(r)
+	if err != nil {
+		return err
+	}
+	t, err := m.Campaigns.PlanTargeting(r.Context(), p.Campaign, b)
+	if errors.Is(err, campaign.ErrNoModel) {
+		return errorf(http.StatusConflict, "%v", err)
+	}
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, struct {
+		campaign.Preview
+		Targeting campaign.Targeting `json:"targeting"`
+	}{p, t})
 	return nil
 }

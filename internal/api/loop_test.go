@@ -30,8 +30,8 @@ func TestCampaignReportAndDecisionsAPI(t *testing.T) {
 		{"report", req{method: "GET", path: "/v1/campaigns/h/report?window=14d&attribution=split", role: "analyst"}, 200, nil, func(t *testing.T, r resp) {
 			var v struct {
 				Window, Attribution, Verdict string
-				Treatment, Holdout       struct{ Customers int64 }
-				Uplift                   struct{ Value *float64 }
+				Treatment, Holdout           struct{ Customers int64 }
+				Uplift                       struct{ Value *float64 }
 			}
 			if err := json.Unmarshal(r.body, &v); err != nil {
 				t.Fatal(err)

@@ -229,6 +229,9 @@ func (s *server) previewCampaign(w http.ResponseWriter, r *http.Request, _ store
 	if err != nil {
 		return err
 	}
+	if r.URL.Query().Has("budget") {
+		return previewTargeting(w, r, m, p)
+	}
 	writeJSON(w, http.StatusOK, p)
 	return nil
 }
@@ -242,7 +245,11 @@ func (s *server) campaignAction(w http.ResponseWriter, r *http.Request, _ store.
 	name := r.PathValue("name")
 	switch a := r.PathValue("action"); a {
 	case "launch":
-		_, err = m.Campaigns.Launch(r.Context(), name)
+		lo, lerr := launchOptions(r)
+		if lerr != nil {
+			return lerr
+		}
+		_, err = m.Campaigns.LaunchWith(r.Context(), name, lo)
 	case "pause":
 		err = m.Campaigns.Pause(r.Context(), name)
 	case "resume":

@@ -2,6 +2,7 @@ package campaign_test
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -97,3 +98,27 @@ func TestArbitrationRoutesToHigherValue(t *testing.T) {
 		t.Errorf("why customer %d: %+v", contested, w)
 	}
 }
+
+func launchAndWait(t *testing.T, f *fixture, name string, lo campaign.LaunchOptions) campaign.Status {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
+	defer cancel()
+	if _, err := f.m.Campaigns.LaunchWith(ctx, name, lo); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	dctx, stop := context.WithCancel(ctx)
+	wg.Go(func() { f.m.Campaigns.Run(dctx) })
+	if err := f.m.Campaigns.Wait(ctx, name); err != nil {
+		t.Fatal(err)
+	}
+	stop()
+	wg.Wait()
+	st, err := f.m.Campaigns.Status(ctx, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+func fmtSscanf(addr string, i *int) (int, error) { return fmt.Sscanf(addr, "c%d@example.org", i) }

@@ -389,6 +389,11 @@ func (s *Service) Status(ctx context.Context, name string) (Status, error) {
 // Launch materializes and freezes the audience in the store, marks the
 // campaign running and queues its customers. A campaign launches once.
 func (s *Service) Launch(ctx context.Context, name string) (Status, error) {
+	return s.LaunchWith(ctx, name, LaunchOptions{})
+}
+
+// LaunchWith is Launch with options (budgeted targeting, target.go).
+func (s *Service) LaunchWith(ctx context.Context, name string, lo LaunchOptions) (Status, error) {
 	c, err := s.Get(name)
 	if err != nil {
 		return Status{}, err
@@ -404,6 +409,11 @@ func (s *Service) Launch(ctx context.Context, name string) (Status, error) {
 	a, err := s.Materialize(ctx, &c.Campaign)
 	if err != nil {
 		return Status{}, err
+	}
+	if lo.Target != "" {
+		if err := s.applyTarget(ctx, &c.Campaign, &a, lo); err != nil {
+			return Status{}, err
+		}
 	}
 	bm := roaring64.New()
 	bm.AddMany(toUint64(a.IDs))

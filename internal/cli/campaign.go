@@ -290,6 +290,7 @@ func runCampaign(ctx context.Context, env Env, args []string) error {
 	sample := fs.Int("sample", 3, "preview: rendered messages to show")
 	detach := fs.Bool("detach", false, "launch: queue only; a running 'sagitta serve' dispatches")
 	upliftModel := fs.String("uplift-model", "", "create: attach an uplift model file (sagitta uplift train) to the campaigns")
+	budget := budgetFlags(fs)
 	pos, err := parse(fs, args[1:])
 	if err != nil {
 		return err
@@ -369,13 +370,20 @@ func runCampaign(ctx context.Context, env Env, args []string) error {
 			if err != nil {
 				return err
 			}
+			if budget.set(fs) {
+				return previewBudget(ctx, env, fs, cs, p, budget, *asJSON)
+			}
 			return show(p, func() { printPreview(env.Stdout, p) })
 		case "pause":
 			if err := cs.Pause(ctx, pos[0]); err != nil {
 				return err
 			}
 		case "launch":
-			if _, err := cs.Launch(ctx, pos[0]); err != nil {
+			lo, err := budget.launch(fs)
+			if err != nil {
+				return err
+			}
+			if _, err := cs.LaunchWith(ctx, pos[0], lo); err != nil {
 				return err
 			}
 			if !*detach {

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"maps"
@@ -46,7 +47,10 @@ const loopHelp = "usage: sagitta campaign report NAME [--window 7d] [--attributi
 	"  revenue and profit after offer cost, uplift with a 95% interval and p-value, verdict, KPI before/after).\n" +
 	"  why: the arbitration decisions for a customer (campaigns that competed, their scores, the reason) and holdouts.\n" +
 	"  create: fields holdout_percent (default 10, 0 allowed), uplift_model (a file of 'sagitta uplift train'),\n" +
-	"  conversion_value; --uplift-model FILE attaches a model to every campaign of the file."
+	"  conversion_value; --uplift-model FILE attaches a model to every campaign of the file.\n" +
+	"  preview NAME --budget B [--cost C] [--redeem-cost R]: the uplift, propensity and random plans within the budget\n" +
+	"  (needs an uplift model); launch NAME --target uplift --budget B: treat only the uplift plan (the holdout is still\n" +
+	"  drawn from every eligible customer, and the report compares the whole policy with it)."
 
 // runCampaignLoop runs the measurement subcommands of 'sagitta campaign'.
 func runCampaignLoop(ctx context.Context, env Env, args []string) error {
@@ -176,4 +180,92 @@ func attachModel(cs []campaign.Campaign, flagModel string) error {
 		}
 	}
 	return nil
+}
+
+// budgetOpts are the flags of budgeted targeting.
+type budgetOpts struct {
+	budget, cost, redeem *float64
+	target               *string
+}
+
+func budgetFlags(fs *flag.FlagSet) budgetOpts {
+	return budgetOpts{
+		budget: fs.Float64("budget", 0, "preview/launch: the most to spend on the campaign (0: no limit); preview shows the uplift, propensity and random plans"),
+		cost:   fs.Float64("cost", 0, "preview/launch: cost per customer treated (default: the offer's unit cost)"),
+		redeem: fs.Float64("redeem-cost", 0, "preview/launch: cost paid only by those who convert (a coupon's discount)"),
+		target: fs.String("target", "", "launch: 'uplift' treats only the uplift plan within --budget (the holdout is drawn from all eligible customers first)"),
+	}
+}
+
+// set reports whether any budget flag was given.
+func (b budgetOpts) set(fs *flag.FlagSet) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == "budget" || f.Name == "cost" || f.Name == "redeem-cost" })
+	return set
+}
+
+func (b budgetOpts) options(fs *flag.FlagSet) (campaign.BudgetOptions, error) {
+	o := campaign.BudgetOptions{Budget: *b.budget, RedeemCost: *b.redeem}
+	if *b.budget < 0 || *b.redeem < 0 || *b.cost < 0 {
+		return o, usageErr("--budget, --cost and --redeem-cost: want numbers >= 0")
+	}
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == "cost" {
+			o.Cost = b.cost
+		}
+	})
+	return o, nil
+}
+
+func (b budgetOpts) launch(fs *flag.FlagSet) (campaign.LaunchOptions, error) {
+	if *b.target == "" {
+		if b.set(fs) {
+			return campaign.LaunchOptions{}, usageErr("--budget, --cost and --redeem-cost need --target uplift at launch")
+		}
+		return campaign.LaunchOptions{}, nil
+	}
+	if *b.target != campaign.TargetUplift {
+		return campaign.LaunchOptions{}, usageErr("--target %q: the only strategy is %q", *b.target, campaign.TargetUplift)
+	}
+	o, err := b.options(fs)
+	return campaign.LaunchOptions{Target: *b.target, Budget: o}, err
+}
+
+// previewWithTargeting is a preview with the plans of budgeted targeting.
+type previewWithTargeting struct {
+	campaign.Preview
+	Targeting campaign.Targeting `json:"targeting"`
+}
+
+func previewBudget(ctx context.Context, env Env, fs *flag.FlagSet, cs *campaign.Service, p campaign.Preview, b budgetOpts, asJSON bool) error {
+	o, err := b.options(fs)
+	if err != nil {
+		return err
+	}
+	t, err := cs.PlanTargeting(ctx, p.Campaign, o)
+	if err != nil {
+		return err
+	}
+	if asJSON {
+		return writeJSON(env.Stdout, previewWithTargeting{p, t})
+	}
+	printPreview(env.Stdout, p)
+	printTargeting(env.Stdout, &t)
+	return nil
+}
+
+func printTargeting(w io.Writer, t *campaign.Targeting) {
+	limit := "no limit"
+	if t.Budget.Limit > 0 {
+		limit = fmt.Sprintf("%.2f", t.Budget.Limit)
+	}
+	fmt.Fprintf(w, "budgeted targeting of %s eligible customers (model %s): budget %s, cost %.2f per customer + %.2f per conversion, value %.2f per conversion\n",
+		thousands(int64(t.Eligible)), t.Model, limit, t.Budget.Cost, t.Budget.RedeemCost, t.Budget.Value)
+	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "plan\tcustomers\texpected spend\texpected incremental conversions\texpected incremental value\texpected profit\t")
+	for _, p := range []measure.Plan{t.Uplift, t.Propensity, t.Random} {
+		fmt.Fprintf(tw, "%s\t%s\t%.2f\t%.1f\t%.2f\t%.2f\t\n", p.Strategy, thousands(int64(p.Customers)), p.Spend, p.IncrementalConversions, p.IncrementalValue, p.Profit)
+	}
+	tw.Flush()
+	fmt.Fprintf(w, "uplift plan: %s; launch with --target uplift to treat only it\n", t.StopReason)
 }
