@@ -51,24 +51,20 @@ type reportInput struct {
 	treated   []int64 // the treatment arm (ascending)
 	held      []int64 // the holdout arm (ascending)
 	touchAt   time.Time
-	sentCost  map[int64]float64 // offer cost of each treated customer reached
-	others    []measure.Touch   // other campaigns' touches of the same customers
-	orders    []measure.Order   // orders of either arm, any time around the campaign
+	offerCost float64 // of the treated arm: the offer's unit cost × messages sent
+	others    []measure.Touch // other campaigns' touches of the same customers
+	orders    []measure.Order // orders of either arm, any time around the campaign
 	opts      ReportOptions
 	kpiWindow time.Duration
 }
 
 // buildReport attributes the orders and summarizes both arms. It is pure,
 // so that it can be measured on its own (BenchmarkCampaignReport1M).
+//
+// Only customers with an order in the window can convert, so only their
+// touches go through attribution; everyone else is counted as a
+// non-converting member of their arm.
 func buildReport(in *reportInput) (measure.Report, int, error) {
-	touches := make([]measure.Touch, 0, len(in.treated)+len(in.held)+len(in.others))
-	for _, id := range in.treated {
-		touches = append(touches, measure.Touch{Customer: id, Campaign: in.campaign, At: in.touchAt})
-	}
-	for _, id := range in.held {
-		touches = append(touches, measure.Touch{Customer: id, Campaign: in.campaign, At: in.touchAt, Holdout: true})
-	}
-	touches = append(touches, in.others...)
 	end := in.touchAt.Add(in.opts.Window)
 	start := in.touchAt.Add(-in.kpiWindow)
 	var after []measure.Order
@@ -84,14 +80,42 @@ func buildReport(in *reportInput) (measure.Report, int, error) {
 			afterAll[o.Customer] += o.Revenue
 		}
 	}
-	credits := measure.Attribute(touches, after, measure.Attribution{Window: in.opts.Window, Rule: in.opts.Rule})
-	outs := measure.CampaignOutcomes(in.campaign, touches[:len(in.treated)+len(in.held)], credits, func(id int64, _ bool) float64 {
-		return in.sentCost[id]
-	})
-	for i := range outs {
-		outs[i].KPIBefore, outs[i].KPIAfter = before[outs[i].Customer], afterAll[outs[i].Customer]
+	var touches []measure.Touch
+	for _, arm := range []struct {
+		ids  []int64
+		held bool
+	}{{in.treated, false}, {in.held, true}} {
+		for _, id := range arm.ids {
+			if _, ok := afterAll[id]; ok {
+				touches = append(touches, measure.Touch{Customer: id, Campaign: in.campaign, At: in.touchAt, Holdout: arm.held})
+			}
+		}
 	}
-	r, err := measure.Summarize(outs, measure.Options{Confidence: in.opts.Confidence, Margin: in.opts.Margin, KPI: true,
+	for _, t := range in.others {
+		if _, ok := afterAll[t.Customer]; ok {
+			touches = append(touches, t)
+		}
+	}
+	credited := map[int64]float64{}
+	for _, c := range measure.Attribute(touches, after, measure.Attribution{Window: in.opts.Window, Rule: in.opts.Rule}) {
+		if c.Campaign == in.campaign {
+			credited[c.Customer] += c.Revenue
+		}
+	}
+	var t measure.Tally
+	outcome := func(id int64, held bool) measure.Outcome {
+		o := measure.Outcome{Customer: id, Holdout: held, KPIBefore: before[id], KPIAfter: afterAll[id]}
+		o.Revenue, o.Converted = credited[id]
+		return o
+	}
+	for _, id := range in.treated {
+		t.Add(outcome(id, false))
+	}
+	t.Treatment.Cost = in.offerCost // only the arm's total enters the report
+	for _, id := range in.held {
+		t.Add(outcome(id, true))
+	}
+	r, err := t.Report(measure.Options{Confidence: in.opts.Confidence, Margin: in.opts.Margin, KPI: true,
 		KPIName: "revenue per customer over " + fmtWindow(in.kpiWindow)})
 	return r, len(after), err
 }
@@ -146,22 +170,14 @@ func (s *Service) Report(ctx context.Context, name string, o ReportOptions) (Rep
 	if in.held, err = arms.HeldOut(); err != nil {
 		return Report{}, err
 	}
-	sent, err := s.opts.Store.Deliveries(ctx, name, store.DeliverySent)
+	counts, err := s.opts.Store.DeliveryCounts(ctx, name)
 	if err != nil {
 		return Report{}, err
 	}
-	var unit float64
+	sent := counts[store.DeliverySent]
 	if c.Offer != "" && s.opts.Offers != nil {
 		if of, err := s.opts.Offers.Get(c.Offer); err == nil {
-			unit = of.UnitCost
-		}
-	}
-	in.sentCost = make(map[int64]float64, len(sent))
-	for _, d := range sent {
-		if d.Offer != "" {
-			in.sentCost[d.CustomerID] = unit
-		} else {
-			in.sentCost[d.CustomerID] = 0
+			in.offerCost = of.UnitCost * float64(sent) // every send of the campaign carries its offer
 		}
 	}
 	member := roaring64.New()
@@ -192,7 +208,7 @@ func (s *Service) Report(ctx context.Context, name string, o ReportOptions) (Rep
 		return Report{}, fmt.Errorf("report campaign %q: %w", name, err)
 	}
 	return Report{Campaign: name, LaunchedAt: run.LaunchedAt, Window: fmtWindow(o.Window), Attribution: o.Rule.String(), Assignment: arms.Holdout,
-		Target: arms.Target, Sent: int64(len(sent)), Orders: n, Complete: !s.opts.Clock().Before(to), Report: mr}, nil
+		Target: arms.Target, Sent: sent, Orders: n, Complete: !s.opts.Clock().Before(to), Report: mr}, nil
 }
 
 // otherTouches are the touches of other launched campaigns (their sends and

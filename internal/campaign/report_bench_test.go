@@ -15,16 +15,13 @@ func BenchmarkCampaignReport1M(b *testing.B) {
 	r := rand.New(rand.NewPCG(1, 2))
 	at := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
 	in := &reportInput{campaign: "big", touchAt: at, opts: ReportOptions{Window: 7 * 24 * time.Hour}, kpiWindow: 7 * 24 * time.Hour,
-		sentCost: map[int64]float64{}}
+		offerCost: 0.05 * 800_000}
 	for id := int64(1); id <= 1_000_000; id++ {
 		if id%10 == 0 {
 			in.held = append(in.held, id)
 			continue
 		}
 		in.treated = append(in.treated, id)
-		if id%9 != 0 {
-			in.sentCost[id] = 0.05
-		}
 		if id%5 == 0 {
 			in.others = append(in.others, measure.Touch{Customer: id, Campaign: "other", At: at.Add(36 * time.Hour)})
 		}
