@@ -44,7 +44,7 @@ func printHoldout(w io.Writer, h *campaign.HoldoutPreview) {
 const loopHelp = "usage: sagitta campaign report NAME [--window 7d] [--attribution last|first|split] [--margin M] [--json]\n" +
 	"       sagitta campaign why CUSTOMER [--json]\n" +
 	"  report: treatment vs holdout over the window after the launch (conversion, revenue per customer, incremental\n" +
-	"  revenue and profit after offer cost, uplift with a 95% interval and p-value, verdict, KPI before/after).\n" +
+	"  revenue and profit after offer cost, uplift with a 95 percent interval and p-value, verdict, KPI before/after).\n" +
 	"  why: the arbitration decisions for a customer (campaigns that competed, their scores, the reason) and holdouts.\n" +
 	"  create: fields holdout_percent (default 10, 0 allowed), uplift_model (a file of 'sagitta uplift train'),\n" +
 	"  conversion_value; --uplift-model FILE attaches a model to every campaign of the file.\n" +
