@@ -139,3 +139,63 @@ func TestBudgetedTargeting(t *testing.T) {
 			len(a.IDs), rep.Holdout.Customers)
 	}
 }
+
+// TestArbitrationByUpliftModel: a campaign with an uplift model (only
+// frequent buyers respond) competes with one without (the prior) for the
+// same customers under a one-a-day cap; each customer goes to the campaign
+// whose expected incremental value is higher for them.
+func TestArbitrationByUpliftModel(t *testing.T) {
+	model := persuadableModel(t)
+	f := newFixture(t, 150, nil)
+	modelled := campaign.Campaign{Name: "modelled", Rule: "frequency >= 1", Channels: []string{campaign.Email}, Subject: "modelled", Body: "b",
+		UpliftModel: model, ConversionValue: 10}
+	flat := campaign.Campaign{Name: "flat", Rule: "frequency >= 1", Channels: []string{campaign.Email}, Subject: "flat", Body: "b", ConversionValue: 150}
+	// the modelled campaign's expected value per customer, to know the winner of each
+	a, err := f.m.Campaigns.Materialize(t.Context(), &modelled)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc, err := f.m.Campaigns.Score(t.Context(), &modelled, a.IDs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	winner := map[int64]string{}
+	wins := map[string]int{}
+	for i, id := range a.IDs {
+		w := "flat"
+		if sc.Uplift[i]*10 > campaign.PriorUplift*150 {
+			w = "modelled"
+		}
+		winner[id] = w
+		wins[w]++
+	}
+	if wins["modelled"] == 0 || wins["flat"] == 0 {
+		t.Fatalf("the model should favour some customers and not others: %v (uplift of the first: %v)", wins, sc.Uplift[:3])
+	}
+	launchTogether(t, f, flat, modelled) // the flat one first: first come would give it everyone
+	addrs, err := f.st.AddressesOf(t.Context(), "email", a.IDs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byAddr := map[string]int64{}
+	for id, ad := range addrs {
+		byAddr[ad] = id
+	}
+	got := map[string]int{}
+	for _, m := range f.mb.Mails() {
+		id := byAddr[m.To]
+		subj := m.Header.Get("Subject")
+		got[subj]++
+		if winner[id] != subj {
+			t.Errorf("customer %d got %q, expected value says %q", id, subj, winner[id])
+		}
+	}
+	t.Logf("expected winners %v, mails %v", wins, got)
+	w, err := f.m.CampaignWhy(t.Context(), a.IDs[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(w.Decisions) != 1 || len(w.Decisions[0].Candidates) != 2 {
+		t.Fatalf("why: %+v", w)
+	}
+}
