@@ -55,6 +55,13 @@ type rivalRun struct {
 	checked  time.Time
 }
 
+// forget drops what is cached of a campaign's run (it was just launched here).
+func (l *loopState) forget(name string) {
+	l.mu.Lock()
+	delete(l.runs, name)
+	l.mu.Unlock()
+}
+
 // model loads (once) the uplift model of a campaign.
 func (s *Service) model(path string) (*uplift.Model, error) {
 	s.loop.mu.Lock()
@@ -174,7 +181,9 @@ func (s *Service) rivals(ctx context.Context, name string) (map[string]*roaring6
 		s.loop.mu.Lock()
 		rr, ok := s.loop.runs[c.Name]
 		s.loop.mu.Unlock()
-		// states are read again after 2 s of wall time (done is final)
+		// states are read again after 2 s of wall time (done is final); a
+		// launch in this process is seen at once (forget), one elsewhere or a
+		// pause within 2 s
 		if !ok || (rr.state != store.RunDone && time.Since(rr.checked) > 2*time.Second) {
 			run, err := s.opts.Store.CampaignRun(ctx, c.Name)
 			if err != nil && !errors.Is(err, store.ErrNotFound) {

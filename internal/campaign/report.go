@@ -51,7 +51,7 @@ type reportInput struct {
 	treated   []int64 // the treatment arm (ascending)
 	held      []int64 // the holdout arm (ascending)
 	touchAt   time.Time
-	offerCost float64 // of the treated arm: the offer's unit cost × messages sent
+	offerCost float64         // of the treated arm: the offer's unit cost × messages sent
 	others    []measure.Touch // other campaigns' touches of the same customers
 	orders    []measure.Order // orders of either arm, any time around the campaign
 	opts      ReportOptions

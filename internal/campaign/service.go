@@ -436,6 +436,7 @@ func (s *Service) LaunchWith(ctx context.Context, name string, lo LaunchOptions)
 	}); err != nil {
 		return Status{}, fmt.Errorf("launch campaign %q: %w", name, err)
 	}
+	s.loop.forget(name) // rivals see it running now
 	if err := s.enqueue(ctx, name, a.IDs, c.StartAt); err != nil {
 		return Status{}, err
 	}
