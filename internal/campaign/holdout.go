@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"strconv"
 	"time"
 
 	"github.com/RoaringBitmap/roaring/v2/roaring64"
@@ -102,12 +103,10 @@ func (s *Service) holdout(c *Campaign, ids []int64) (kept, held []int64, pv *Hol
 	if h.Percent == 0 && h.Global == 0 {
 		return ids, nil, &HoldoutPreview{Stratified: StratumColumn, Strata: map[string]measure.StratumCount{}}, nil
 	}
+	classes := s.classes(ids)
 	ms := make([]measure.Member, len(ids))
 	for i, id := range ids {
-		ms[i].Customer = id
-		if p, ok := s.opts.Audience.Profile(id); ok {
-			ms[i].Stratum = p.Class
-		}
+		ms[i] = measure.Member{Customer: id, Stratum: classes[i]}
 	}
 	a, err := measure.Stratify(h, c.Name, ms)
 	if err != nil {
@@ -123,6 +122,23 @@ func (s *Service) holdout(c *Campaign, ids []int64) (kept, held []int64, pv *Hol
 	}
 	pv = &HoldoutPreview{Percent: h.Percent, GlobalPercent: h.Global, Stratified: StratumColumn, Size: int64(len(held)), Strata: a.Strata}
 	return kept, held, pv, nil
+}
+
+// classes returns the value–loyalty class of each customer ("" when
+// unknown), in one read of the feature table when there is one.
+func (s *Service) classes(ids []int64) []string {
+	if s.opts.Features != nil {
+		if cols, err := s.opts.Features.Columns(context.Background(), ids, []string{StratumColumn}); err == nil {
+			return cols[StratumColumn]
+		}
+	}
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		if p, ok := s.opts.Audience.Profile(id); ok {
+			out[i] = p.Class
+		}
+	}
+	return out
 }
 
 // Arms are both arms of a launched campaign, kept (as a definition of kind
@@ -202,7 +218,7 @@ func (s *Service) saveArms(ctx context.Context, c *Saved, a *Audience, now time.
 }
 
 // holdoutContacts are the contact-history rows of the held out.
-func holdoutContacts(c *Saved, held []int64, at time.Time, strata func(int64) string) []store.Contact {
+func holdoutContacts(c *Saved, held []int64, at time.Time, strata []string) []store.Contact {
 	out := make([]store.Contact, len(held))
 	ch := ""
 	if len(c.Channels) > 0 {
@@ -210,7 +226,7 @@ func holdoutContacts(c *Saved, held []int64, at time.Time, strata func(int64) st
 	}
 	for i, id := range held {
 		out[i] = store.Contact{CustomerID: id, Channel: ch, Kind: ContactHoldout, Campaign: c.Name, Step: DefaultStep, Offer: c.Offer, At: at,
-			Detail: "held out for measurement (stratum " + fmt.Sprintf("%q", strata(id)) + ")"}
+			Detail: "held out for measurement (" + StratumColumn + " " + strconv.Quote(strata[i]) + ")"}
 	}
 	return out
 }
@@ -220,13 +236,8 @@ func (s *Service) recordHoldout(ctx context.Context, tx store.MarketingTx, c *Sa
 	if len(held) == 0 {
 		return nil
 	}
-	cls := func(id int64) string {
-		if p, ok := s.opts.Audience.Profile(id); ok {
-			return p.Class
-		}
-		return ""
-	}
-	rows := holdoutContacts(c, held, at, cls)
+	classes := s.classes(held)
+	rows := holdoutContacts(c, held, at, classes)
 	for from := 0; from < len(rows); from += 10000 {
 		if err := tx.AddContacts(ctx, rows[from:min(from+10000, len(rows))]); err != nil {
 			return fmt.Errorf("record the holdout of campaign %q: %w", c.Name, err)

@@ -21,7 +21,8 @@ type Preview struct {
 	// Dropped counts the customers each rule leaves out: admission_black,
 	// admission_grey, holdout, rule (the offer's eligibility), consent,
 	// cap, quiet_hours (sent later), suppressed, no_address, budget,
-	// customer_limit, validity.
+	// customer_limit, validity, arbitration (another running campaign is
+	// worth more to the customer, arbitrate.go).
 	Dropped map[string]int64 `json:"dropped"`
 	Sample  []Message        `json:"sample"`
 	// Holdout is the holdout a launch would draw, per value–loyalty class.
