@@ -320,18 +320,25 @@ func (s *Service) arbitrate(ctx context.Context, r reader, c *Saved, d *decision
 	}
 	// bids: this campaign and each rival, for their contested customers
 	bids := map[int64][]measure.Bid{}
-	addBids := func(camp *Campaign, arrival int, ids []int64) error {
+	addBids := func(camp *Campaign, arrival int, ids []int64, rival bool) error {
 		sc, err := s.Score(ctx, camp, ids)
 		if err != nil {
 			return err
 		}
+		var blocked map[int64]string
+		if rival {
+			if blocked, err = s.unreachable(ctx, r, camp, ids, now); err != nil {
+				return err
+			}
+		}
 		v, cost := s.valueCost(camp)
 		for i, id := range ids {
-			bids[id] = append(bids[id], measure.Bid{Campaign: camp.Name, Uplift: sc.Uplift[i], Value: v, Cost: cost, Arrival: arrival})
+			bids[id] = append(bids[id], measure.Bid{Campaign: camp.Name, Uplift: sc.Uplift[i], Value: v, Cost: cost, Arrival: arrival,
+				Ineligible: blocked[id]})
 		}
 		return nil
 	}
-	if err := addBids(&c.Campaign, 0, contested); err != nil {
+	if err := addBids(&c.Campaign, 0, contested, false); err != nil {
 		return err
 	}
 	rivalIDs := map[string][]int64{}
@@ -350,7 +357,7 @@ func (s *Service) arbitrate(ctx context.Context, r reader, c *Saved, d *decision
 		if err != nil {
 			continue
 		}
-		if err := addBids(&rc.Campaign, i+1, rivalIDs[name]); err != nil {
+		if err := addBids(&rc.Campaign, i+1, rivalIDs[name], true); err != nil {
 			return err
 		}
 	}
@@ -384,6 +391,36 @@ func (s *Service) arbitrate(ctx context.Context, r reader, c *Saved, d *decision
 		}
 	}
 	return nil
+}
+
+// unreachable tells which customers a rival campaign could not contact on
+// any of its channels now: black list, suppression or no consent (the
+// caps are what is being arbitrated; quiet hours only delay).
+func (s *Service) unreachable(ctx context.Context, r reader, c *Campaign, ids []int64, now time.Time) (map[int64]string, error) {
+	out := make(map[int64]string, len(ids))
+	left := ids
+	for _, ch := range c.Channels {
+		if len(left) == 0 {
+			break
+		}
+		vs, err := s.guard.Check(ctx, r, ch, left, now, true)
+		if err != nil {
+			return nil, err
+		}
+		next := left[:0:0]
+		for _, v := range vs {
+			if v.Reason == "" {
+				delete(out, v.CustomerID) // reachable on this channel
+				continue
+			}
+			next = append(next, v.CustomerID)
+			if _, ok := out[v.CustomerID]; !ok {
+				out[v.CustomerID] = c.Name + " cannot reach them: " + v.Detail
+			}
+		}
+		left = next
+	}
+	return out, nil
 }
 
 func arbitrationDetail(name string, d *measure.Decision) string {

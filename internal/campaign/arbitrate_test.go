@@ -122,3 +122,33 @@ func launchAndWait(t *testing.T, f *fixture, name string, lo campaign.LaunchOpti
 }
 
 func fmtSscanf(addr string, i *int) (int, error) { return fmt.Sscanf(addr, "c%d@example.org", i) }
+
+// TestArbitrationSkipsUnreachableRival: the valuable campaign goes by SMS,
+// which only even customers accept; odd customers stay with the cheap
+// e-mail campaign instead of getting nothing.
+func TestArbitrationSkipsUnreachableRival(t *testing.T) {
+	f := newFixture(t, 120, nil)
+	cheap := campaign.Campaign{Name: "cheap", Rule: "frequency >= 1", Channels: []string{campaign.Email}, Subject: "cheap", Body: "b", ConversionValue: 10}
+	rich := campaign.Campaign{Name: "rich", Rule: "frequency >= 1", Channels: []string{campaign.SMS}, Body: "rich", ConversionValue: 100}
+	launchTogether(t, f, cheap, rich)
+	mails := map[string]bool{}
+	for _, m := range f.mb.Mails() {
+		mails[m.To] = true
+	}
+	sms := map[string]bool{}
+	for _, p := range f.hook.Accepted() {
+		sms[p.To] = true
+	}
+	for i := range f.n {
+		if i%3 == 0 || i%10 == 9 { // no orders, or (odd, opted out of e-mail) neither channel
+			continue
+		}
+		mail, text := mails[fmt.Sprintf("c%d@example.org", i)], sms[fmt.Sprintf("4915%08d", i)]
+		switch {
+		case i%2 == 0 && (!text || mail):
+			t.Errorf("customer c%d (SMS opt-in): sms %v, mail %v; want the valuable SMS only", i, text, mail)
+		case i%2 == 1 && (text || !mail):
+			t.Errorf("customer c%d (no SMS consent): sms %v, mail %v; want the e-mail", i, text, mail)
+		}
+	}
+}

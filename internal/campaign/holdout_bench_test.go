@@ -48,7 +48,9 @@ func BenchmarkLaunchHoldout1M(b *testing.B) {
 		if err != nil || pv.Size < n/10-2 || pv.Size > n/10+2 { // 10% of each class, rounded
 			b.Fatal(err, pv)
 		}
-		err = st.UpdateMarketing(context.Background(), func(tx store.MarketingTx) error { return s.recordHoldout(context.Background(), tx, c, held, time.Now()) })
+		err = st.UpdateMarketing(context.Background(), func(tx store.MarketingTx) error {
+			return s.recordHoldout(context.Background(), tx, c, held, time.Now())
+		})
 		if err != nil {
 			b.Fatal(err)
 		}
