@@ -385,9 +385,9 @@ func TestIntelligenceCommands(t *testing.T) {
 
 // startServe runs "sagitta serve" on a free port and returns its URL, its
 // log (complete once stop has returned) and a stop function (safe to call twice).
-func startServe(t *testing.T, data string) (string, *bytes.Buffer, func()) {
+func startServe(t *testing.T, data string, flags ...string) (string, *bytes.Buffer, func()) {
 	t.Helper()
-	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--data-dir", data)
+	cmd := exec.Command(bin, append([]string{"serve", "--addr", "127.0.0.1:0", "--data-dir", data}, flags...)...)
 	stderr, _ := cmd.StderrPipe()
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -440,17 +440,25 @@ func call(t *testing.T, method, url, key, body string) (int, string) {
 	return resp.StatusCode, string(b)
 }
 
+// smallShop imports order lines (CSV without the header, source shop),
+// computes features as of 2025-06-01 and returns the data directory and an
+// admin key.
+func smallShop(t *testing.T, lines string) (data, admin string) {
+	t.Helper()
+	dir := t.TempDir()
+	data = filepath.Join(dir, "data")
+	f := writeFile(t, dir, "orders.csv", "order,customer,time,item,quantity,unit_price\n"+lines)
+	importJSON(t, "orders", "--source", "shop", "--data-dir", data, f)
+	mustRun(t, "features", "compute", "--as-of", "2025-06-01", "--data-dir", data)
+	admin = strings.TrimSpace(mustRun(t, "apikey", "create", "--role", "admin", "--data-dir", data))
+	return data, admin
+}
+
 // An event posted to the API puts its customer into a segment by the time
 // the POST is answered.
 func TestSegmentMembershipFollowsIngest(t *testing.T) {
-	dir := t.TempDir()
-	data := filepath.Join(dir, "data")
-	f := writeFile(t, dir, "orders.csv", "order,customer,time,item,quantity,unit_price\n"+
-		"o1,c1,2025-05-02 10:00:00,i1,1,50\n"+
+	data, admin := smallShop(t, "o1,c1,2025-05-02 10:00:00,i1,1,50\n"+
 		"o2,c2,2025-05-20 10:00:00,i3,1,5\n")
-	importJSON(t, "orders", "--source", "shop", "--data-dir", data, f)
-	mustRun(t, "features", "compute", "--as-of", "2025-06-01", "--data-dir", data)
-	admin := strings.TrimSpace(mustRun(t, "apikey", "create", "--role", "admin", "--data-dir", data))
 	url, logs, stop := startServe(t, data)
 	defer stop()
 	const rule = `{"rule":"views_30d >= 2"}`
@@ -470,16 +478,49 @@ func TestSegmentMembershipFollowsIngest(t *testing.T) {
 	if code, body := call(t, "POST", url+"/v1/segments/count", admin, `{"rule":"views_30d == 2"}`); code != 200 || body != `{"count":1}`+"\n" {
 		t.Errorf("after re-posting: %d %q, want views_30d still 2", code, body)
 	}
+	// A restart keeps what ingestion applied: serve saves the table when it stops.
+	stop()
+	url, logs, stop2 := startServe(t, data)
+	defer stop2()
+	if code, body := call(t, "POST", url+"/v1/segments/count", admin, rule); code != 200 || body != `{"count":1}`+"\n" {
+		t.Errorf("after a restart: %d %q, want a count of 1\n%s", code, body, logs.String())
+	}
+}
+
+// A batch mixing new and already stored events cannot be applied
+// incrementally (which rows were new is unknown); the server's maintenance
+// recomputes, and the new event counts.
+func TestMaintenanceRecomputesAfterMixedBatch(t *testing.T) {
+	data, admin := smallShop(t, "o1,c1,2025-05-02 10:00:00,i1,1,50\no2,c2,2025-05-20 10:00:00,i3,1,5\n")
+	url, logs, stop := startServe(t, data, "--maintain-every", "100ms")
+	defer stop()
+	first := `[{"event":"e1","customer":"c2","type":"view","time":"2025-06-02T10:00:00Z","item":"i1"},` +
+		`{"event":"e2","customer":"c2","type":"view","time":"2025-06-02T10:05:00Z","item":"i3"}]`
+	mixed := `[{"event":"e2","customer":"c2","type":"view","time":"2025-06-02T10:05:00Z","item":"i3"},` +
+		`{"event":"e3","customer":"c2","type":"view","time":"2025-06-02T10:01:00Z","item":"i1"}]`
+	for _, b := range []string{first, mixed} {
+		if code, body := call(t, "POST", url+"/v1/events?source=shop", admin, b); code != 200 {
+			t.Fatalf("post events: %d %s", code, body)
+		}
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		_, body := call(t, "POST", url+"/v1/segments/count", admin, `{"rule":"views_30d == 3"}`)
+		if body == `{"count":1}`+"\n" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("views_30d never reached 3 (last %q)\n%s", body, logs.String())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if !strings.Contains(logs.String(), "features recomputed") {
+		t.Errorf("no recompute logged:\n%s", logs.String())
+	}
 }
 
 func TestIntelligenceAPI(t *testing.T) {
-	dir := t.TempDir()
-	data := filepath.Join(dir, "data")
-	f := writeFile(t, dir, "orders.csv", "order,customer,time,item,quantity,unit_price\n"+
-		"o1,c1,2025-05-02 10:00:00,i1,1,50\no2,c1,2025-05-09 10:00:00,i1,1,50\no3,c2,2025-05-20 10:00:00,i3,1,5\n")
-	importJSON(t, "orders", "--source", "shop", "--data-dir", data, f)
-	mustRun(t, "features", "compute", "--as-of", "2025-06-01", "--data-dir", data)
-	admin := strings.TrimSpace(mustRun(t, "apikey", "create", "--role", "admin", "--data-dir", data))
+	data, admin := smallShop(t, "o1,c1,2025-05-02 10:00:00,i1,1,50\no2,c1,2025-05-09 10:00:00,i1,1,50\no3,c2,2025-05-20 10:00:00,i3,1,5\n")
 	analyst := strings.TrimSpace(mustRun(t, "apikey", "create", "--role", "analyst", "--data-dir", data))
 	url, _, stop := startServe(t, data)
 	defer stop()
@@ -501,6 +542,20 @@ func TestIntelligenceAPI(t *testing.T) {
 		{"segment after the black list", "GET", "/v1/segments/regulars", analyst, "", 200, `"count":0`},
 		{"list", "GET", "/v1/admission?list=black", analyst, "", 200, "asked not to be contacted"},
 		{"unknown segment", "GET", "/v1/segments/nope", analyst, "", 404, "not found"},
+		{"off the black list", "DELETE", "/v1/admission/black/shop:c1", admin, "", 204, ""},
+		{"segment after leaving the list", "GET", "/v1/segments/regulars", analyst, "", 200, `"count":1`},
+		{"broken admission rule", "POST", "/v1/admission/rules", admin, `{"name":"big","list":"grey","rule":"monetary >"}`, 400, "column"},
+		{"analyst may not add a rule", "POST", "/v1/admission/rules", analyst, `{"name":"big","list":"grey","rule":"monetary > 60"}`, 403, ""},
+		{"bad duration", "POST", "/v1/admission/rules", admin, `{"name":"big","list":"grey","rule":"monetary > 60","expires_after":"soon"}`, 400, "expires_after"},
+		{"admission rule", "POST", "/v1/admission/rules", admin, `{"name":"big","list":"grey","rule":"monetary > 60","reason":"review first","expires_after":"720h"}`, 200, `"members":1`},
+		{"rules listed", "GET", "/v1/admission/rules", analyst, "", 200, `"expires_after":"720h0m0s"`},
+		{"grey entry", "GET", "/v1/admission?list=grey", analyst, "", 200, "review first"},
+		{"not on the list", "DELETE", "/v1/admission/white/shop:c1", admin, "", 404, ""},
+		{"settings out of range", "PUT", "/v1/features/settings", admin, "rfm:\n  bins: 40\n", 400, "rfm.bins"},
+		{"settings with a typo", "PUT", "/v1/features/settings", admin, "lifecycle:\n  churn_after: 10\n", 400, "line 2"},
+		{"analyst may not change settings", "PUT", "/v1/features/settings", analyst, "rfm: {bins: 4}", 403, ""},
+		{"settings", "PUT", "/v1/features/settings", admin, "rfm: {bins: 4}", 200, `"version":1`},
+		{"settings shown", "GET", "/v1/features/settings", analyst, "", 200, `"bins":4`},
 	} {
 		code, body := call(t, tt.method, url+tt.path, tt.key, tt.body)
 		if code != tt.code || !strings.Contains(body, tt.want) {

@@ -12,6 +12,7 @@ import (
 	"github.com/sagitta-dev/sagitta/internal/identity"
 	"github.com/sagitta-dev/sagitta/internal/insight"
 	"github.com/sagitta-dev/sagitta/internal/marketing"
+	"github.com/sagitta-dev/sagitta/internal/recommend"
 	"github.com/sagitta-dev/sagitta/internal/store"
 )
 
@@ -27,12 +28,14 @@ const (
 // Options configure the API. Store is required; zero values of the others
 // take the defaults.
 type Options struct {
-	Store   store.Store
-	Insight *insight.Service // tags, segments, customer intelligence; those routes answer 503 when nil
+	Store    store.Store
+	Insight  *insight.Service   // tags, segments, customer intelligence; those routes answer 503 when nil
+	Resolver *identity.Resolver // identity.DefaultPolicy when nil
+	// Recommend answers recommendations; those routes answer 503 when nil.
+	Recommend *recommend.Service
 	// Marketing: offers, policy, campaigns, contacts, calls; those routes answer 503 when nil.
 	Marketing *marketing.Service
-	Resolver  *identity.Resolver // identity.DefaultPolicy when nil
-	Logger    *slog.Logger       // discards when nil
+	Logger    *slog.Logger // discards when nil
 	// MaxBodyBytes bounds a request body (default 32 MiB).
 	MaxBodyBytes int64
 	// MaxRecords bounds the records of one ingest request (default 10,000).
@@ -48,6 +51,7 @@ type Options struct {
 type server struct {
 	store     store.Store
 	insight   *insight.Service
+	rec       *recommend.Service
 	marketing *marketing.Service
 	resolver  *identity.Resolver
 	log       *slog.Logger
@@ -63,7 +67,7 @@ func New(opts Options) http.Handler {
 	if opts.Store == nil {
 		panic("api.New: Options.Store is nil")
 	}
-	s := &server{store: opts.Store, insight: opts.Insight, marketing: opts.Marketing, resolver: opts.Resolver, log: opts.Logger, maxBody: opts.MaxBodyBytes,
+	s := &server{store: opts.Store, insight: opts.Insight, rec: opts.Recommend, marketing: opts.Marketing, resolver: opts.Resolver, log: opts.Logger, maxBody: opts.MaxBodyBytes,
 		maxRecs: opts.MaxRecords, now: opts.Now, mux: http.NewServeMux()}
 	if s.now == nil {
 		s.now = time.Now

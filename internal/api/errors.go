@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/sagitta-dev/sagitta/internal/admission"
+	"github.com/sagitta-dev/sagitta/internal/feature"
 	"github.com/sagitta-dev/sagitta/internal/identity"
 	"github.com/sagitta-dev/sagitta/internal/profile"
 	"github.com/sagitta-dev/sagitta/internal/rule"
@@ -60,7 +61,8 @@ func status(err error) (int, string) {
 		return http.StatusNotFound, err.Error()
 	case errors.Is(err, tag.ErrInUse), errors.Is(err, tag.ErrNoSchema), errors.Is(err, segment.ErrNoTable):
 		return http.StatusConflict, err.Error()
-	case isRuleError(err), errors.Is(err, segment.ErrInvalid), errors.Is(err, admission.ErrInvalid):
+	case isRuleError(err), errors.Is(err, segment.ErrInvalid), errors.Is(err, admission.ErrInvalid),
+		errors.Is(err, feature.ErrSettings):
 		return http.StatusBadRequest, err.Error()
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return http.StatusServiceUnavailable, "request cancelled or timed out"

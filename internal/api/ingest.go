@@ -170,6 +170,11 @@ func load[T any](ctx context.Context, s *server, recs []T, source string, kind r
 	}
 	var b ingest.Batch
 	kind.add(&b, valid)
+	if s.insight != nil {
+		// commit and apply as one step against a full recompute's scan
+		release := s.insight.IngestGate()
+		defer release()
+	}
 	loader := ingest.NewLoader(s.store, s.resolver)
 	loader.Collect = s.insight != nil
 	loaded, err := loader.Load(ctx, &b)
@@ -178,9 +183,14 @@ func load[T any](ctx context.Context, s *server, recs []T, source string, kind r
 	}
 	if s.insight != nil {
 		// committed: now keep features, tags and segments current; a failure
-		// here loses nothing (the next full compute catches up)
+		// here loses nothing (the server's maintenance recomputes)
 		if _, err := s.insight.Apply(ctx, loaded.Lines, loaded.Events); err != nil {
-			s.log.Warn("incremental feature update skipped", "error", err)
+			s.log.Warn("incremental feature update skipped; a recompute follows", "error", err)
+		}
+		if loaded.Merged > 0 || loaded.Uncollected > 0 {
+			// the merged customers' histories now belong to the survivors, or
+			// some new rows could not be told from the duplicates beside them
+			s.insight.Invalidate()
 		}
 	}
 	res.Imported, res.Duplicates = loaded.Imported, loaded.Duplicates

@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/sagitta-dev/sagitta/internal/admission"
+	"github.com/sagitta-dev/sagitta/internal/feature"
 	"github.com/sagitta-dev/sagitta/internal/profile"
 	"github.com/sagitta-dev/sagitta/internal/segment"
 	"github.com/sagitta-dev/sagitta/internal/store"
@@ -213,5 +215,117 @@ func (s *server) addAdmission(w http.ResponseWriter, r *http.Request, key store.
 		return err
 	}
 	writeJSON(w, http.StatusOK, map[string]int{"added": len(entries)})
+	return nil
+}
+
+// admissionRules answers the rule-based admission lists.
+func (s *server) admissionRules(w http.ResponseWriter, _ *http.Request, _ store.APIKey) error {
+	if s.insight == nil {
+		return errNoInsight
+	}
+	out := []ruleListJSON{}
+	for _, rl := range s.insight.Lists.Rules() {
+		j := ruleListJSON{Name: rl.Name, List: rl.List, Rule: rl.Rule, Reason: rl.Reason}
+		if rl.ExpiresAfter > 0 {
+			j.ExpiresAfter = rl.ExpiresAfter.String()
+		}
+		out = append(out, j)
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// ruleListJSON is a rule-based admission list on the wire: expires_after
+// is a Go duration ("720h").
+type ruleListJSON struct {
+	Name         string `json:"name"`
+	List         string `json:"list"`
+	Rule         string `json:"rule"`
+	Reason       string `json:"reason"`
+	ExpiresAfter string `json:"expires_after,omitempty"`
+}
+
+// applyAdmissionRule stores and runs a rule-based admission list: every
+// customer the rule selects is put on the list, and taken off when the
+// rule no longer selects them.
+func (s *server) applyAdmissionRule(w http.ResponseWriter, r *http.Request, key store.APIKey) error {
+	if s.insight == nil {
+		return errNoInsight
+	}
+	var body ruleListJSON
+	if err := decodeBody(r, &body); err != nil {
+		return err
+	}
+	rl := admission.RuleList{Name: body.Name, List: body.List, Rule: body.Rule, Reason: body.Reason}
+	if body.ExpiresAfter != "" {
+		d, err := time.ParseDuration(body.ExpiresAfter)
+		if err != nil {
+			return errorf(http.StatusBadRequest, "expires_after: %q is not a duration such as 720h", body.ExpiresAfter)
+		}
+		rl.ExpiresAfter = d
+	}
+	if s.insight.Table().Len() == 0 {
+		return errorf(http.StatusConflict, "no features computed yet: run 'sagitta features compute' first")
+	}
+	rep, err := s.insight.ApplyAdmissionRule(r.Context(), rl, "api:"+key.ID)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"name": rep.Name, "members": rep.Members,
+		"added": len(rep.Added), "removed": len(rep.Removed)})
+	return nil
+}
+
+// removeAdmission takes a customer off a list.
+func (s *server) removeAdmission(w http.ResponseWriter, r *http.Request, _ store.APIKey) error {
+	if s.insight == nil {
+		return errNoInsight
+	}
+	list := r.PathValue("list")
+	if list != store.ListBlack && list != store.ListWhite && list != store.ListGrey {
+		return errorf(http.StatusBadRequest, "list %q is not black, white or grey", list)
+	}
+	id, err := profile.Lookup(r.Context(), s.store, r.PathValue("customer"))
+	if err != nil {
+		return err
+	}
+	if err := s.insight.RemoveAdmission(r.Context(), list, id); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// featureSettings answers the feature settings in force and their version.
+func (s *server) featureSettings(w http.ResponseWriter, _ *http.Request, _ store.APIKey) error {
+	if s.insight == nil {
+		return errNoInsight
+	}
+	writeJSON(w, http.StatusOK, s.insight.Settings())
+	return nil
+}
+
+// putFeatureSettings stores new feature settings (YAML or JSON); they apply
+// from the next recompute.
+func (s *server) putFeatureSettings(w http.ResponseWriter, r *http.Request, key store.APIKey) error {
+	if s.insight == nil {
+		return errNoInsight
+	}
+	data, err := io.ReadAll(io.LimitReader(r.Body, feature.MaxSettingsSize+1))
+	if err != nil {
+		return err
+	}
+	if len(data) > feature.MaxSettingsSize {
+		return errorf(http.StatusRequestEntityTooLarge, "settings larger than %d bytes", feature.MaxSettingsSize)
+	}
+	set, err := feature.ParseSettings(data)
+	if err != nil {
+		return err
+	}
+	v, err := s.insight.PutSettings(r.Context(), set, "api:"+key.ID)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, v)
 	return nil
 }

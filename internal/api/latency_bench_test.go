@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"slices"
 	"testing"
 	"time"
@@ -22,7 +23,7 @@ import (
 )
 
 // BenchmarkMembershipLatency measures event-to-segment-membership latency:
-// a server with 20,000 customers, features, the built-in tags and a saved
+// a server with 20,000 customers (SAGITTA_BENCH_CUSTOMERS), features, the built-in tags and a saved
 // segment receives 10,000 events/s (batches of 100 every 10 ms); an event
 // is reflected in the tags and segments when its POST is answered, so the
 // latency is the time from sending a batch to its answer. Reports p50 and
@@ -35,7 +36,12 @@ func BenchmarkMembershipLatency(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer st.Close()
-	const customers = 20_000
+	customers := 20_000
+	if v := os.Getenv("SAGITTA_BENCH_CUSTOMERS"); v != "" {
+		if _, err := fmt.Sscan(v, &customers); err != nil || customers <= 0 {
+			b.Fatalf("SAGITTA_BENCH_CUSTOMERS=%q: want a positive number", v)
+		}
+	}
 	t0 := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
 	var batch ingest.Batch
 	for i := range customers {

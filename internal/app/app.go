@@ -4,16 +4,12 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"os"
 
 	"github.com/sagitta-dev/sagitta/internal/api"
 	"github.com/sagitta-dev/sagitta/internal/cli"
 	"github.com/sagitta-dev/sagitta/internal/config"
-	"github.com/sagitta-dev/sagitta/internal/identity"
-	"github.com/sagitta-dev/sagitta/internal/insight"
-	"github.com/sagitta-dev/sagitta/internal/marketing"
 	"github.com/sagitta-dev/sagitta/internal/store"
 	"github.com/sagitta-dev/sagitta/internal/store/postgres"
 	"github.com/sagitta-dev/sagitta/internal/store/sqlite"
@@ -51,6 +47,7 @@ func OpenStore(ctx context.Context, cfg config.Config) (store.Store, error) {
 }
 
 // NewHandler builds the HTTP handler served by `sagitta serve`.
-func NewHandler(st store.Store, res *identity.Resolver, in *insight.Service, mk *marketing.Service, logger *slog.Logger) http.Handler {
-	return api.New(api.Options{Store: st, Resolver: res, Insight: in, Marketing: mk, Logger: logger})
+func NewHandler(s cli.Services) http.Handler {
+	return api.New(api.Options{Store: s.Store, Resolver: s.Resolver, Insight: s.Insight, Recommend: s.Recommend,
+		Marketing: s.Marketing, Logger: s.Logger})
 }

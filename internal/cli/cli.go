@@ -17,6 +17,7 @@ import (
 	"github.com/sagitta-dev/sagitta/internal/identity"
 	"github.com/sagitta-dev/sagitta/internal/insight"
 	"github.com/sagitta-dev/sagitta/internal/marketing"
+	"github.com/sagitta-dev/sagitta/internal/recommend"
 	"github.com/sagitta-dev/sagitta/internal/store"
 	"golang.org/x/term"
 )
@@ -28,7 +29,21 @@ type Env struct {
 	Stderr     io.Writer
 	Getenv     func(string) string
 	OpenStore  func(ctx context.Context, cfg config.Config) (store.Store, error)
-	NewHandler func(st store.Store, res *identity.Resolver, in *insight.Service, mk *marketing.Service, logger *slog.Logger) http.Handler
+	NewHandler func(s Services) http.Handler
+	// Recommend is the recommendation service serve hands to the API (nil:
+	// those routes answer 503).
+	Recommend *recommend.Service
+}
+
+// Services are what serve hands to Env.NewHandler; nil ones make their
+// routes answer 503.
+type Services struct {
+	Store     store.Store
+	Resolver  *identity.Resolver
+	Insight   *insight.Service
+	Marketing *marketing.Service
+	Recommend *recommend.Service
+	Logger    *slog.Logger
 }
 
 type command struct {
@@ -49,11 +64,15 @@ func commands() []command {
 		{"tag", "apply, list and show rule-defined tags", runTag},
 		{"segment", "count, save, list and export segments", runSegment},
 		{"admission", "manage black, white and grey admission lists", runAdmission},
+		{"model", "fit, evaluate and score CLV (BG/NBD, Gamma-Gamma) and churn models", runModel},
+		{"rules", "mine association rules from baskets or orders (rules mine)", runRules},
+		{"recommend", "evaluate, train and apply recommendation models", runRecommend},
 		{"offer", "create, list, show offers; why a customer may or may not get one", runOffer},
 		{"policy", "show or apply the differentiated-offer policy table", runPolicy},
 		{"campaign", "create, preview, launch, pause, resume and follow campaigns", runCampaign},
 		{"contact", "show or set the contact rules: frequency caps, quiet hours, consent", runContact},
 		{"generate", "write a synthetic shop's data files", runGenerate},
+		{"uplift", "train, score and evaluate uplift models; target offers; report against holdouts", runUplift},
 		{"version", "print the version", runVersion},
 	}
 }

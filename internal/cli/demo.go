@@ -16,6 +16,7 @@ import (
 	"github.com/sagitta-dev/sagitta/internal/config"
 	"github.com/sagitta-dev/sagitta/internal/identity"
 	"github.com/sagitta-dev/sagitta/internal/ingest"
+	"github.com/sagitta-dev/sagitta/internal/insight"
 	"github.com/sagitta-dev/sagitta/internal/synth"
 )
 
@@ -161,6 +162,8 @@ func runDemo(ctx context.Context, env Env, args []string) error {
 	if err := st.CreateAPIKey(ctx, k); err != nil {
 		return err
 	}
+	stop := maintain(in, insight.MaintainOptions{})
+	defer stop()
 	return serve(ctx, env, cfg.Addr, st, in, logger, func(url string) {
 		demoHelp(out, url, secret)
 	})

@@ -6,7 +6,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
+
+	"go.yaml.in/yaml/v3"
 
 	"github.com/sagitta-dev/sagitta/internal/admission"
 	"github.com/sagitta-dev/sagitta/internal/config"
@@ -49,8 +52,12 @@ func runFeaturesCmd(ctx context.Context, env Env, args []string) error {
 	if len(args) > 0 && args[0] == "summary" {
 		return runFeaturesSummary(env, args[1:])
 	}
+	if len(args) > 0 && args[0] == "settings" {
+		return runFeatureSettings(ctx, env, args[1:])
+	}
 	if len(args) == 0 || args[0] != "compute" {
-		return usageErr("usage: sagitta features compute [--as-of DATE] [--json] | sagitta features summary FILE [--json]")
+		return usageErr("usage: sagitta features compute [--as-of DATE] [--json] | sagitta features summary FILE [--json] | " +
+			"sagitta features settings [show | apply FILE | example] [--json]")
 	}
 	var cfg config.Config
 	fs := flags(env, "features compute", &cfg)
@@ -85,6 +92,83 @@ func runFeaturesCmd(ctx context.Context, env Env, args []string) error {
 		printFeatureSummary(env.Stdout, sum)
 		return nil
 	})
+}
+
+// runFeatureSettings implements "sagitta features settings [show | apply FILE | example]".
+func runFeatureSettings(ctx context.Context, env Env, args []string) error {
+	const help = "usage: sagitta features settings [show | apply FILE | example] [--json]"
+	sub := "show"
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		sub, args = args[0], args[1:]
+	}
+	var cfg config.Config
+	fs := flags(env, "features settings "+sub, &cfg)
+	asJSON := fs.Bool("json", false, "print JSON")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	switch {
+	case sub == "example" && len(pos) == 0:
+		_, err := io.WriteString(env.Stdout, feature.SettingsExample)
+		return err
+	case sub == "apply" && len(pos) == 1, sub == "show" && len(pos) == 0:
+	default:
+		return usageErr(help)
+	}
+	var set feature.Settings
+	if sub == "apply" {
+		data, err := readLimited(pos[0], feature.MaxSettingsSize)
+		if err != nil {
+			return err
+		}
+		if set, err = feature.ParseSettings(data); err != nil {
+			return fmt.Errorf("%s: %w", pos[0], err)
+		}
+	}
+	return withInsight(ctx, env, cfg, func(_ store.Store, s *insight.Service) error {
+		v := s.Settings()
+		if sub == "apply" {
+			if v, err = s.PutSettings(ctx, set, "cli"); err != nil {
+				return err
+			}
+		}
+		if *asJSON {
+			return writeJSON(env.Stdout, v)
+		}
+		if sub == "apply" {
+			fmt.Fprintf(env.Stdout, "feature settings version %d stored; they apply from the next 'sagitta features compute'\n", v.Version)
+			return nil
+		}
+		if v.Version == 0 {
+			fmt.Fprintln(env.Stdout, "# no settings stored: every default applies (see 'sagitta features settings example')")
+		} else {
+			fmt.Fprintf(env.Stdout, "# version %d, %s by %s\n", v.Version, v.CreatedAt.Format(time.RFC3339), v.Author)
+		}
+		out, err := yaml.Marshal(v.Settings)
+		if err != nil {
+			return err
+		}
+		_, err = env.Stdout.Write(out)
+		return err
+	})
+}
+
+// readLimited reads a file of at most limit bytes.
+func readLimited(path string, limit int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("%s: larger than %d bytes", path, limit)
+	}
+	return data, nil
 }
 
 func runTag(ctx context.Context, env Env, args []string) error {

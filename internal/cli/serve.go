@@ -20,8 +20,17 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	fs := flags(env, "serve", &cfg)
 	fs.StringVar(&cfg.Addr, "addr", cfg.Addr, "listen address (env SAGITTA_ADDR)")
 	sizesEvery := fs.Duration("sizes-every", time.Hour, "record every segment's size this often (0: never)")
+	advance := fs.String("advance", string(insight.AdvanceLive), "move the features' time windows to now once a day: "+
+		"live (only a table computed as of the last seven days), always or never")
+	saveEvery := fs.Duration("save-every", 10*time.Minute, "save the feature table changed by ingestion this often (and at shutdown)")
+	maintainEvery := fs.Duration("maintain-every", time.Minute, "look this often whether the features need a recompute, a move in time or saving")
+	modelPoll := fs.Duration("model-poll", 10*time.Second, "check DATA_DIR/models/recommend.model this often and swap in a retrained model (0: load once)")
 	if _, err := parse(fs, args); err != nil {
 		return err
+	}
+	mode, err := insight.ParseAdvanceMode(*advance)
+	if err != nil {
+		return usageErr("--advance: %v", err)
 	}
 	st, err := open(ctx, env, cfg)
 	if err != nil {
@@ -36,7 +45,26 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	if *sizesEvery > 0 {
 		go recordSizes(ctx, in, *sizesEvery, logger)
 	}
+	stop := maintain(in, insight.MaintainOptions{Every: *maintainEvery, Advance: mode, SaveEvery: *saveEvery})
+	defer stop()
+	env.Recommend = startRecommender(ctx, cfg.DataDir, st, *modelPoll, logger)
 	return serve(ctx, env, cfg.Addr, st, in, logger, nil)
+}
+
+// maintain keeps the features current in the background (see
+// insight.Service.Maintain). The returned stop, called once the server has
+// drained its requests, saves the table and waits for that.
+func maintain(in *insight.Service, o insight.MaintainOptions) (stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		in.Maintain(ctx, o)
+	}()
+	return func() {
+		cancel()
+		<-done
+	}
 }
 
 // recordSizes records the segment sizes every period until ctx ends, for
@@ -83,7 +111,8 @@ func serve(ctx context.Context, env Env, addr string, st store.Store, in *insigh
 		}
 	}()
 	srv := &http.Server{
-		Handler:           env.NewHandler(st, identity.NewResolver(identity.DefaultPolicy()), in, mk, logger),
+		Handler: env.NewHandler(Services{Store: st, Resolver: identity.NewResolver(identity.DefaultPolicy()), Insight: in,
+			Marketing: mk, Recommend: env.Recommend, Logger: logger}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       5 * time.Minute,
 		WriteTimeout:      5 * time.Minute,

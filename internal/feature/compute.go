@@ -145,8 +145,8 @@ func Compute(ctx context.Context, src store.Analytics, asOf time.Time, opts Opti
 		t.Cols = append(t.Cols, Column{Name: colName, Type: Text, TypeName: Text.String(),
 			Description: fmt.Sprintf("Customer attribute %q from the unified record.", name)})
 	}
-	s.recomputeWindows(s.k.cats)
-	s.k.cats = nil
+	s.recomputeWindows(&s.k.cats)
+	s.k.cats.reset()
 	s.fit()
 	s.deriveAll()
 	opts.Logger.Debug("features computed", "customers", len(ids), "rows", sc.rows, "events", events,

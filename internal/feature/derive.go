@@ -63,6 +63,12 @@ func (s *state) bind(t *Table, n int) {
 	for alias, name := range aliases {
 		t.Num[alias] = t.Num[name]
 	}
+	for name, col := range t.Num { // columns added by other packages (predictions)
+		for len(col) < n {
+			col = append(col, math.NaN())
+		}
+		t.Num[name] = col
+	}
 	for name, p := range s.text.byName() {
 		col := t.Text[name]
 		if len(col) < n {

@@ -3,6 +3,7 @@ package feature
 import (
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"runtime"
 	"syscall"
 	"testing"
@@ -45,8 +46,20 @@ func synthOrders(rows, customers int, asOf rfm.Day) ([]orderRec, []lineRec) {
 // per-customer accumulators (RFM, windows logs, discounts, preferences), in
 // chunks as Compute feeds it, without the store scan: 10M rows into 1M
 // customers.
+//
+// SAGITTA_BENCH_KERNEL=ROWS:CUSTOMERS sets other sizes, such as the target
+// scale 100000000:10000000 (about 7 GB of memory).
 func BenchmarkKernel(b *testing.B) {
-	const rows, customers = 10_000_000, 1_000_000
+	rows, customers := 10_000_000, 1_000_000
+	if os.Getenv("SAGITTA_BENCH_NO_HUGEPAGES") != "" {
+		hugePages = false
+		defer func() { hugePages = true }()
+	}
+	if v := os.Getenv("SAGITTA_BENCH_KERNEL"); v != "" {
+		if _, err := fmt.Sscanf(v, "%d:%d", &rows, &customers); err != nil || rows <= 0 || customers <= 0 {
+			b.Fatalf("SAGITTA_BENCH_KERNEL=%q: want ROWS:CUSTOMERS", v)
+		}
+	}
 	asOf := rfm.DayOf(time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC), time.UTC)
 	orders, lines := synthOrders(rows, customers, asOf)
 	b.ReportAllocs()
@@ -141,7 +154,7 @@ func BenchmarkDerive(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for range b.N {
-		s.recomputeWindows(cats)
+		s.recomputeWindows(&cats)
 		s.fit()
 		s.deriveAll()
 	}

@@ -231,8 +231,8 @@ type kernel struct {
 	asOf     rfm.Day
 	ref      rfm.Day // reference day of the preference weights
 	halfLife float64
-	orders   []orderEntry // sale orders within orderWindow
-	cats     []catEntry   // sale lines with a category within catWindow
+	orders   log[orderEntry] // sale orders within orderWindow
+	cats     log[catEntry]   // sale lines with a category within catWindow
 	wTabRef  rfm.Day
 	sink     int32 // keeps the prefetch loads
 }
@@ -315,7 +315,7 @@ func (k *kernel) process(orders []orderRec, lines []lineRec) {
 			if l.cat != 0 {
 				a.cat.add(l.cat, w*float32(l.amount))
 				if inCats && l.cat != prevCat {
-					k.cats = append(double(k.cats), catEntry{cust: o.cust, cat: l.cat, day: o.day})
+					k.cats.add(catEntry{cust: o.cust, cat: l.cat, day: o.day})
 					prevCat = l.cat
 				}
 			}
@@ -357,19 +357,7 @@ func (k *kernel) process(orders []orderRec, lines []lineRec) {
 		}
 		a.hour.add(o.hour)
 		if o.day > orderFrom {
-			k.orders = append(double(k.orders), orderEntry{sec: o.sec, amount: amt, cust: o.cust, day: o.day,
-				promo: o.coupon || discLines > 0})
+			k.orders.add(orderEntry{sec: o.sec, amount: amt, cust: o.cust, day: o.day, promo: o.coupon || discLines > 0})
 		}
 	}
-}
-
-// double makes room for one more element by doubling the capacity: append
-// grows large slices by only a quarter, copying the logs over and over.
-func double[T any](s []T) []T {
-	if len(s) < cap(s) {
-		return s
-	}
-	n := make([]T, len(s), max(2*cap(s), 1024))
-	copy(n, s)
-	return n
 }

@@ -184,7 +184,7 @@ func (s *state) file() *fileState {
 		}
 		copy(f.Hours[24*i:], a.hour[:])
 	}
-	for _, e := range s.k.orders {
+	for e := range s.k.orders.all() {
 		f.OrdSec, f.OrdAmount, f.OrdCust = append(f.OrdSec, e.sec), append(f.OrdAmount, e.amount), append(f.OrdCust, e.cust)
 		f.OrdDay, f.OrdPromo = append(f.OrdDay, e.day), append(f.OrdPromo, e.promo)
 	}
@@ -256,7 +256,7 @@ func (f *fileState) state(n int) (*state, error) {
 		if !inRange(f.OrdCust[i]) {
 			return nil, bad("orders")
 		}
-		s.k.orders = append(s.k.orders, orderEntry{sec: f.OrdSec[i], amount: f.OrdAmount[i], cust: f.OrdCust[i], day: f.OrdDay[i], promo: f.OrdPromo[i]})
+		s.k.orders.add(orderEntry{sec: f.OrdSec[i], amount: f.OrdAmount[i], cust: f.OrdCust[i], day: f.OrdDay[i], promo: f.OrdPromo[i]})
 	}
 	for i := range f.EvSec {
 		if !inRange(f.EvCust[i]) {

@@ -108,6 +108,7 @@ func newState(n int, asOf time.Time, opts Options) *state {
 	s.k.halfLife = opts.HalfLife
 	s.k.wTab = nil
 	s.k.acc = make([]acc, n)
+	adviseHuge(s.k.acc)
 	s.k.ret = make([]float64, n)
 	for i := range s.k.acc {
 		s.k.acc[i] = newAcc()

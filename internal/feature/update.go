@@ -148,7 +148,7 @@ func (t *Table) moveTo(sec int64, touched []int32) ([]int32, bool) {
 
 func (s *state) applyOrder(orders []orderRec, lines []lineRec, amount float64) {
 	o := &orders[0]
-	s.k.cats = s.k.cats[:0]
+	s.k.cats.reset()
 	s.k.process(orders, lines)
 	if !o.sale {
 		return
@@ -171,12 +171,12 @@ func (s *state) applyOrder(orders []orderRec, lines []lineRec, amount float64) {
 		}
 	}
 	cutoff := s.k.asOf - catWindow
-	for _, e := range s.k.cats {
+	for e := range s.k.cats.all() {
 		if s.catIdx.add(e.cust, e.cat, e.day, cutoff) {
 			nc.cats180[e.cust]++
 		}
 	}
-	s.k.cats = s.k.cats[:0]
+	s.k.cats.reset()
 }
 
 func (s *state) applyEvent(c int32, e *store.Event) {

@@ -21,9 +21,9 @@ func catKey(c, cat int32) uint64 { return uint64(uint32(c))<<32 | uint64(uint32(
 
 // buildCatIndex keeps the entries with day > cutoff, one per (customer,
 // category) with the latest day.
-func buildCatIndex(entries []catEntry, n int, cutoff rfm.Day) catIndex {
+func buildCatIndex(entries *log[catEntry], n int, cutoff rfm.Day) catIndex {
 	off := make([]int32, n+1)
-	for _, e := range entries {
+	for e := range entries.all() {
 		if e.day > cutoff {
 			off[e.cust+1]++
 		}
@@ -33,7 +33,7 @@ func buildCatIndex(entries []catEntry, n int, cutoff rfm.Day) catIndex {
 	}
 	keys := make([]uint64, off[n])
 	next := slices.Clone(off[:n])
-	for _, e := range entries {
+	for e := range entries.all() {
 		if e.day > cutoff {
 			// category high, day low (biased so that the order is numeric)
 			keys[next[e.cust]] = uint64(uint32(e.cat))<<32 | uint64(uint32(e.day)^0x8000_0000)
@@ -59,17 +59,17 @@ func buildCatIndex(entries []catEntry, n int, cutoff rfm.Day) catIndex {
 }
 
 // entries lists the index's pairs (the block and the extra ones).
-func (ci *catIndex) entries() []catEntry {
-	out := make([]catEntry, 0, len(ci.cat)+len(ci.extra))
+func (ci *catIndex) entries() *log[catEntry] {
+	var out log[catEntry]
 	for c := 0; c+1 < len(ci.off); c++ {
 		for i := ci.off[c]; i < ci.off[c+1]; i++ {
-			out = append(out, catEntry{cust: int32(c), cat: ci.cat[i], day: ci.day[i]})
+			out.add(catEntry{cust: int32(c), cat: ci.cat[i], day: ci.day[i]})
 		}
 	}
 	for k, d := range ci.extra {
-		out = append(out, catEntry{cust: int32(k >> 32), cat: int32(uint32(k)), day: d})
+		out.add(catEntry{cust: int32(k >> 32), cat: int32(uint32(k)), day: d})
 	}
-	return out
+	return &out
 }
 
 // last returns the last day customer c bought category cat, NoDay if never
@@ -113,7 +113,7 @@ func (ci *catIndex) grow(n int) {
 
 // recomputeWindows trims the recent orders and events to their windows as of
 // the as-of day and recounts every window feature from them.
-func (s *state) recomputeWindows(kernelCats []catEntry) {
+func (s *state) recomputeWindows(kernelCats *log[catEntry]) {
 	n := len(s.k.acc)
 	asOf := s.k.asOf
 	nc := &s.num
@@ -124,13 +124,11 @@ func (s *state) recomputeWindows(kernelCats []catEntry) {
 
 	// orders: windows, promotion days, promotion hits
 	var dayOrders, dayPromoted [orderWindow]int64
-	keep := s.k.orders[:0]
-	for _, e := range s.k.orders {
+	s.k.orders.filter(func(e *orderEntry) bool {
 		age := int(asOf - e.day)
 		if age >= orderWindow || age < 0 {
-			continue
+			return false
 		}
-		keep = append(keep, e)
 		dayOrders[age]++
 		if e.promo {
 			dayPromoted[age]++
@@ -145,12 +143,11 @@ func (s *state) recomputeWindows(kernelCats []catEntry) {
 			nc.o30[e.cust]++
 			nc.s30[e.cust] += e.amount
 		}
-	}
-	clear(s.k.orders[len(keep):])
-	s.k.orders = keep
+		return true
+	})
 	s.m.PromoBase, s.m.Promo = asOf, rfm.PromoDays(dayOrders[:], dayPromoted[:], 10, 2)
 	if s.m.Promo != nil {
-		for _, e := range s.k.orders {
+		for e := range s.k.orders.all() {
 			if s.m.promoDay(e.day) {
 				s.promoHits[e.cust]++
 			}
@@ -163,7 +160,7 @@ func (s *state) recomputeWindows(kernelCats []catEntry) {
 		sec  int64
 	}
 	var recent []custSec // sale orders that can convert a cart add in the window
-	for _, e := range s.k.orders {
+	for e := range s.k.orders.all() {
 		if int(asOf-e.day) <= eventWindow {
 			recent = append(recent, custSec{e.cust, e.sec})
 		}

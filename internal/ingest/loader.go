@@ -60,10 +60,11 @@ type Result struct {
 
 	// With Loader.Collect: the order lines and events this batch stored for
 	// the first time, for incremental feature updates. A statement that met
-	// duplicates is left out whole (which of its rows were new is unknown);
-	// the next full feature compute counts them.
-	Lines  []store.LineRow
-	Events []store.Event
+	// duplicates is left out whole (which of its rows were new is unknown)
+	// and counted in Uncollected: the features need a full compute then.
+	Lines       []store.LineRow
+	Events      []store.Event
+	Uncollected int
 }
 
 // Loader writes batches of records through identity resolution into a store.
@@ -366,8 +367,12 @@ func (l *Loader) orderLines(ctx context.Context, tx store.Tx, recs []OrderLineRe
 	var rows []store.LineRow // with Collect: the LineRow of each pending line
 	out := newBulk(len(recs), "order lines", res, func(lines []store.OrderLine) (int, error) {
 		n, err := tx.PutOrderLines(ctx, lines)
-		if l.Collect && err == nil && n == len(lines) {
-			res.Lines = append(res.Lines, rows[len(rows)-len(lines):]...)
+		if l.Collect && err == nil {
+			if n == len(lines) {
+				res.Lines = append(res.Lines, rows[len(rows)-len(lines):]...)
+			} else {
+				res.Uncollected += n
+			}
 		}
 		return n, err
 	})
@@ -469,8 +474,12 @@ func (l *Loader) lineAttrs(ctx context.Context, tx store.Tx, cust int64, r *Orde
 func (l *Loader) events(ctx context.Context, tx store.Tx, recs []EventRecord, res *Result) error {
 	out := newBulk(len(recs), "events", res, func(rows []store.Event) (int, error) {
 		n, err := tx.PutEvents(ctx, rows)
-		if l.Collect && err == nil && n == len(rows) {
-			res.Events = append(res.Events, rows...)
+		if l.Collect && err == nil {
+			if n == len(rows) {
+				res.Events = append(res.Events, rows...)
+			} else {
+				res.Uncollected += n
+			}
 		}
 		return n, err
 	})

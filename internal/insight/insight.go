@@ -10,11 +10,13 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/sagitta-dev/sagitta/internal/admission"
 	"github.com/sagitta-dev/sagitta/internal/feature"
+	"github.com/sagitta-dev/sagitta/internal/predict"
 	"github.com/sagitta-dev/sagitta/internal/profile"
 	"github.com/sagitta-dev/sagitta/internal/segment"
 	"github.com/sagitta-dev/sagitta/internal/store"
@@ -31,12 +33,21 @@ type Options struct {
 
 // Service holds the intelligence engines over one store.
 type Service struct {
-	st    store.Store
-	opts  Options
-	mu    sync.RWMutex // features are replaced under the write lock; tags and segments read under it
-	Tags  *tag.Engine
-	Segs  *segment.Engine
-	Lists *admission.Engine
+	st   store.Store
+	opts Options
+	mu   sync.RWMutex // features are replaced under the write lock; tags and segments read under it
+	// ingest orders ingestion against full recomputes: batches are committed
+	// and applied under its read lock (IngestGate), a recompute scans and swaps
+	// under its write lock, so every batch is either seen by the scan or
+	// applied to its result, never both and never neither.
+	ingest sync.RWMutex
+	stale  atomic.Bool // an update could not be applied: a full recompute is due
+	dirty  atomic.Bool // the table changed since it was last saved
+
+	settings atomic.Pointer[SettingsVersion] // the feature settings Recompute uses
+	Tags     *tag.Engine
+	Segs     *segment.Engine
+	Lists    *admission.Engine
 }
 
 // FeatureFile is the name of the persisted feature table in the data directory.
@@ -73,6 +84,9 @@ func Open(ctx context.Context, st store.Store, opts Options) (*Service, error) {
 	if err := s.Lists.Load(ctx); err != nil {
 		return nil, fmt.Errorf("load admission lists: %w", err)
 	}
+	if err := s.loadSettings(ctx); err != nil {
+		return nil, err
+	}
 	tbl, err := s.loadTable()
 	if err != nil {
 		return nil, err
@@ -83,11 +97,13 @@ func Open(ctx context.Context, st store.Store, opts Options) (*Service, error) {
 			return nil, fmt.Errorf("feature schema: %w", err)
 		}
 	}
+	predict.EnsureColumns(tbl) // the prediction columns, unknown until a model is trained
 	s.Tags.SetSchema(tbl.Cols)
-	if n == 0 {
-		if _, err := s.Tags.Apply(ctx, tag.Builtin(), "builtin"); err != nil {
-			return nil, fmt.Errorf("seed the built-in tags: %w", err)
-		}
+	if err := s.seedBuiltin(ctx, n); err != nil {
+		return nil, err
+	}
+	if err := s.seedPredictionTags(ctx); err != nil {
+		return nil, err
 	}
 	if _, err := s.Segs.Load(ctx); err != nil {
 		return nil, fmt.Errorf("load segments: %w", err)
@@ -96,6 +112,34 @@ func Open(ctx context.Context, st store.Store, opts Options) (*Service, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// systemKind is the kind of the store definitions that record what the
+// service did once, such as seeding the built-in tags.
+const systemKind = "system"
+
+// seedBuiltin puts the built-in tags into a store that never had them, once:
+// a store whose tags were all deleted on purpose stays without.
+func (s *Service) seedBuiltin(ctx context.Context, tags int) error {
+	defs, err := s.st.Definitions(ctx, systemKind)
+	if err != nil {
+		return fmt.Errorf("read system definitions: %w", err)
+	}
+	for _, d := range defs {
+		if d.Name == "builtin_tags_seeded" {
+			return nil
+		}
+	}
+	if tags == 0 {
+		if _, err := s.Tags.Apply(ctx, tag.Builtin(), "builtin"); err != nil {
+			return fmt.Errorf("seed the built-in tags: %w", err)
+		}
+	}
+	mark := store.Definition{Kind: systemKind, Name: "builtin_tags_seeded", Body: []byte(`{}`), CreatedAt: s.opts.Clock(), Author: "builtin"}
+	if _, err := s.st.PutDefinition(ctx, mark); err != nil {
+		return fmt.Errorf("record the built-in tags as seeded: %w", err)
+	}
+	return nil
 }
 
 // Apply folds newly stored order lines and events into the feature table
@@ -112,8 +156,10 @@ func (s *Service) Apply(ctx context.Context, lines []store.LineRow, events []sto
 	defer s.mu.Unlock()
 	tbl := s.Tags.Table()
 	if err := tbl.Apply(lines, events); err != nil {
+		s.stale.Store(true)
 		return segment.Changes{}, fmt.Errorf("apply to features: %w", err)
 	}
+	s.dirty.Store(true)
 	seen := make(map[int]bool)
 	var rows []int
 	touch := func(id int64) {
@@ -131,8 +177,29 @@ func (s *Service) Apply(ctx context.Context, lines []store.LineRow, events []sto
 	for i := range events {
 		touch(events[i].CustomerID)
 	}
-	return s.Segs.Update(ctx, tbl, rows)
+	ch, err := s.Segs.Update(ctx, tbl, rows)
+	if err != nil {
+		s.stale.Store(true) // the features moved on, the segments did not
+	}
+	return ch, err
 }
+
+// IngestGate must be held around committing a batch and applying it
+// (Apply): it returns the function that releases it. A full recompute
+// waits for the batches in flight and holds new ones back while it scans.
+func (s *Service) IngestGate() (release func()) {
+	s.ingest.RLock()
+	return s.ingest.RUnlock
+}
+
+// Invalidate records that the store changed in a way the table cannot
+// follow incrementally (customers were merged), so that the next
+// maintenance step recomputes.
+func (s *Service) Invalidate() { s.stale.Store(true) }
+
+// Stale reports whether an update could not be applied incrementally, so
+// that the features lag the store until the next full recompute.
+func (s *Service) Stale() bool { return s.stale.Load() }
 
 // AddAdmission puts entries on their lists and re-evaluates the tags and
 // segments, which may use in_list().
@@ -192,26 +259,78 @@ func (s *Service) Table() *feature.Table {
 // Recompute computes the features as of asOf from the store and evaluates
 // tags and segments over them. With save, it also records segment sizes and
 // keeps the table in the data directory for the next run.
+//
+// Ingestion through IngestGate waits while the store is scanned.
 func (s *Service) Recompute(ctx context.Context, asOf time.Time, save bool) (*feature.Table, error) {
-	tbl, err := feature.Compute(ctx, s.st, asOf, feature.Options{Location: s.opts.Location})
+	s.ingest.Lock()
+	defer s.ingest.Unlock()
+	stale := s.stale.Swap(false)
+	opts := s.settings.Load().Settings.Apply(feature.Options{Location: s.opts.Location})
+	tbl, err := feature.Compute(ctx, s.st, asOf, opts)
 	if err != nil {
+		s.stale.CompareAndSwap(false, stale)
 		return nil, fmt.Errorf("compute features: %w", err)
 	}
+	if rep, err := predict.Enrich(ctx, s.st, tbl, s.opts.DataDir, s.opts.Location); err != nil {
+		s.opts.Logger.Warn("predictions not scored; their columns stay unknown", "error", err)
+	} else {
+		s.opts.Logger.Debug("predictions scored", "clv_customers", rep.CLVScored, "churn_customers", rep.ChurnScored)
+	}
 	if err := s.evaluate(ctx, tbl); err != nil {
+		s.stale.CompareAndSwap(false, stale)
 		return nil, err
 	}
+	s.dirty.Store(true)
 	if !save {
 		return tbl, nil
 	}
 	if err := s.Segs.RecordSizes(ctx); err != nil {
 		return nil, fmt.Errorf("record segment sizes: %w", err)
 	}
-	return tbl, s.saveTable(tbl)
+	return tbl, s.Save()
+}
+
+// Advance moves the feature table to a later instant without reading the
+// store (the time windows slide, recency and tenure grow, the models are
+// refitted) and re-evaluates tags, rule-based lists and segments.
+func (s *Service) Advance(ctx context.Context, asOf time.Time) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	tbl := s.Tags.Table()
+	if err := tbl.Advance(asOf); err != nil {
+		return fmt.Errorf("advance features to %s: %w", asOf.Format(time.RFC3339), err)
+	}
+	s.dirty.Store(true)
+	if err := s.evaluateLocked(ctx, tbl); err != nil {
+		s.stale.Store(true)
+		return err
+	}
+	return nil
+}
+
+// Save keeps the current feature table in the data directory (nothing
+// without one).
+func (s *Service) Save() error {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.opts.DataDir == "" {
+		return nil
+	}
+	s.dirty.Store(false)
+	if err := s.saveTable(s.Tags.Table()); err != nil {
+		s.dirty.Store(true)
+		return err
+	}
+	return nil
 }
 
 func (s *Service) evaluate(ctx context.Context, tbl *feature.Table) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.evaluateLocked(ctx, tbl)
+}
+
+func (s *Service) evaluateLocked(ctx context.Context, tbl *feature.Table) error {
 	s.Tags.SetSchema(tbl.Cols)
 	if err := s.Tags.Compute(ctx, tbl); err != nil {
 		return fmt.Errorf("evaluate tags: %w", err)
@@ -269,6 +388,27 @@ func (s *Service) saveTable(tbl *feature.Table) error {
 	}
 	if err := os.Rename(tmp.Name(), s.path()); err != nil {
 		return fmt.Errorf("save feature table: %w", err)
+	}
+	return nil
+}
+
+// seedPredictionTags stores the tags over the prediction columns that were
+// never defined in this store (a deleted one stays deleted).
+func (s *Service) seedPredictionTags(ctx context.Context) error {
+	var fresh []tag.Definition
+	for _, d := range predict.Tags() {
+		_, err := s.st.DefinitionHistory(ctx, tag.DefinitionKind, d.Name)
+		if errors.Is(err, store.ErrNotFound) {
+			fresh = append(fresh, d)
+		} else if err != nil {
+			return fmt.Errorf("seed the prediction tags: %w", err)
+		}
+	}
+	if len(fresh) == 0 {
+		return nil
+	}
+	if _, err := s.Tags.Apply(ctx, fresh, "builtin"); err != nil {
+		return fmt.Errorf("seed the prediction tags: %w", err)
 	}
 	return nil
 }

@@ -1,0 +1,157 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+	"time"
+
+	"github.com/sagitta-dev/sagitta/internal/config"
+	"github.com/sagitta-dev/sagitta/internal/model/clv"
+	"github.com/sagitta-dev/sagitta/internal/predict"
+)
+
+const modelHelp = `usage:
+  sagitta model list [--json]
+  sagitta model clv fit [--calibration-end DATE] [--holdout-end DATE] [--time-unit day|week] [--json]
+  sagitta model churn train --data FILE --label COL=VALUE --id COL [--exclude a,b] --out MODEL [--json]
+  sagitta model churn score --model MODEL --data FILE --out FILE
+  sagitta model churn eval --data FILE --label COL=VALUE --id COL [--exclude a,b] [--folds 5] [--json]
+  sagitta model churn train|eval [--cutoff DATE] [--horizon DAYS] [--json]   (over the shop's own data)`
+
+// runModel implements "sagitta model ...".
+func runModel(ctx context.Context, env Env, args []string) error {
+	if len(args) == 0 {
+		return usageErr(modelHelp)
+	}
+	switch args[0] {
+	case "list":
+		return runModelList(env, args[1:])
+	case "clv":
+		if len(args) < 2 || args[1] != "fit" {
+			return usageErr(modelHelp)
+		}
+		return runCLVFit(ctx, env, args[2:])
+	case "churn":
+		if len(args) < 2 {
+			return usageErr(modelHelp)
+		}
+		return runChurn(ctx, env, args[1], args[2:])
+	case "-h", "--help", "help":
+		fmt.Fprintln(env.Stdout, modelHelp)
+		return nil
+	}
+	return usageErr("unknown model command %q\n%s", args[0], modelHelp)
+}
+
+// parseDay parses YYYY-MM-DD as a calendar day number.
+func parseDay(s string) (int32, error) {
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		return 0, fmt.Errorf("%q is not a date YYYY-MM-DD", s)
+	}
+	return int32(t.Unix() / 86400), nil
+}
+
+func runCLVFit(ctx context.Context, env Env, args []string) error {
+	var cfg config.Config
+	fs := flags(env, "model clv fit", &cfg)
+	calEnd := fs.String("calibration-end", "", "last day (YYYY-MM-DD) whose orders the fit uses; default the day of the last order")
+	holdEnd := fs.String("holdout-end", "", "last day of a holdout period after the calibration end to evaluate the predictions on")
+	unit := fs.String("time-unit", "day", "time unit of the model parameters: day or week")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if _, err := parse(fs, args); err != nil {
+		return err
+	}
+	var o predict.CLVOptions
+	var err error
+	if o.Unit, err = clv.ParseUnit(*unit); err != nil {
+		return usageErr("--time-unit: %v", err)
+	}
+	if *calEnd != "" {
+		if o.CalibrationEnd, err = parseDay(*calEnd); err != nil {
+			return usageErr("--calibration-end: %v", err)
+		}
+	}
+	if *holdEnd != "" {
+		if o.HoldoutEnd, err = parseDay(*holdEnd); err != nil {
+			return usageErr("--holdout-end: %v", err)
+		}
+		if *calEnd == "" {
+			return usageErr("--holdout-end needs --calibration-end")
+		}
+	}
+	if o.Location, err = cfg.Location(); err != nil {
+		return usageErr("%v", err)
+	}
+	o.DataDir = cfg.DataDir
+	st, err := open(ctx, env, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	m, err := predict.FitCLV(ctx, st, o)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return writeJSON(env.Stdout, m)
+	}
+	printCLV(env.Stdout, m)
+	return nil
+}
+
+func printCLV(w io.Writer, m *predict.CLVModel) {
+	fmt.Fprintf(w, "CLV model version %d: %s customers (%s repeat buyers), orders %s … %s, time unit %s\n",
+		m.Version, thousands(int64(m.Customers)), thousands(int64(m.RepeatBuyers)), m.DataFrom, m.CalibrationEnd, m.TimeUnit)
+	b := m.BGNBD
+	fmt.Fprintf(w, "BG/NBD       r %.4f  alpha %.4f  a %.4g  b %.4g  log-likelihood %.2f\n", b.R, b.Alpha, b.A, b.B, b.LogLik)
+	g := m.GammaGamma
+	fmt.Fprintf(w, "Gamma-Gamma  p %.4f  q %.4f  gamma %.4f  (%s repeat buyers with a spend)\n", g.P, g.Q, g.Gamma, thousands(int64(m.SpendCustomers)))
+	if ev := m.Evaluation; ev != nil {
+		fmt.Fprintf(w, "\nholdout %s … %s (%d days): actual %.0f repeat purchases, predicted %.1f; MAE per customer %.3f (naive rate: %.3f)\n",
+			m.CalibrationEnd, m.HoldoutEnd, ev.HoldoutDays, ev.ActualTotal, ev.PredictedTotal, ev.MAE, ev.BaselineMAE)
+		fmt.Fprintln(w, "  calibration x   customers   actual mean   predicted mean")
+		for _, e := range ev.ByX {
+			fmt.Fprintf(w, "  %-13s   %9s   %11.3f   %14.3f\n", e.X, thousands(int64(e.Customers)), e.Actual, e.Predicted)
+		}
+	}
+	for _, n := range m.Notes {
+		fmt.Fprintln(w, "note:", n)
+	}
+	for _, n := range m.Warnings {
+		fmt.Fprintln(w, "warning:", n)
+	}
+}
+
+func runModelList(env Env, args []string) error {
+	var cfg config.Config
+	fs := flags(env, "model list", &cfg)
+	asJSON := fs.Bool("json", false, "print JSON")
+	if _, err := parse(fs, args); err != nil {
+		return err
+	}
+	ms, err := predict.ListModels(cfg.DataDir)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return writeJSON(env.Stdout, ms)
+	}
+	names := make([]string, 0, len(ms))
+	for n := range ms {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	if len(names) == 0 {
+		fmt.Fprintln(env.Stdout, "no models trained yet: run 'sagitta model clv fit' or 'sagitta model churn train'")
+	}
+	for _, n := range names {
+		var h predict.Header
+		_ = json.Unmarshal(ms[n], &h)
+		fmt.Fprintf(env.Stdout, "%-10s %-6s version %d, trained %s\n", n, h.Kind, h.Version, h.TrainedAt)
+	}
+	return nil
+}

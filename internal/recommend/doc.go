@@ -1,0 +1,2 @@
+// Package recommend holds the recommendation models and their evaluation.
+package recommend
