@@ -29,7 +29,7 @@ type Config struct {
 	Retry                                               time.Duration // first retry delay of failed sends
 	SMSWebhook, PushWebhook, WebhookSecret              string
 	PublicURL                                           string
-	Workers, Batch                                      int
+	Workers, Batch, SendChunk                           int
 	Holdout                                             campaign.Holdout
 	Recommend                                           campaign.Recommender
 	Logger                                              *slog.Logger
@@ -158,7 +158,7 @@ func Open(ctx context.Context, st store.Store, in *insight.Service, cfg Config) 
 	}
 	s.Campaigns, err = campaign.New(campaign.Options{Store: st, Offers: s.Offers, Audience: aud, Lists: in.Lists, Rules: rules,
 		Location: cfg.Location, Senders: senders, Holdout: cfg.Holdout, Recommend: cfg.Recommend, Secret: secret, PublicURL: cfg.PublicURL,
-		Logger: cfg.Logger, Clock: cfg.Clock, Workers: cfg.Workers, Batch: cfg.Batch, Retry: cfg.Retry})
+		Logger: cfg.Logger, Clock: cfg.Clock, Workers: cfg.Workers, Batch: cfg.Batch, SendChunk: cfg.SendChunk, Retry: cfg.Retry})
 	if err != nil {
 		return nil, err
 	}

@@ -25,6 +25,8 @@ type Store interface {
 	Definitions(ctx context.Context, kind string) ([]store.Definition, error)
 	OfferUse(ctx context.Context, offer string) (store.OfferUse, error)
 	IssuedTo(ctx context.Context, offer string, customerIDs []int64) (map[int64]int, error)
+	OfferUses(ctx context.Context) (map[string]store.OfferUse, error)
+	IssuesOf(ctx context.Context, customerID int64) (map[string]int, error)
 }
 
 // Audience evaluates eligibility rules over the customers' features, tags
@@ -213,6 +215,20 @@ func (e *Engine) Why(ctx context.Context, name string, customerID int64) (Verdic
 	if err != nil {
 		return Verdict{}, err
 	}
+	issued, err := e.opts.Store.IssuedTo(ctx, name, []int64{customerID})
+	if err != nil {
+		return Verdict{}, fmt.Errorf("why offer %q: %w", name, err)
+	}
+	use, err := e.opts.Store.OfferUse(ctx, name)
+	if err != nil {
+		return Verdict{}, fmt.Errorf("why offer %q: %w", name, err)
+	}
+	return e.why(ctx, s, customerID, issued[customerID], use)
+}
+
+// why decides with the customer's issues of the offer and the offer's use known.
+func (e *Engine) why(ctx context.Context, s Saved, customerID int64, n int, use store.OfferUse) (Verdict, error) {
+	name := s.Name
 	o := &s.Offer
 	now := e.opts.Clock()
 	v := Verdict{Offer: name, CustomerID: customerID}
@@ -265,17 +281,8 @@ func (e *Engine) Why(ctx context.Context, name string, customerID int64) (Verdic
 		v.Checks = append(v.Checks, Step{Check: CheckRule, Pass: x.Result, Detail: detail, Rule: &x})
 	}
 	// limit
-	issued, err := e.opts.Store.IssuedTo(ctx, name, []int64{customerID})
-	if err != nil {
-		return Verdict{}, fmt.Errorf("why offer %q: %w", name, err)
-	}
-	n := issued[customerID]
 	add(CheckLimit, n < o.PerCustomer, "issued to this customer %d of at most %d", n, o.PerCustomer)
 	// budget
-	use, err := e.opts.Store.OfferUse(ctx, name)
-	if err != nil {
-		return Verdict{}, fmt.Errorf("why offer %q: %w", name, err)
-	}
 	pass, detail := budgetLeft(o, use, 1)
 	add(CheckBudget, pass, "%s", detail)
 
@@ -442,8 +449,16 @@ func (e *Engine) Best(ctx context.Context, id int64, p *Policy, withRefused bool
 			b.Policy = &row
 		}
 	}
+	uses, err := e.opts.Store.OfferUses(ctx)
+	if err != nil {
+		return Best{}, err
+	}
+	issues, err := e.opts.Store.IssuesOf(ctx, id)
+	if err != nil {
+		return Best{}, err
+	}
 	for _, s := range e.List() {
-		v, err := e.Why(ctx, s.Name, id)
+		v, err := e.why(ctx, s, id, issues[s.Name], uses[s.Name])
 		if err != nil {
 			return Best{}, err
 		}

@@ -42,6 +42,8 @@ FROM deliveries WHERE campaign = ?1 AND step = ?2 AND customer_id IN (SELECT val
 	sqlOfferUse           = rq(`SELECT count, cost FROM offer_use WHERE offer = ?`)
 	sqlIssuedTo           = rq(`SELECT customer_id, COUNT(*) FROM issues
 WHERE offer = ?1 AND customer_id IN (SELECT value FROM json_each(?2)) GROUP BY customer_id`)
+	sqlOfferUses   = rq(`SELECT offer, count, cost FROM offer_use`)
+	sqlIssuesOf    = rq(`SELECT offer, COUNT(*) FROM issues WHERE customer_id = ? GROUP BY offer`)
 	sqlCampaignRun = rq(`SELECT state, audience, size, launched_at, updated_at FROM campaign_runs WHERE campaign = ?`)
 	sqlCallTasks   = rq(`SELECT id, campaign, customer_id, offer, script, assignee, state, result, callback_at, note, created_at, updated_at
 FROM call_tasks WHERE (?1 = '' OR campaign = ?1) AND (?2 = '' OR state = ?2) ORDER BY id`)
@@ -266,6 +268,38 @@ func (r reader) IssuedTo(ctx context.Context, offer string, ids []int64) (map[in
 	}, offer, idList(ids))
 	for _, x := range rows {
 		out[x.id] = x.n
+	}
+	return out, err
+}
+
+func (r reader) OfferUses(ctx context.Context) (map[string]store.OfferUse, error) {
+	type row struct {
+		offer string
+		use   store.OfferUse
+	}
+	rows, err := list(ctx, r.q, "offer use", sqlOfferUses, func(rows *sql.Rows) (row, error) {
+		var x row
+		return x, rows.Scan(&x.offer, &x.use.Count, &x.use.Cost)
+	})
+	out := make(map[string]store.OfferUse, len(rows))
+	for _, x := range rows {
+		out[x.offer] = x.use
+	}
+	return out, err
+}
+
+func (r reader) IssuesOf(ctx context.Context, customerID int64) (map[string]int, error) {
+	type row struct {
+		offer string
+		n     int
+	}
+	rows, err := list(ctx, r.q, "issues", sqlIssuesOf, func(rows *sql.Rows) (row, error) {
+		var x row
+		return x, rows.Scan(&x.offer, &x.n)
+	}, customerID)
+	out := make(map[string]int, len(rows))
+	for _, x := range rows {
+		out[x.offer] = x.n
 	}
 	return out, err
 }
