@@ -204,5 +204,7 @@ func (s *Sender) Compose(b *bytes.Buffer, m *campaign.Message) {
 	qp := quotedprintable.NewWriter(b)
 	qp.Write([]byte(m.Body))
 	qp.Close()
-	b.WriteString("\r\n")
+	if !bytes.HasSuffix(b.Bytes(), []byte("\r\n")) {
+		b.WriteString("\r\n")
+	}
 }
