@@ -149,20 +149,20 @@ func (r reader) ConsentsOf(ctx context.Context, channel string, ids []int64) (ma
 	return out, err
 }
 
-// pairs runs a query of (customer_id, value) rows into a map; a later row
-// of a customer replaces an earlier one.
-func (r reader) pairs(ctx context.Context, what, query string, args ...any) (map[int64]string, error) {
+// scanMap runs a query of (key, value) rows into a map; a later row of a
+// key replaces an earlier one.
+func scanMap[K comparable, V any](ctx context.Context, q querier, what, query string, args ...any) (map[K]V, error) {
 	type kv struct {
-		id int64
-		v  string
+		k K
+		v V
 	}
-	rows, err := list(ctx, r.q, what, query, func(rows *sql.Rows) (kv, error) {
+	rows, err := list(ctx, q, what, query, func(rows *sql.Rows) (kv, error) {
 		var x kv
-		return x, rows.Scan(&x.id, &x.v)
+		return x, rows.Scan(&x.k, &x.v)
 	}, args...)
-	out := make(map[int64]string, len(rows))
+	out := make(map[K]V, len(rows))
 	for _, x := range rows {
-		out[x.id] = x.v
+		out[x.k] = x.v
 	}
 	return out, err
 }
@@ -171,14 +171,14 @@ func (r reader) AddressesOf(ctx context.Context, kind string, ids []int64) (map[
 	if len(ids) == 0 {
 		return map[int64]string{}, nil
 	}
-	return r.pairs(ctx, "addresses", sqlAddressesOf, kind, idList(ids))
+	return scanMap[int64, string](ctx, r.q, "addresses", sqlAddressesOf, kind, idList(ids))
 }
 
 func (r reader) AttributeOf(ctx context.Context, name string, ids []int64) (map[int64]string, error) {
 	if len(ids) == 0 {
 		return map[int64]string{}, nil
 	}
-	return r.pairs(ctx, "attribute "+name, sqlAttributeOf, name, idList(ids))
+	return scanMap[int64, string](ctx, r.q, "attribute "+name, sqlAttributeOf, name, idList(ids))
 }
 
 func (r reader) SuppressionsOf(ctx context.Context, ids []int64) ([]store.Suppression, error) {
@@ -219,19 +219,7 @@ func (r reader) DeliveriesOf(ctx context.Context, campaign, step string, ids []i
 }
 
 func (r reader) DeliveryCounts(ctx context.Context, campaign string) (map[string]int64, error) {
-	type kv struct {
-		k string
-		v int64
-	}
-	rows, err := list(ctx, r.q, "delivery counts", sqlDeliveryCounts, func(rows *sql.Rows) (kv, error) {
-		var x kv
-		return x, rows.Scan(&x.k, &x.v)
-	}, campaign)
-	out := make(map[string]int64, len(rows))
-	for _, x := range rows {
-		out[x.k] = x.v
-	}
-	return out, err
+	return scanMap[string, int64](ctx, r.q, "delivery counts", sqlDeliveryCounts, campaign)
 }
 
 func (r reader) DeliveredCustomers(ctx context.Context, campaign, step string) ([]int64, error) {
@@ -254,22 +242,10 @@ func (r reader) OfferUse(ctx context.Context, offer string) (store.OfferUse, err
 }
 
 func (r reader) IssuedTo(ctx context.Context, offer string, ids []int64) (map[int64]int, error) {
-	out := make(map[int64]int)
 	if len(ids) == 0 {
-		return out, nil
+		return map[int64]int{}, nil
 	}
-	type kv struct {
-		id int64
-		n  int
-	}
-	rows, err := list(ctx, r.q, "issues", sqlIssuedTo, func(rows *sql.Rows) (kv, error) {
-		var x kv
-		return x, rows.Scan(&x.id, &x.n)
-	}, offer, idList(ids))
-	for _, x := range rows {
-		out[x.id] = x.n
-	}
-	return out, err
+	return scanMap[int64, int](ctx, r.q, "issues", sqlIssuedTo, offer, idList(ids))
 }
 
 func (r reader) OfferUses(ctx context.Context) (map[string]store.OfferUse, error) {
@@ -289,19 +265,7 @@ func (r reader) OfferUses(ctx context.Context) (map[string]store.OfferUse, error
 }
 
 func (r reader) IssuesOf(ctx context.Context, customerID int64) (map[string]int, error) {
-	type row struct {
-		offer string
-		n     int
-	}
-	rows, err := list(ctx, r.q, "issues", sqlIssuesOf, func(rows *sql.Rows) (row, error) {
-		var x row
-		return x, rows.Scan(&x.offer, &x.n)
-	}, customerID)
-	out := make(map[string]int, len(rows))
-	for _, x := range rows {
-		out[x.offer] = x.n
-	}
-	return out, err
+	return scanMap[string, int](ctx, r.q, "issues", sqlIssuesOf, customerID)
 }
 
 func (r reader) CampaignRun(ctx context.Context, campaign string) (store.CampaignRun, error) {
