@@ -171,6 +171,7 @@ func (s *Service) Run(ctx context.Context) error {
 	if err := s.Recover(ctx, s.opts.StaleAfter); err != nil {
 		return err
 	}
+	go s.journeys(ctx)
 	go func() {
 		t := time.NewTicker(s.opts.RecoverEvery)
 		defer t.Stop()
@@ -241,16 +242,23 @@ func (s *Service) recoverOne(ctx context.Context, name string, stale time.Durati
 		return err
 	}
 	cutoff := s.opts.Clock().Add(-stale)
-	retry := make([]int64, 0, len(pending))
+	bySteps := map[string][]int64{}
+	var retry []int64
 	for _, d := range pending {
 		if stale <= 0 || !d.UpdatedAt.After(cutoff) {
+			bySteps[d.Step] = append(bySteps[d.Step], d.CustomerID)
 			retry = append(retry, d.CustomerID)
 		}
 	}
-	for from := 0; from < len(retry); from += s.opts.Batch {
-		if err := s.publish(ctx, Job{Campaign: name, IDs: retry[from:min(from+s.opts.Batch, len(retry))], Retry: true}); err != nil {
-			return err
+	for step, ids := range bySteps {
+		for from := 0; from < len(ids); from += s.opts.Batch {
+			if err := s.publish(ctx, Job{Campaign: name, IDs: ids[from:min(from+s.opts.Batch, len(ids))], Step: step, Retry: true}); err != nil {
+				return err
+			}
 		}
+	}
+	if c.Trigger != nil {
+		return nil // a journey's customers come with their events (see pollJourneys)
 	}
 	bm := roaring64.New()
 	if err := bm.UnmarshalBinary(run.Audience); err != nil {
@@ -277,6 +285,9 @@ func (s *Service) recoverOne(ctx context.Context, name string, stale time.Durati
 
 // finish marks a running campaign done when nothing is left.
 func (s *Service) finish(ctx context.Context, name string) error {
+	if c, err := s.Get(name); err == nil && c.Trigger != nil {
+		return nil // a journey runs until paused
+	}
 	st, err := s.Status(ctx, name)
 	if err != nil {
 		return err
@@ -358,7 +369,7 @@ func (s *Service) dispatch(ctx context.Context, c *Saved, j Job) error {
 	now := s.opts.Clock().UTC().Truncate(time.Microsecond)
 	var d decision
 	err := s.opts.Store.UpdateMarketing(ctx, func(tx store.MarketingTx) error {
-		have, err := tx.DeliveriesOf(ctx, c.Name, DefaultStep, j.IDs)
+		have, err := tx.DeliveriesOf(ctx, c.Name, j.step(), j.IDs)
 		if err != nil {
 			return err
 		}
@@ -366,8 +377,15 @@ func (s *Service) dispatch(ctx context.Context, c *Saved, j Job) error {
 		if len(have) > 0 {
 			ids = slices.DeleteFunc(slices.Clone(ids), func(id int64) bool { _, ok := have[id]; return ok })
 		}
-		if d, err = s.decide(ctx, tx, c, ids, now); err != nil {
+		keep, reached, err := s.reachedGoal(ctx, c, Job{IDs: ids, Trigger: j.Trigger})
+		if err != nil {
 			return err
+		}
+		if d, err = s.decide(ctx, tx, c, keep, now); err != nil {
+			return err
+		}
+		for _, id := range reached {
+			d.drops[id], d.details[id] = "goal", "reached the journey's goal (an order) after the trigger"
 		}
 		rows := make([]store.Delivery, 0, len(d.send)+len(d.drops))
 		var issues []store.Issue
@@ -378,14 +396,14 @@ func (s *Service) dispatch(ctx context.Context, c *Saved, j Job) error {
 			}
 		}
 		for _, p := range d.send {
-			rows = append(rows, store.Delivery{Campaign: c.Name, CustomerID: p.id, Step: DefaultStep, Channel: p.channel, Offer: c.Offer,
+			rows = append(rows, store.Delivery{Campaign: c.Name, CustomerID: p.id, Step: j.step(), Channel: p.channel, Offer: c.Offer,
 				Code: p.code, State: store.DeliveryPending, CreatedAt: now, UpdatedAt: now})
 			if c.Offer != "" {
-				issues = append(issues, store.Issue{Offer: c.Offer, CustomerID: p.id, Campaign: c.Name, Step: DefaultStep, Code: p.code, Cost: unit, At: now})
+				issues = append(issues, store.Issue{Offer: c.Offer, CustomerID: p.id, Campaign: c.Name, Step: j.step(), Code: p.code, Cost: unit, At: now})
 			}
 		}
 		for id, reason := range d.drops {
-			rows = append(rows, store.Delivery{Campaign: c.Name, CustomerID: id, Step: DefaultStep, State: store.DeliveryDropped,
+			rows = append(rows, store.Delivery{Campaign: c.Name, CustomerID: id, Step: j.step(), State: store.DeliveryDropped,
 				Reason: reason + ": " + d.details[id], CreatedAt: now, UpdatedAt: now})
 		}
 		if _, err := tx.PutDeliveries(ctx, rows); err != nil {
@@ -404,7 +422,7 @@ func (s *Service) dispatch(ctx context.Context, c *Saved, j Job) error {
 	msgs := make([]store.Delivery, len(d.send))
 	to := make(map[int64]string, len(d.send))
 	for i, p := range d.send {
-		msgs[i] = store.Delivery{Campaign: c.Name, CustomerID: p.id, Step: DefaultStep, Channel: p.channel, Offer: c.Offer, Code: p.code,
+		msgs[i] = store.Delivery{Campaign: c.Name, CustomerID: p.id, Step: j.step(), Channel: p.channel, Offer: c.Offer, Code: p.code,
 			State: store.DeliveryPending, CreatedAt: now}
 		to[p.id] = p.to
 	}
@@ -414,7 +432,7 @@ func (s *Service) dispatch(ctx context.Context, c *Saved, j Job) error {
 // resend sends again deliveries reserved earlier and still pending (after
 // a failure or a crash), with the same key, once consent still allows.
 func (s *Service) resend(ctx context.Context, c *Saved, j Job) error {
-	have, err := s.opts.Store.DeliveriesOf(ctx, c.Name, DefaultStep, j.IDs)
+	have, err := s.opts.Store.DeliveriesOf(ctx, c.Name, j.step(), j.IDs)
 	if err != nil {
 		return err
 	}
@@ -546,7 +564,7 @@ func (s *Service) sendChunk(ctx context.Context, c *Saved, ds []store.Delivery, 
 	}
 	if len(retry) > 0 {
 		slices.Sort(retry)
-		return s.publish(ctx, Job{Campaign: c.Name, IDs: retry, Retry: true, Attempt: attempt + 1,
+		return s.publish(ctx, Job{Campaign: c.Name, IDs: retry, Step: ds[0].Step, Retry: true, Attempt: attempt + 1,
 			NotBefore: s.opts.Clock().Add(s.backoff(attempt))})
 	}
 	return nil
@@ -628,4 +646,21 @@ func (s *Service) names(ctx context.Context, ids []int64) (map[int64]string, err
 		}
 	}
 	return names, nil
+}
+
+// journeys polls for the events that trigger journeys until ctx ends.
+func (s *Service) journeys(ctx context.Context) {
+	last := map[string]time.Time{}
+	t := time.NewTicker(s.opts.PollEvery)
+	defer t.Stop()
+	for {
+		if err := s.pollJourneys(ctx, last); err != nil && ctx.Err() == nil {
+			s.opts.Logger.Warn("journeys", "error", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }

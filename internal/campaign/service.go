@@ -25,6 +25,8 @@ const DefinitionKind = "campaign"
 // Store is what campaigns keep and read; a store.Store implements it.
 type Store interface {
 	store.Marketing
+	ScanEvents(ctx context.Context, from, to time.Time, fn func(e *store.Event) error) error
+	Orders(ctx context.Context, customerID int64, asOf time.Time, limit int) ([]store.Order, error)
 	PutDefinition(ctx context.Context, d store.Definition) (version int, err error)
 	Definitions(ctx context.Context, kind string) ([]store.Definition, error)
 }
@@ -50,6 +52,8 @@ type Options struct {
 	Secret []byte
 	// PublicURL is the base of unsubscribe links, e.g. https://shop.example/sagitta.
 	PublicURL string
+	// PollEvery: how often Run looks for the events that trigger journeys (default 5 s).
+	PollEvery time.Duration
 	Logger    *slog.Logger
 	Clock     func() time.Time
 	Batch     int           // customers per job; default 500
@@ -99,7 +103,7 @@ func New(opts Options) (*Service, error) {
 		opts.Rules = contact.DefaultRules()
 	}
 	if opts.Queue == nil {
-		opts.Queue = NewMemQueue()
+		opts.Queue = NewMemQueue(opts.Clock)
 	}
 	if opts.Batch <= 0 {
 		opts.Batch = 500
@@ -121,6 +125,9 @@ func New(opts Options) (*Service, error) {
 	}
 	if opts.RecoverEvery <= 0 {
 		opts.RecoverEvery = 10 * time.Second
+	}
+	if opts.PollEvery <= 0 {
+		opts.PollEvery = 5 * time.Second
 	}
 	if len(opts.Secret) < 16 {
 		return nil, errors.New("campaign service: a secret of at least 16 bytes is required")
@@ -188,7 +195,11 @@ func (s *Service) Save(ctx context.Context, c Campaign, author string) (Saved, e
 			return Saved{}, &FieldError{Campaign: c.Name, Field: "offer", Problem: err.Error()}
 		}
 	}
-	if _, err := s.audienceRule(&c); err != nil {
+	if c.Trigger != nil {
+		if _, err := s.journeyRule(&c); err != nil {
+			return Saved{}, err
+		}
+	} else if _, err := s.audienceRule(&c); err != nil {
 		return Saved{}, err
 	}
 	if _, err := s.opts.Store.CampaignRun(ctx, c.Name); err == nil {
@@ -392,6 +403,14 @@ func (s *Service) Launch(ctx context.Context, name string) (Status, error) {
 		return Status{}, fmt.Errorf("campaign %q was launched already (see its status; pause or resume it): %w", name, ErrState)
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return Status{}, err
+	}
+	if c.Trigger != nil { // a journey: its customers come with their events
+		now := s.opts.Clock().UTC().Truncate(time.Microsecond)
+		run := store.CampaignRun{Campaign: name, State: store.RunRunning, LaunchedAt: now, UpdatedAt: now}
+		if err := s.opts.Store.UpdateMarketing(ctx, func(tx store.MarketingTx) error { return tx.PutCampaignRun(ctx, run) }); err != nil {
+			return Status{}, fmt.Errorf("launch journey %q: %w", name, err)
+		}
+		return Status{Campaign: name, State: store.RunRunning, LaunchedAt: now, Deliveries: map[string]int64{}}, nil
 	}
 	a, err := s.Materialize(ctx, &c.Campaign)
 	if err != nil {

@@ -27,6 +27,7 @@ type Config struct {
 	SMTPTLSConfig                                       *tls.Config // nil: system roots
 	WebhookTimeout                                      time.Duration
 	Retry                                               time.Duration // first retry delay of failed sends
+	PollEvery                                           time.Duration // how often journeys look for trigger events
 	SMSWebhook, PushWebhook, WebhookSecret              string
 	PublicURL                                           string
 	Workers, Batch, SendChunk                           int
@@ -158,7 +159,7 @@ func Open(ctx context.Context, st store.Store, in *insight.Service, cfg Config) 
 	}
 	s.Campaigns, err = campaign.New(campaign.Options{Store: st, Offers: s.Offers, Audience: aud, Lists: in.Lists, Rules: rules,
 		Location: cfg.Location, Senders: senders, Holdout: cfg.Holdout, Recommend: cfg.Recommend, Secret: secret, PublicURL: cfg.PublicURL,
-		Logger: cfg.Logger, Clock: cfg.Clock, Workers: cfg.Workers, Batch: cfg.Batch, SendChunk: cfg.SendChunk, Retry: cfg.Retry})
+		Logger: cfg.Logger, Clock: cfg.Clock, Workers: cfg.Workers, Batch: cfg.Batch, SendChunk: cfg.SendChunk, Retry: cfg.Retry, PollEvery: cfg.PollEvery})
 	if err != nil {
 		return nil, err
 	}
