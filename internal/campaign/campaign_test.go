@@ -319,3 +319,19 @@ func TestHardBounceSuppresses(t *testing.T) {
 		t.Errorf("second campaign, bounced customer: reason %q; want suppressed", r)
 	}
 }
+
+func TestLaunchNeedsConfiguredChannels(t *testing.T) {
+	f := newFixture(t, 10, nil)
+	c := campaign.Campaign{Name: "push", Rule: "frequency >= 1", Channels: []string{campaign.Push}, Body: "hi"}
+	if _, err := f.m.Campaigns.Save(t.Context(), c, "test"); err != nil {
+		t.Fatalf("save: %v", err)
+	}
+	_, err := f.m.Campaigns.Launch(t.Context(), "push")
+	var fe *campaign.FieldError
+	if !errors.As(err, &fe) || fe.Field != "channels" || !strings.Contains(err.Error(), `"push"`) {
+		t.Fatalf("launch without a push sender: %v", err)
+	}
+	if _, err := f.st.CampaignRun(t.Context(), "push"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("a refused launch left a run: %v", err)
+	}
+}

@@ -207,11 +207,6 @@ func (s *Service) Save(ctx context.Context, c Campaign, author string) (Saved, e
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return Saved{}, err
 	}
-	for _, ch := range c.Channels {
-		if ch != Call && s.sender(ch) == nil {
-			return Saved{}, &FieldError{Campaign: c.Name, Field: "channels", Problem: fmt.Sprintf("channel %q is not configured on this server", ch)}
-		}
-	}
 	body, err := json.Marshal(c)
 	if err != nil {
 		return Saved{}, err
@@ -398,6 +393,11 @@ func (s *Service) Launch(ctx context.Context, name string) (Status, error) {
 	}
 	if err := c.Validate(); err != nil { // templates may refer to fields that no longer exist
 		return Status{}, err
+	}
+	for _, ch := range c.Channels {
+		if ch != Call && s.sender(ch) == nil {
+			return Status{}, &FieldError{Campaign: c.Name, Field: "channels", Problem: fmt.Sprintf("channel %q is not configured here (see SAGITTA_SMTP_ADDR, SAGITTA_SMS_WEBHOOK, SAGITTA_PUSH_WEBHOOK)", ch)}
+		}
 	}
 	if _, err := s.opts.Store.CampaignRun(ctx, name); err == nil {
 		return Status{}, fmt.Errorf("campaign %q was launched already (see its status; pause or resume it): %w", name, ErrState)
