@@ -14,6 +14,7 @@ import (
 	"github.com/emersion/go-smtp"
 
 	"github.com/sagitta-dev/sagitta/internal/campaign"
+	"github.com/sagitta-dev/sagitta/internal/insight"
 	"github.com/sagitta-dev/sagitta/internal/marketing"
 	"github.com/sagitta-dev/sagitta/internal/marketing/markettest"
 	"github.com/sagitta-dev/sagitta/internal/offer"
@@ -37,6 +38,11 @@ func newFixture(t *testing.T, n int, tweak func(*marketing.Config)) *fixture {
 	t.Helper()
 	dir := t.TempDir()
 	st, in := markettest.Shop(t, dir, n)
+	return newFixtureOn(t, st, in, n, tweak)
+}
+
+func newFixtureOn(t *testing.T, st store.Store, in *insight.Service, n int, tweak func(*marketing.Config)) *fixture {
+	t.Helper()
 	mb, tlsCfg := markettest.NewMailbox(t, "sagitta", "s3cret", true)
 	hook := markettest.NewHook(t, []byte(hookSecret))
 	start := time.Now()
@@ -104,7 +110,16 @@ func buyersWithEmail(n int) map[string]bool {
 }
 
 func TestEmailCampaignExactlyOnce(t *testing.T) {
-	f := newFixture(t, 300, nil)
+	testEmailCampaign(t, newFixture(t, 300, nil))
+}
+
+// The same campaign with PostgreSQL as the store.
+func TestEmailCampaignExactlyOncePostgres(t *testing.T) {
+	st, in := markettest.ShopIn(t, markettest.Postgres(t), t.TempDir(), 300)
+	testEmailCampaign(t, newFixtureOn(t, st, in, 300, nil))
+}
+
+func testEmailCampaign(t *testing.T, f *fixture) {
 	f.offer(t, offer.Offer{Name: "ten-off", Type: offer.CouponAmount, Amount: 10, BudgetCount: 1000, Rule: "frequency >= 1", Prefix: "TEN-"})
 	st := f.run(t, campaign.Campaign{Name: "spring", Rule: "frequency >= 1", Offer: "ten-off", Channels: []string{campaign.Email},
 		Subject: "A gift for you, {{.Name}}", Body: "Hello {{.Name}}, your code {{.Code}} gives {{.Offer.Summary}} until {{.Offer.ValidUntil}}.\nUnsubscribe: {{.Unsubscribe}}\n"})
