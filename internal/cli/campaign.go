@@ -33,6 +33,7 @@ func openMarketing(ctx context.Context, env Env, st store.Store, in *insight.Ser
 		mc.PublicURL = publicURL
 	}
 	mc.Logger = logger
+	mc.Recommend = marketing.Recommender(env.Recommend, st)
 	return marketing.Open(ctx, st, in, mc)
 }
 
