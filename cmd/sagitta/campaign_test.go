@@ -51,18 +51,7 @@ func TestCampaignSurvivesKill9(t *testing.T) {
 		"SAGITTA_PUBLIC_URL=https://shop.example", "SAGITTA_DATA_DIR=" + data}
 	runEnv := func(args ...string) result {
 		t.Helper()
-		cmd := exec.Command(bin, args...)
-		cmd.Env = append(os.Environ(), envs...)
-		var out, errb bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &errb
-		err := cmd.Run()
-		code := 0
-		if ee, ok := err.(*exec.ExitError); ok {
-			code = ee.ExitCode()
-		} else if err != nil {
-			t.Fatal(err)
-		}
-		return result{out.String(), errb.String(), code}
+		return runWith(t, envs, args...)
 	}
 	must := func(args ...string) string {
 		t.Helper()

@@ -48,8 +48,14 @@ type result struct {
 
 func run(t *testing.T, args ...string) result {
 	t.Helper()
+	return runWith(t, []string{"SAGITTA_DATA_DIR=", "SAGITTA_POSTGRES="}, args...)
+}
+
+// runWith runs the binary with env added to the environment.
+func runWith(t *testing.T, env []string, args ...string) result {
+	t.Helper()
 	cmd := exec.Command(bin, args...)
-	cmd.Env = append(os.Environ(), "SAGITTA_DATA_DIR=", "SAGITTA_POSTGRES=")
+	cmd.Env = append(os.Environ(), env...)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()

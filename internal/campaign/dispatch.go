@@ -202,24 +202,18 @@ func (s *Service) Run(ctx context.Context) error {
 // than stale ago are left alone (another dispatcher may be sending them);
 // with 0, all are sent again.
 func (s *Service) Recover(ctx context.Context, stale time.Duration) error {
-	for _, c := range s.List() {
+	running, err := s.running(ctx)
+	if err != nil {
+		return err
+	}
+	for _, r := range running {
 		s.runMu.Lock()
-		busy := s.live[c.Name] > 0
+		busy := s.live[r.c.Name] > 0
 		s.runMu.Unlock()
 		if busy {
 			continue
 		}
-		run, err := s.opts.Store.CampaignRun(ctx, c.Name)
-		if errors.Is(err, store.ErrNotFound) {
-			continue
-		}
-		if err != nil {
-			return err
-		}
-		if run.State != store.RunRunning {
-			continue
-		}
-		if err := s.recoverOne(ctx, c.Name, stale); err != nil {
+		if err := s.recoverOne(ctx, r.c.Name, stale); err != nil {
 			return err
 		}
 	}
@@ -663,4 +657,27 @@ func (s *Service) journeys(ctx context.Context) {
 		case <-t.C:
 		}
 	}
+}
+
+type runningCampaign struct {
+	c   Saved
+	run store.CampaignRun
+}
+
+// running lists the campaigns launched and running, with their runs.
+func (s *Service) running(ctx context.Context) ([]runningCampaign, error) {
+	var out []runningCampaign
+	for _, c := range s.List() {
+		run, err := s.opts.Store.CampaignRun(ctx, c.Name)
+		if errors.Is(err, store.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if run.State == store.RunRunning {
+			out = append(out, runningCampaign{c, run})
+		}
+	}
+	return out, nil
 }

@@ -2,7 +2,6 @@ package campaign
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -71,18 +70,13 @@ const journeyLookback = 7 * 24 * time.Hour
 // journey and schedules their messages.
 func (s *Service) pollJourneys(ctx context.Context, last map[string]time.Time) error {
 	now := s.opts.Clock()
-	for _, c := range s.List() {
+	running, err := s.running(ctx)
+	if err != nil {
+		return err
+	}
+	for _, r := range running {
+		c, run := r.c, r.run
 		if c.Trigger == nil {
-			continue
-		}
-		run, err := s.opts.Store.CampaignRun(ctx, c.Name)
-		if errors.Is(err, store.ErrNotFound) {
-			continue
-		}
-		if err != nil {
-			return err
-		}
-		if run.State != store.RunRunning {
 			continue
 		}
 		from := later(run.LaunchedAt, now.Add(-time.Duration(c.Trigger.Wait)-journeyLookback))
