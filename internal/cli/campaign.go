@@ -81,6 +81,10 @@ func runOffer(ctx context.Context, env Env, args []string) error {
 		"  free_shipping, gift, content), amount, percent, threshold, gift, content, code (none, shared, unique),\n" +
 		"  shared_code, prefix, valid_from, valid_until, budget_count, budget_cost, unit_cost, per_customer,\n" +
 		"  segment, rule, script, value"
+	if isHelp(args) {
+		fmt.Fprintln(env.Stdout, help)
+		return nil
+	}
 	if len(args) == 0 {
 		return usageErr(help)
 	}
@@ -219,6 +223,10 @@ func runPolicy(ctx context.Context, env Env, args []string) error {
 	const help = "usage: sagitta policy {show [--json] | apply FILE | default}\n" +
 		"  the table maps value_loyalty_class, price sensitivity, lifecycle and churn risk to offer types and depth;\n" +
 		"  'default' prints the built-in table (YAML) to start from"
+	if isHelp(args) {
+		fmt.Fprintln(env.Stdout, help)
+		return nil
+	}
 	if len(args) == 0 {
 		return usageErr(help)
 	}
@@ -276,6 +284,10 @@ func runCampaign(ctx context.Context, env Env, args []string) error {
 		"  Channels come from the environment: SAGITTA_SMTP_ADDR, SAGITTA_SMTP_FROM, SAGITTA_SMTP_USER, SAGITTA_SMTP_PASSWORD,\n" +
 		"  SAGITTA_SMTP_TLS (starttls|tls|none), SAGITTA_SMS_WEBHOOK, SAGITTA_PUSH_WEBHOOK, SAGITTA_WEBHOOK_SECRET, SAGITTA_PUBLIC_URL.\n" +
 		"  launch and resume dispatch in the foreground until the campaign is done (--detach: leave it to 'sagitta serve')."
+	if isHelp(args) {
+		fmt.Fprintln(env.Stdout, help)
+		return nil
+	}
 	if len(args) == 0 {
 		return usageErr(help)
 	}
@@ -481,6 +493,10 @@ func runContact(ctx context.Context, env Env, args []string) error {
 		"  without FILE shows the contact rules; with FILE (YAML or JSON) replaces them:\n" +
 		"  caps: [{channel: \"*\"|email|sms|push|call, max: N, window: 24h|7d}], quiet_start: \"21:00\", quiet_end: \"08:00\"\n" +
 		"  (\"\" for none), opt_out_only: [channels where no recorded decision means consent]"
+	if isHelp(args) {
+		fmt.Fprintln(env.Stdout, help)
+		return nil
+	}
 	if len(args) == 0 || args[0] != "rules" {
 		return usageErr(help)
 	}
@@ -518,4 +534,9 @@ func runContact(ctx context.Context, env Env, args []string) error {
 	out, _ := yaml.Marshal(r)
 	_, err = env.Stdout.Write(out)
 	return err
+}
+
+// isHelp reports a request for a command's help in place of a subcommand.
+func isHelp(args []string) bool {
+	return len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help")
 }
