@@ -10,6 +10,8 @@ import (
 	"strings"
 	"text/template"
 	"time"
+
+	"github.com/sagitta-dev/sagitta/internal/contact"
 )
 
 // Errors.
@@ -58,6 +60,10 @@ type Campaign struct {
 	StartAt time.Time `json:"start_at,omitzero" yaml:"start_at,omitempty"`
 	// Trigger, when set, makes the campaign an event-triggered journey.
 	Trigger *Trigger `json:"trigger,omitempty" yaml:"trigger,omitempty"`
+	// Every, when set, repeats the campaign: each period (from the launch,
+	// or StartAt) the audience is evaluated again and messaged once; a
+	// customer gets at most one message per period. Zero: one-off.
+	Every contact.Duration `json:"every,omitempty" yaml:"every,omitempty"`
 }
 
 // Item is a recommended item as templates see it.
@@ -110,6 +116,9 @@ func (c *Campaign) Validate() error {
 	}
 	if !nameRE.MatchString(c.Name) {
 		return bad("name", "must be 1-64 of a-z, 0-9, '_', '.', '-', starting with a letter or digit")
+	}
+	if c.Every != 0 && (c.Every < contact.Duration(time.Minute) || c.Trigger != nil) {
+		return bad("every", "a recurring campaign repeats at most every minute, and a journey cannot also recur")
 	}
 	if c.Trigger != nil {
 		if err := c.Trigger.validate(c); err != nil {

@@ -251,8 +251,8 @@ func (s *Service) recoverOne(ctx context.Context, name string, stale time.Durati
 			}
 		}
 	}
-	if c.Trigger != nil {
-		return nil // a journey's customers come with their events (see pollJourneys)
+	if c.Trigger != nil || c.Every != 0 {
+		return nil // their customers come with events or periods (see pollJourneys, pollPeriods)
 	}
 	bm := roaring64.New()
 	if err := bm.UnmarshalBinary(run.Audience); err != nil {
@@ -279,8 +279,8 @@ func (s *Service) recoverOne(ctx context.Context, name string, stale time.Durati
 
 // finish marks a running campaign done when nothing is left.
 func (s *Service) finish(ctx context.Context, name string) error {
-	if c, err := s.Get(name); err == nil && c.Trigger != nil {
-		return nil // a journey runs until paused
+	if c, err := s.Get(name); err == nil && (c.Trigger != nil || c.Every != 0) {
+		return nil // a journey or a recurring campaign runs until paused
 	}
 	st, err := s.Status(ctx, name)
 	if err != nil {
@@ -650,6 +650,9 @@ func (s *Service) journeys(ctx context.Context) {
 	for {
 		if err := s.pollJourneys(ctx, last); err != nil && ctx.Err() == nil {
 			s.opts.Logger.Warn("journeys", "error", err)
+		}
+		if err := s.pollPeriods(ctx); err != nil && ctx.Err() == nil {
+			s.opts.Logger.Warn("recurring campaigns", "error", err)
 		}
 		select {
 		case <-ctx.Done():

@@ -176,3 +176,49 @@ func later(a, b time.Time) time.Time {
 	}
 	return b
 }
+
+// periodStep is the step of a recurring campaign's k-th period.
+func periodStep(k int) string { return "p" + strconv.Itoa(k) }
+
+// pollPeriods queues the current period of every running recurring
+// campaign that this process has not queued yet: the audience evaluated
+// now, each customer once per period.
+func (s *Service) pollPeriods(ctx context.Context) error {
+	now := s.opts.Clock()
+	running, err := s.running(ctx)
+	if err != nil {
+		return err
+	}
+	for _, r := range running {
+		c := r.c
+		if c.Every == 0 {
+			continue
+		}
+		start := r.run.LaunchedAt
+		if !c.StartAt.IsZero() {
+			start = c.StartAt
+		}
+		if now.Before(start) {
+			continue
+		}
+		k := int(now.Sub(start) / time.Duration(c.Every))
+		s.runMu.Lock()
+		done, ok := s.periods[c.Name]
+		s.runMu.Unlock()
+		if ok && done >= k {
+			continue
+		}
+		a, err := s.Materialize(ctx, &c.Campaign)
+		if err != nil {
+			return fmt.Errorf("campaign %q, period %d: %w", c.Name, k, err)
+		}
+		if err := s.enqueueStep(ctx, c.Name, a.IDs, time.Time{}, periodStep(k)); err != nil {
+			return err
+		}
+		s.runMu.Lock()
+		s.periods[c.Name] = k
+		s.runMu.Unlock()
+		s.opts.Logger.Info("recurring campaign period queued", "campaign", c.Name, "period", k, "audience", len(a.IDs))
+	}
+	return nil
+}

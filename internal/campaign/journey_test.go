@@ -107,3 +107,55 @@ func TestJourney(t *testing.T) {
 		t.Error("goal \"visit\" accepted")
 	}
 }
+
+// A campaign repeated every day: each period evaluates the audience again
+// and messages each customer once.
+func TestRecurring(t *testing.T) {
+	var mu sync.Mutex
+	now := markettest.AsOf
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	f := newFixture(t, 30, func(c *marketing.Config) { c.Clock = clock; c.PollEvery = 20 * time.Millisecond })
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	go f.m.Campaigns.Run(ctx)
+	c := campaign.Campaign{Name: "daily", Rule: "frequency >= 1", Channels: []string{campaign.Email}, Subject: "s", Body: "b",
+		Every: contact.Duration(24 * time.Hour)}
+	if _, err := f.m.Campaigns.Save(ctx, c, "t"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.m.Campaigns.Launch(ctx, "daily"); err != nil {
+		t.Fatal(err)
+	}
+	want := len(buyersWithEmail(30))
+	wait := func(n int) {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for f.mb.Count() < n && time.Now().Before(deadline) {
+			time.Sleep(20 * time.Millisecond)
+		}
+		time.Sleep(200 * time.Millisecond)
+		if got := f.mb.Count(); got != n {
+			t.Fatalf("%d mails; want %d", got, n)
+		}
+	}
+	wait(want)
+	mu.Lock()
+	now = now.Add(25 * time.Hour)
+	mu.Unlock()
+	wait(2 * want)
+	keys := map[string]int{}
+	for _, m := range f.mb.Mails() {
+		k := markettest.KeyOf(m)
+		keys[k[len(k)-2:]]++
+	}
+	if keys["p0"] != want || keys["p1"] != want {
+		t.Errorf("messages by period %v; want %d each", keys, want)
+	}
+	if st, _ := f.m.Campaigns.Status(ctx, "daily"); st.State != store.RunRunning {
+		t.Errorf("state %q; a recurring campaign runs until paused", st.State)
+	}
+	if _, err := f.m.Campaigns.Save(ctx, campaign.Campaign{Name: "fast", Rule: "frequency >= 1", Channels: []string{"email"}, Subject: "s", Body: "b",
+		Every: contact.Duration(time.Second)}, "t"); err == nil {
+		t.Error("every 1s accepted")
+	}
+}

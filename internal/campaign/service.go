@@ -77,6 +77,8 @@ type Service struct {
 	wake  chan string // a campaign changed state
 	runMu sync.Mutex
 	live  map[string]int // jobs queued or running per campaign, in this process
+	// periods: the last period of each recurring campaign queued by this process
+	periods map[string]int
 	done  *sync.Cond
 }
 
@@ -139,7 +141,7 @@ func New(opts Options) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Service{opts: opts, guard: g, camps: map[string]Saved{}, live: map[string]int{}}
+	s := &Service{opts: opts, guard: g, camps: map[string]Saved{}, live: map[string]int{}, periods: map[string]int{}}
 	s.done = sync.NewCond(&s.runMu)
 	return s, nil
 }
@@ -428,7 +430,14 @@ func (s *Service) Launch(ctx context.Context, name string) (Status, error) {
 	if err := s.opts.Store.UpdateMarketing(ctx, func(tx store.MarketingTx) error { return tx.PutCampaignRun(ctx, run) }); err != nil {
 		return Status{}, fmt.Errorf("launch campaign %q: %w", name, err)
 	}
-	if err := s.enqueue(ctx, name, a.IDs, c.StartAt); err != nil {
+	first := ""
+	if c.Every != 0 {
+		first = periodStep(0)
+		s.runMu.Lock()
+		s.periods[name] = 0
+		s.runMu.Unlock()
+	}
+	if err := s.enqueueStep(ctx, name, a.IDs, c.StartAt, first); err != nil {
 		return Status{}, err
 	}
 	s.opts.Logger.Info("campaign launched", "campaign", name, "audience", len(a.IDs))
@@ -446,8 +455,12 @@ func toUint64(ids []int64) []uint64 {
 
 // enqueue queues the ids in jobs of Batch customers.
 func (s *Service) enqueue(ctx context.Context, name string, ids []int64, notBefore time.Time) error {
+	return s.enqueueStep(ctx, name, ids, notBefore, "")
+}
+
+func (s *Service) enqueueStep(ctx context.Context, name string, ids []int64, notBefore time.Time, step string) error {
 	for from := 0; from < len(ids); from += s.opts.Batch {
-		j := Job{Campaign: name, IDs: ids[from:min(from+s.opts.Batch, len(ids))], NotBefore: notBefore}
+		j := Job{Campaign: name, IDs: ids[from:min(from+s.opts.Batch, len(ids))], NotBefore: notBefore, Step: step}
 		if err := s.publish(ctx, j); err != nil {
 			return fmt.Errorf("queue campaign %q: %w", name, err)
 		}
