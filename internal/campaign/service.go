@@ -79,7 +79,7 @@ type Service struct {
 	live  map[string]int // jobs queued or running per campaign, in this process
 	// periods: the last period of each recurring campaign queued by this process
 	periods map[string]int
-	done  *sync.Cond
+	done    *sync.Cond
 }
 
 // Saved is a campaign as stored.
