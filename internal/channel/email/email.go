@@ -44,9 +44,10 @@ type Options struct {
 
 // Sender is a campaign.Sender over SMTP. It is safe for concurrent use.
 type Sender struct {
-	opts Options
-	pool chan *conn
-	sent atomic.Int64
+	opts  Options
+	pool  chan *conn    // idle connections
+	slots chan struct{} // at most Conns connections in use, across concurrent Sends
+	sent  atomic.Int64
 }
 
 var _ campaign.Sender = (*Sender)(nil)
@@ -84,7 +85,7 @@ func New(opts Options) (*Sender, error) {
 			opts.Domain = "sagitta.invalid"
 		}
 	}
-	return &Sender{opts: opts, pool: make(chan *conn, opts.Conns)}, nil
+	return &Sender{opts: opts, pool: make(chan *conn, opts.Conns), slots: make(chan struct{}, opts.Conns)}, nil
 }
 
 // Sent counts the messages accepted by the server.
@@ -139,9 +140,12 @@ func (s *Sender) Send(ctx context.Context, msgs []campaign.Message) []error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if err := ctx.Err(); err != nil {
+			select {
+			case s.slots <- struct{}{}:
+				defer func() { <-s.slots }()
+			case <-ctx.Done():
 				for _, e := range ge {
-					*e = err
+					*e = ctx.Err()
 				}
 				return
 			}
