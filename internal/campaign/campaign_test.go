@@ -350,3 +350,54 @@ func TestLaunchNeedsConfiguredChannels(t *testing.T) {
 		t.Errorf("a refused launch left a run: %v", err)
 	}
 }
+
+// pauser pauses the campaign while its first batch is being sent.
+type pauser struct {
+	campaign.Sender
+	once sync.Once
+	svc  *campaign.Service
+}
+
+func (p *pauser) Send(ctx context.Context, msgs []campaign.Message) []error {
+	p.once.Do(func() {
+		if err := p.svc.Pause(ctx, msgs[0].Campaign); err != nil {
+			panic(err)
+		}
+	})
+	return p.Sender.Send(ctx, msgs)
+}
+
+func TestPauseResume(t *testing.T) {
+	f := newFixture(t, 150, func(c *marketing.Config) { c.Batch, c.Workers = 10, 1 })
+	f.m.Campaigns.SetSender(campaign.Email, &pauser{Sender: f.m.SMTP, svc: f.m.Campaigns})
+	st := f.run(t, campaign.Campaign{Name: "pz", Rule: "frequency >= 1", Channels: []string{campaign.Email}, Subject: "s", Body: "b"})
+	want := len(buyersWithEmail(150))
+	if st.State != store.RunPaused || st.Deliveries[store.DeliverySent] == 0 || f.mb.Count() >= want || st.Deliveries[store.DeliveryPending] != 0 {
+		t.Fatalf("after the pause: %+v, %d mails", st, f.mb.Count())
+	}
+	paused := f.mb.Count()
+	if err := f.m.Campaigns.Pause(t.Context(), "pz"); !errors.Is(err, campaign.ErrState) {
+		t.Errorf("pausing a paused campaign: %v", err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	dctx, stop := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { f.m.Campaigns.Run(dctx); close(done) }()
+	if err := f.m.Campaigns.Resume(ctx, "pz"); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.m.Campaigns.Wait(ctx, "pz"); err != nil {
+		t.Fatal(err)
+	}
+	stop()
+	<-done
+	st, _ = f.m.Campaigns.Status(ctx, "pz")
+	seen := map[string]int{}
+	for _, m := range f.mb.Mails() {
+		seen[m.To]++
+	}
+	if st.State != store.RunDone || f.mb.Count() != want || len(seen) != want {
+		t.Errorf("after resume: %+v; %d mails to %d addresses (%d before the pause); want %d", st, f.mb.Count(), len(seen), paused, want)
+	}
+}
