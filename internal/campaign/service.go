@@ -2,7 +2,6 @@ package campaign
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/sagitta-dev/sagitta/internal/admission"
 	"github.com/sagitta-dev/sagitta/internal/contact"
+	"github.com/sagitta-dev/sagitta/internal/definition"
 	"github.com/sagitta-dev/sagitta/internal/offer"
 	"github.com/sagitta-dev/sagitta/internal/store"
 )
@@ -72,8 +72,8 @@ type Options struct {
 type Service struct {
 	opts  Options
 	guard *contact.Guard
-	mu    sync.RWMutex
-	camps map[string]Saved
+	mu    sync.RWMutex // guards opts.Senders
+	camps *definition.Set[Campaign]
 	wake  chan string // a campaign changed state
 	runMu sync.Mutex
 	live  map[string]int // jobs queued or running per campaign, in this process
@@ -85,10 +85,10 @@ type Service struct {
 // Saved is a campaign as stored.
 type Saved struct {
 	Campaign
-	Version   int       `json:"version"`
-	CreatedAt time.Time `json:"created_at"`
-	Author    string    `json:"author"`
+	definition.Meta
 }
+
+func saved(e definition.Entry[Campaign]) Saved { return Saved{Campaign: e.Value, Meta: e.Meta} }
 
 // New returns a Service; call Load, then Run to dispatch.
 func New(opts Options) (*Service, error) {
@@ -141,7 +141,7 @@ func New(opts Options) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Service{opts: opts, guard: g, camps: map[string]Saved{}, live: map[string]int{}, periods: map[string]int{}}
+	s := &Service{opts: opts, guard: g, camps: definition.NewSet(DefinitionKind, func(c *Campaign, name string) { c.Name = name }), live: map[string]int{}, periods: map[string]int{}}
 	s.done = sync.NewCond(&s.runMu)
 	return s, nil
 }
@@ -165,23 +165,7 @@ func (s *Service) Guard() *contact.Guard { return s.guard }
 
 // Load reads the campaigns from the store.
 func (s *Service) Load(ctx context.Context) error {
-	defs, err := s.opts.Store.Definitions(ctx, DefinitionKind)
-	if err != nil {
-		return fmt.Errorf("load campaigns: %w", err)
-	}
-	m := make(map[string]Saved, len(defs))
-	for _, d := range defs {
-		var c Campaign
-		if err := json.Unmarshal(d.Body, &c); err != nil {
-			return fmt.Errorf("load campaign %q version %d: %w", d.Name, d.Version, err)
-		}
-		c.Name = d.Name
-		m[d.Name] = Saved{Campaign: c, Version: d.Version, CreatedAt: d.CreatedAt, Author: d.Author}
-	}
-	s.mu.Lock()
-	s.camps = m
-	s.mu.Unlock()
-	return nil
+	return s.camps.Load(ctx, s.opts.Store)
 }
 
 // Save validates and stores a campaign; a launched campaign cannot change.
@@ -209,40 +193,28 @@ func (s *Service) Save(ctx context.Context, c Campaign, author string) (Saved, e
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return Saved{}, err
 	}
-	body, err := json.Marshal(c)
+	en, err := s.camps.Save(ctx, s.opts.Store, c.Name, c, author, s.opts.Clock())
 	if err != nil {
 		return Saved{}, err
 	}
-	now := s.opts.Clock().UTC().Truncate(time.Microsecond)
-	v, err := s.opts.Store.PutDefinition(ctx, store.Definition{Kind: DefinitionKind, Name: c.Name, Body: body, CreatedAt: now, Author: author})
-	if err != nil {
-		return Saved{}, fmt.Errorf("save campaign %q: %w", c.Name, err)
-	}
-	sv := Saved{Campaign: c, Version: v, CreatedAt: now, Author: author}
-	s.mu.Lock()
-	s.camps[c.Name] = sv
-	s.mu.Unlock()
-	return sv, nil
+	return saved(en), nil
 }
 
 // Get returns a campaign.
 func (s *Service) Get(name string) (Saved, error) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	c, ok := s.camps[name]
+	en, ok := s.camps.Get(name)
 	if !ok {
 		return Saved{}, fmt.Errorf("campaign %q: %w", name, ErrNotFound)
 	}
-	return c, nil
+	return saved(en), nil
 }
 
 // List returns the campaigns by name.
 func (s *Service) List() []Saved {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	out := make([]Saved, 0, len(s.camps))
-	for _, n := range slices.Sorted(maps.Keys(s.camps)) {
-		out = append(out, s.camps[n])
+	es := s.camps.List()
+	out := make([]Saved, len(es))
+	for i, en := range es {
+		out[i] = saved(en)
 	}
 	return out
 }
