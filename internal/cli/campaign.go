@@ -102,22 +102,9 @@ func runOffer(ctx context.Context, env Env, args []string) error {
 	return withMarketing(ctx, env, cfg, func(st store.Store, m *marketing.Service) error {
 		switch args[0] {
 		case "create":
-			var one offer.Offer
-			var many []offer.Offer
-			list, err := readDoc(env, pos[0], &one, &many)
+			saved, err := createAll(env, pos[0], func(o offer.Offer) (offer.Saved, error) { return m.Offers.Save(ctx, o, "cli") })
 			if err != nil {
 				return err
-			}
-			if !list {
-				many = []offer.Offer{one}
-			}
-			var saved []offer.Saved
-			for _, o := range many {
-				s, err := m.Offers.Save(ctx, o, "cli")
-				if err != nil {
-					return err
-				}
-				saved = append(saved, s)
 			}
 			if *asJSON {
 				return writeJSON(env.Stdout, saved)
@@ -315,22 +302,9 @@ func runCampaign(ctx context.Context, env Env, args []string) error {
 		}
 		switch args[0] {
 		case "create":
-			var one campaign.Campaign
-			var many []campaign.Campaign
-			list, err := readDoc(env, pos[0], &one, &many)
+			saved, err := createAll(env, pos[0], func(c campaign.Campaign) (campaign.Saved, error) { return cs.Save(ctx, c, "cli") })
 			if err != nil {
 				return err
-			}
-			if !list {
-				many = []campaign.Campaign{one}
-			}
-			var saved []campaign.Saved
-			for _, c := range many {
-				s, err := cs.Save(ctx, c, "cli")
-				if err != nil {
-					return err
-				}
-				saved = append(saved, s)
 			}
 			return show(saved, func() {
 				for _, s := range saved {
@@ -539,4 +513,26 @@ func runContact(ctx context.Context, env Env, args []string) error {
 // isHelp reports a request for a command's help in place of a subcommand.
 func isHelp(args []string) bool {
 	return len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help")
+}
+
+// createAll reads one definition or a list from file and saves each.
+func createAll[T, S any](env Env, file string, save func(T) (S, error)) ([]S, error) {
+	var one T
+	var many []T
+	list, err := readDoc(env, file, &one, &many)
+	if err != nil {
+		return nil, err
+	}
+	if !list {
+		many = []T{one}
+	}
+	saved := make([]S, 0, len(many))
+	for _, v := range many {
+		s, err := save(v)
+		if err != nil {
+			return nil, err
+		}
+		saved = append(saved, s)
+	}
+	return saved, nil
 }
