@@ -140,7 +140,7 @@ func (s *server) putContactRules(w http.ResponseWriter, r *http.Request, key sto
 	if err := marketing.SaveRules(r.Context(), s.store, rules, key.ID, s.now()); err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"rules": rules, "note": "applies to dispatchers started from now on"})
+	writeJSON(w, http.StatusOK, map[string]any{"rules": rules, "note": "running dispatchers apply it within 10 s"})
 	return nil
 }
 

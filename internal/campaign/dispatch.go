@@ -78,7 +78,7 @@ func (s *Service) decide(ctx context.Context, r reader, c *Saved, ids []int64, n
 				}
 			}
 		}
-		vs, err := s.guard.Check(ctx, r, ch, cands, now, false)
+		vs, err := s.guard.Load().Check(ctx, r, ch, cands, now, false)
 		if err != nil {
 			return d, err
 		}
@@ -183,6 +183,9 @@ func (s *Service) Run(ctx context.Context) error {
 				if err := s.Load(ctx); err != nil && ctx.Err() == nil {
 					s.opts.Logger.Warn("reload campaigns", "error", err)
 					continue
+				}
+				if err := s.reloadRules(ctx); err != nil && ctx.Err() == nil {
+					s.opts.Logger.Warn("reload contact rules", "error", err)
 				}
 				if err := s.Recover(ctx, s.opts.StaleAfter); err != nil && ctx.Err() == nil {
 					s.opts.Logger.Warn("recover campaigns", "error", err)
@@ -472,7 +475,7 @@ func (s *Service) sendChunk(ctx context.Context, c *Saved, ds []store.Delivery, 
 			ids[i] = d.CustomerID
 		}
 		// consent at send time: an unsubscribe since the reservation wins
-		vs, err := s.guard.Check(ctx, s.opts.Store, ch, ids, now, true)
+		vs, err := s.guard.Load().Check(ctx, s.opts.Store, ch, ids, now, true)
 		if err != nil {
 			return err
 		}

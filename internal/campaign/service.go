@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"reflect"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/RoaringBitmap/roaring/v2/roaring64"
@@ -66,12 +68,15 @@ type Options struct {
 	StaleAfter time.Duration
 	// RecoverEvery: how often Run looks for work left by others (default 10 s).
 	RecoverEvery time.Duration
+	// LoadRules, when set, is asked every RecoverEvery for the contact
+	// rules in force; a change applies to the sends decided afterwards.
+	LoadRules func(ctx context.Context) (contact.Rules, error)
 }
 
 // Service keeps campaigns, previews, launches and dispatches them.
 type Service struct {
 	opts  Options
-	guard *contact.Guard
+	guard atomic.Pointer[contact.Guard]
 	mu    sync.RWMutex // guards opts.Senders
 	camps *definition.Set[Campaign]
 	wake  chan string // a campaign changed state
@@ -141,7 +146,8 @@ func New(opts Options) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Service{opts: opts, guard: g, camps: definition.NewSet(DefinitionKind, func(c *Campaign, name string) { c.Name = name }), live: map[string]int{}, periods: map[string]int{}}
+	s := &Service{opts: opts, camps: definition.NewSet(DefinitionKind, func(c *Campaign, name string) { c.Name = name }), live: map[string]int{}, periods: map[string]int{}}
+	s.guard.Store(g)
 	s.done = sync.NewCond(&s.runMu)
 	return s, nil
 }
@@ -161,7 +167,28 @@ func (b blackLists) Black(id int64) (string, bool) {
 }
 
 // Guard returns the contact guard of the service.
-func (s *Service) Guard() *contact.Guard { return s.guard }
+func (s *Service) Guard() *contact.Guard { return s.guard.Load() }
+
+// reloadRules applies the contact rules LoadRules gives, when they changed.
+func (s *Service) reloadRules(ctx context.Context) error {
+	if s.opts.LoadRules == nil {
+		return nil
+	}
+	r, err := s.opts.LoadRules(ctx)
+	if err != nil {
+		return err
+	}
+	if reflect.DeepEqual(r, s.guard.Load().Rules()) {
+		return nil
+	}
+	g, err := contact.NewGuard(r, s.opts.Location, blackLists{s.opts.Lists})
+	if err != nil {
+		return err
+	}
+	s.guard.Store(g)
+	s.opts.Logger.Info("contact rules changed")
+	return nil
+}
 
 // Load reads the campaigns from the store.
 func (s *Service) Load(ctx context.Context) error {
