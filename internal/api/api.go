@@ -32,7 +32,7 @@ type Options struct {
 	Resolver *identity.Resolver // identity.DefaultPolicy when nil
 	// Recommend answers recommendations; those routes answer 503 when nil.
 	Recommend *recommend.Service
-	Logger   *slog.Logger       // discards when nil
+	Logger    *slog.Logger // discards when nil
 	// MaxBodyBytes bounds a request body (default 32 MiB).
 	MaxBodyBytes int64
 	// MaxRecords bounds the records of one ingest request (default 10,000).

@@ -227,28 +227,73 @@ func (s *Service) TopN(ctx context.Context, customer string, n int, f Filters) (
 	return s.finish(ctx, sv, cands, exclude, n, f), nil
 }
 
+// Candidate generation bounds: neighbours taken per history item, history
+// items used, popular items always considered.
+const (
+	candNeighbors = 50
+	candHistory   = 100
+	candPopular   = 200
+)
+
+// scratch is per-request working memory, pooled.
+type scratch struct {
+	acc     []float32
+	mark    []uint32
+	epoch   uint32
+	touched []int32
+}
+
+var scratchPool sync.Pool
+
+func getScratch(n int) *scratch {
+	sc, _ := scratchPool.Get().(*scratch)
+	if sc == nil || len(sc.acc) != n {
+		sc = &scratch{acc: make([]float32, n), mark: make([]uint32, n)}
+	}
+	sc.epoch++
+	if sc.epoch == 0 { // wrapped: reset the marks
+		clear(sc.mark)
+		sc.epoch = 1
+	}
+	sc.touched = sc.touched[:0]
+	return sc
+}
+
+func (sc *scratch) add(i int32, v float32) {
+	if sc.mark[i] != sc.epoch {
+		sc.mark[i] = sc.epoch
+		sc.acc[i] = 0
+		sc.touched = append(sc.touched, i)
+	}
+	sc.acc[i] += v
+}
+
 // personal scores the candidates of a user with history: the item-kNN
-// neighbours of the history and the 200 most popular items, by the model.
+// neighbours of the history and the most popular items, by the model.
 func (sv *served) personal(u int32, hist []int32) []candidate {
 	m := sv.m
 	fit := m.Fit
-	knn := map[int32]float64{}
+	sc := getScratch(len(m.Items))
+	defer scratchPool.Put(sc)
 	if fit.KNN != nil {
-		for _, i := range hist {
+		h := hist
+		if len(h) > candHistory {
+			h = h[len(h)-candHistory:]
+		}
+		for _, i := range h {
 			nb, sim := fit.KNN.Neighbors(i)
+			nb = nb[:min(len(nb), candNeighbors)]
 			for k, j := range nb {
-				knn[j] += float64(sim[k])
+				sc.add(j, sim[k])
 			}
 		}
 	}
-	for _, i := range sv.popular[:min(200, len(sv.popular))] {
-		if _, ok := knn[i]; !ok {
-			knn[i] = 0
-		}
+	for _, i := range sv.popular[:min(candPopular, len(sv.popular))] {
+		sc.add(i, 0)
 	}
-	cands := make([]candidate, 0, len(knn))
-	for i, v := range knn {
-		cands = append(cands, candidate{i: i, score: v})
+	cands := make([]candidate, len(sc.touched))
+	for k, i := range sc.touched {
+		cands[k] = candidate{i: i, score: float64(sc.acc[i])}
 	}
 	var xu []float32
 	if fit.ALS != nil && (fit.Kind == ModelALS || fit.Kind == ModelBlend) {
@@ -297,6 +342,44 @@ func (sv *served) personal(u int32, hist []int32) []candidate {
 	return cands
 }
 
+func cmpCand(a, b candidate) int {
+	if c := cmp.Compare(b.score, a.score); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.i, b.i)
+}
+
+// selectBest moves the t best candidates to the front of c, unordered
+// (quickselect).
+func selectBest(c []candidate, t int) {
+	lo, hi := 0, len(c)-1
+	for lo < hi {
+		p := c[(lo+hi)/2]
+		i, j := lo, hi
+		for i <= j {
+			for cmpCand(c[i], p) < 0 {
+				i++
+			}
+			for cmpCand(c[j], p) > 0 {
+				j--
+			}
+			if i <= j {
+				c[i], c[j] = c[j], c[i]
+				i++
+				j--
+			}
+		}
+		switch {
+		case t <= j:
+			hi = j
+		case t >= i:
+			lo = i
+		default:
+			return
+		}
+	}
+}
+
 // finish boosts, sorts and filters the candidates, then fills up with
 // popular items.
 func (s *Service) finish(ctx context.Context, sv *served, cands []candidate, exclude map[int32]bool, n int, f Filters) []Recommendation {
@@ -320,12 +403,13 @@ func (s *Service) finish(ctx context.Context, sv *served, cands []candidate, exc
 			}
 		}
 	}
-	slices.SortFunc(cands, func(a, b candidate) int {
-		if c := cmp.Compare(b.score, a.score); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.i, b.i)
-	})
+	// Sort only the best few unless the filters throw most of them away.
+	head, tail := cands, []candidate(nil)
+	if t := max(64, 8*n); len(cands) > 2*t {
+		selectBest(cands, t)
+		head, tail = cands[:t], cands[t:]
+	}
+	slices.SortFunc(head, cmpCand)
 	out := make([]Recommendation, 0, n)
 	perCat := map[string]int{}
 	taken := map[int32]bool{}
@@ -341,7 +425,13 @@ func (s *Service) finish(ctx context.Context, sv *served, cands []candidate, exc
 		out = append(out, Recommendation{Item: name, Rank: len(out) + 1, Score: c.score, Reason: c.reason})
 		return len(out) == n
 	}
-	for _, c := range cands {
+	for _, c := range head {
+		if take(c) {
+			return out
+		}
+	}
+	slices.SortFunc(tail, cmpCand)
+	for _, c := range tail {
 		if take(c) {
 			return out
 		}

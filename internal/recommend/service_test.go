@@ -325,3 +325,23 @@ func TestSwap(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+func TestSelectBest(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for trial := range 500 {
+		n := 1 + rng.IntN(300)
+		c := make([]candidate, n)
+		for k := range c {
+			c[k] = candidate{i: int32(k), score: float64(rng.IntN(20))} // many ties
+		}
+		want := slices.Clone(c)
+		slices.SortFunc(want, cmpCand)
+		k := rng.IntN(n)
+		selectBest(c, k)
+		got := slices.Clone(c[:k])
+		slices.SortFunc(got, cmpCand)
+		if !slices.Equal(got, want[:k]) {
+			t.Fatalf("trial %d: n %d k %d: best %v, want %v", trial, n, k, got, want[:k])
+		}
+	}
+}
