@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/csv"
+	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -162,7 +163,8 @@ func runRecommendTrain(ctx context.Context, env Env, args []string) error {
 	fromStore := fs.Bool("from-store", false, "train on the sale orders (and --events) in the store")
 	events := fs.String("events", "cart_add,favorite", "with --from-store: event types counted as interactions (comma-separated, \"\" for none)")
 	asOfFlag := fs.String("as-of", "", "with --from-store: orders and events at or before this date or instant")
-	support := fs.String("rules-support", "0.001", "with --from-store: minimum support of the cart-completion rules")
+	support := fs.String("rules-support", "0.005", "with --from-store: minimum support of the cart-completion rules")
+	maxLen := fs.Int("rules-max-len", 4, "with --from-store: longest itemset of the cart-completion rules (antecedent + consequent)")
 	confidence := fs.String("rules-confidence", "0.2", "with --from-store: minimum confidence of the cart-completion rules")
 	out := fs.String("out", "", "model file (default with --from-store: DATA_DIR/models/recommend.model)")
 	seed := fs.Uint64("seed", 1, "training seed")
@@ -238,11 +240,16 @@ func runRecommendTrain(ctx context.Context, env Env, args []string) error {
 	trainSec := time.Since(start).Seconds()
 	if *fromStore {
 		m.SetCatalogue(cat)
+		ro.MaxLen = *maxLen
 		res, err := rules.Mine(ctx, baskets, ro)
-		if err != nil {
+		switch {
+		case errors.Is(err, rules.ErrTooMany):
+			fmt.Fprintf(env.Stderr, "warning: no cart rules: %v\n", err)
+		case err != nil:
 			return err
+		default:
+			m.RuleItems, m.Rules = res.Items, res.Rules
 		}
-		m.RuleItems, m.Rules = res.Items, res.Rules
 	}
 	if err := m.Save(*out); err != nil {
 		return err

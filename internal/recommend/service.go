@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -580,3 +581,15 @@ func (s *Service) CartCompletion(ctx context.Context, cart []string, n int, f Fi
 	}
 	return s.finish(ctx, sv, uniq, exclude, n, f), nil
 }
+
+// Recommender is what campaign templates and next-best-offer logic call;
+// *Service implements it.
+type Recommender interface {
+	TopN(ctx context.Context, customer string, n int, f Filters) ([]Recommendation, error)
+	CartCompletion(ctx context.Context, cart []string, n int, f Filters) ([]Recommendation, error)
+}
+
+var _ Recommender = (*Service)(nil)
+
+// CustomerName is the model's name of a store customer: its id in decimal.
+func CustomerName(id int64) string { return strconv.FormatInt(id, 10) }

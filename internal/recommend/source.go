@@ -61,7 +61,7 @@ func OrderInteractions(ctx context.Context, src store.Analytics, asOf time.Time,
 		if row.Kind != store.OrderSale || row.CustomerID == 0 || row.Quantity <= 0 || row.ItemID == "" {
 			return nil
 		}
-		d.Add(strconv.FormatInt(row.CustomerID, 10), row.ItemID, row.PlacedAt.Unix())
+		d.Add(CustomerName(row.CustomerID), row.ItemID, row.PlacedAt.Unix())
 		if row.Category != "" {
 			cat.Category[row.ItemID] = row.Category
 		}

@@ -260,7 +260,7 @@ func TestGroceriesBruteForce(t *testing.T) {
 		t.Fatal("item ids do not fit a byte")
 	}
 	const maxK = 7
-	counts := map[uint64]int32{}
+	counts := make(map[uint64]int32, 1<<22)
 	var rec func(s []int32, start int, k uint64, depth int)
 	rec = func(s []int32, start int, k uint64, depth int) {
 		for i := start; i < len(s); i++ {
