@@ -200,8 +200,12 @@ func parseTime(s string) (int64, error) {
 func readOnlineRetail(ctx context.Context, r io.Reader, name string, d *Dataset) error {
 	cr := csv.NewReader(r)
 	cr.ReuseRecord = true
-	if _, err := cr.Read(); err != nil {
+	head, err := cr.Read()
+	if err != nil {
 		return fmt.Errorf("%s: cannot read the header: %w", name, err)
+	}
+	if len(head) < 8 {
+		return fmt.Errorf("%s:1: an Online Retail file has 8 columns (InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country), got %d", name, len(head))
 	}
 	// InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country
 	for line := 2; ; line++ {
