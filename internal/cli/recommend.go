@@ -192,11 +192,9 @@ func runRecommendTrain(ctx context.Context, env Env, args []string) error {
 		if ro.MinConfidence, err = rules.ParseThreshold("--rules-confidence", *confidence); err != nil {
 			return usageErr("%v", err)
 		}
-		var asOf time.Time
-		if *asOfFlag != "" {
-			if asOf, err = parseAsOf(*asOfFlag); err != nil {
-				return usageErr("--as-of: %v", err)
-			}
+		asOf, err := optionalAsOf(*asOfFlag)
+		if err != nil {
+			return err
 		}
 		if *out == "" {
 			*out = ModelFile(cfg.DataDir)
@@ -351,4 +349,16 @@ func startRecommender(ctx context.Context, dataDir string, st store.Store, poll 
 		}()
 	}
 	return rec
+}
+
+// optionalAsOf reads an --as-of flag; "" is no bound.
+func optionalAsOf(v string) (time.Time, error) {
+	if v == "" {
+		return time.Time{}, nil
+	}
+	t, err := parseAsOf(v)
+	if err != nil {
+		return t, usageErr("--as-of: %v", err)
+	}
+	return t, nil
 }

@@ -57,11 +57,9 @@ func runRules(ctx context.Context, env Env, args []string) error {
 
 	var b *rules.Baskets
 	if *fromStore {
-		var asOf time.Time
-		if *asOfFlag != "" {
-			if asOf, err = parseAsOf(*asOfFlag); err != nil {
-				return usageErr("--as-of: %v", err)
-			}
+		asOf, err := optionalAsOf(*asOfFlag)
+		if err != nil {
+			return err
 		}
 		st, err := open(ctx, env, cfg)
 		if err != nil {

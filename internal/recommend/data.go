@@ -157,6 +157,25 @@ func readCSV(ctx context.Context, r io.Reader, name string, d *Dataset) error {
 		return fmt.Errorf("%s:1: the header must name the columns user and item (and optionally rating, timestamp), got %q", name, strings.Join(head, ","))
 	}
 	tc, hasT := col["timestamp"]
+	return eachRecord(ctx, cr, name, func(line int, rec []string) error {
+		if uc >= len(rec) || ic >= len(rec) || rec[uc] == "" || rec[ic] == "" {
+			return fmt.Errorf("%s:%d: user and item are required", name, line)
+		}
+		var t int64
+		if hasT && tc < len(rec) && rec[tc] != "" {
+			var err error
+			if t, err = parseTime(rec[tc]); err != nil {
+				return fmt.Errorf("%s:%d: column %d (timestamp): %v", name, line, tc+1, err)
+			}
+		}
+		d.Add(rec[uc], rec[ic], t)
+		return nil
+	})
+}
+
+// eachRecord calls fn for every CSV record after the header, with its line
+// number, checking ctx now and then.
+func eachRecord(ctx context.Context, cr *csv.Reader, name string, fn func(line int, rec []string) error) error {
 	for line := 2; ; line++ {
 		rec, err := cr.Read()
 		if errors.Is(err, io.EOF) {
@@ -168,16 +187,9 @@ func readCSV(ctx context.Context, r io.Reader, name string, d *Dataset) error {
 		if line%(1<<16) == 0 && ctx.Err() != nil {
 			return ctx.Err()
 		}
-		if uc >= len(rec) || ic >= len(rec) || rec[uc] == "" || rec[ic] == "" {
-			return fmt.Errorf("%s:%d: user and item are required", name, line)
+		if err := fn(line, rec); err != nil {
+			return err
 		}
-		var t int64
-		if hasT && tc < len(rec) && rec[tc] != "" {
-			if t, err = parseTime(rec[tc]); err != nil {
-				return fmt.Errorf("%s:%d: column %d (timestamp): %v", name, line, tc+1, err)
-			}
-		}
-		d.Add(rec[uc], rec[ic], t)
 	}
 }
 
@@ -208,31 +220,22 @@ func readOnlineRetail(ctx context.Context, r io.Reader, name string, d *Dataset)
 		return fmt.Errorf("%s:1: an Online Retail file has 8 columns (InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country), got %d", name, len(head))
 	}
 	// InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country
-	for line := 2; ; line++ {
-		rec, err := cr.Read()
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("%s: %w", name, err)
-		}
-		if line%(1<<16) == 0 && ctx.Err() != nil {
-			return ctx.Err()
-		}
+	return eachRecord(ctx, cr, name, func(line int, rec []string) error {
 		if strings.HasPrefix(rec[0], "C") || rec[6] == "" {
-			continue
+			return nil
 		}
 		q, err := strconv.ParseFloat(rec[3], 64)
 		if err != nil {
 			return fmt.Errorf("%s:%d: column 4 (Quantity): %q is not a number", name, line, rec[3])
 		}
 		if q <= 0 {
-			continue
+			return nil
 		}
 		t, err := time.Parse("2006-01-02 15:04:05", rec[4])
 		if err != nil {
 			return fmt.Errorf("%s:%d: column 5 (InvoiceDate): %q is not YYYY-MM-DD hh:mm:ss", name, line, rec[4])
 		}
 		d.Add(strings.TrimSuffix(rec[6], ".0"), rec[1], t.Unix())
-	}
+		return nil
+	})
 }

@@ -173,18 +173,27 @@ type candidate struct {
 	reason string
 }
 
-// TopN returns up to n items for a customer (the model's user name: the
-// customer id in decimal for models trained from the store). An unknown
-// customer gets items similar to what the history lookup knows of them,
-// then the popular items of their first-touched category, then popular
-// items: never an error.
-func (s *Service) TopN(ctx context.Context, customer string, n int, f Filters) ([]Recommendation, error) {
+// current is the served model, for a request of n items.
+func (s *Service) current(n int) (*served, error) {
 	sv := s.cur.Load()
 	if sv == nil {
 		return nil, ErrNoModel
 	}
 	if n <= 0 {
 		return nil, fmt.Errorf("n = %d must be positive", n)
+	}
+	return sv, nil
+}
+
+// TopN returns up to n items for a customer (the model's user name: the
+// customer id in decimal for models trained from the store). An unknown
+// customer gets items similar to what the history lookup knows of them,
+// then the popular items of their first-touched category, then popular
+// items: never an error.
+func (s *Service) TopN(ctx context.Context, customer string, n int, f Filters) ([]Recommendation, error) {
+	sv, err := s.current(n)
+	if err != nil {
+		return nil, err
 	}
 	m := sv.m
 	u := m.User(customer)
@@ -516,12 +525,9 @@ func hasPrefix(s string, prefixes []string) bool {
 // the model does not know (new items), then popular items. Items in the
 // cart are never returned; unknown items are never an error.
 func (s *Service) CartCompletion(ctx context.Context, cart []string, n int, f Filters) ([]Recommendation, error) {
-	sv := s.cur.Load()
-	if sv == nil {
-		return nil, ErrNoModel
-	}
-	if n <= 0 {
-		return nil, fmt.Errorf("n = %d must be positive", n)
+	sv, err := s.current(n)
+	if err != nil {
+		return nil, err
 	}
 	m := sv.m
 	exclude := map[int32]bool{}
