@@ -219,7 +219,9 @@ func (s *Service) TopN(ctx context.Context, customer string, n int, f Filters) (
 	}
 	var cands []candidate
 	if len(hist) > 0 {
-		cands = sv.personal(u, hist)
+		sc := getScratch(len(m.Items))
+		defer scratchPool.Put(sc)
+		cands = sv.personal(u, hist, sc)
 	}
 	if firstCat != "" {
 		for r, i := range sv.byCat[firstCat] {
@@ -251,6 +253,8 @@ type scratch struct {
 	mark    []uint32
 	epoch   uint32
 	touched []int32
+	cands   []candidate
+	als     []float64
 }
 
 var scratchPool sync.Pool
@@ -280,11 +284,10 @@ func (sc *scratch) add(i int32, v float32) {
 
 // personal scores the candidates of a user with history: the item-kNN
 // neighbours of the history and the most popular items, by the model.
-func (sv *served) personal(u int32, hist []int32) []candidate {
+// The candidates live in sc until it goes back to the pool.
+func (sv *served) personal(u int32, hist []int32, sc *scratch) []candidate {
 	m := sv.m
 	fit := m.Fit
-	sc := getScratch(len(m.Items))
-	defer scratchPool.Put(sc)
 	if fit.KNN != nil {
 		h := hist
 		if len(h) > candHistory {
@@ -301,10 +304,11 @@ func (sv *served) personal(u int32, hist []int32) []candidate {
 	for _, i := range sv.popular[:min(candPopular, len(sv.popular))] {
 		sc.add(i, 0)
 	}
-	cands := make([]candidate, len(sc.touched))
+	cands := slices.Grow(sc.cands[:0], len(sc.touched))[:len(sc.touched)]
 	for k, i := range sc.touched {
 		cands[k] = candidate{i: i, score: float64(sc.acc[i])}
 	}
+	sc.cands = cands
 	var xu []float32
 	if fit.ALS != nil && (fit.Kind == ModelALS || fit.Kind == ModelBlend) {
 		f := fit.ALS.F
@@ -315,7 +319,9 @@ func (sv *served) personal(u int32, hist []int32) []candidate {
 		}
 	}
 	var maxK, maxA, maxP float64
-	als := make([]float64, len(cands))
+	als := slices.Grow(sc.als[:0], len(cands))[:len(cands)]
+	clear(als)
+	sc.als = als
 	for k, c := range cands {
 		maxK = max(maxK, c.score)
 		if xu != nil {
