@@ -164,6 +164,7 @@ func runRecommendTrain(ctx context.Context, env Env, args []string) error {
 	events := fs.String("events", "cart_add,favorite", "with --from-store: event types counted as interactions (comma-separated, \"\" for none)")
 	asOfFlag := fs.String("as-of", "", "with --from-store: orders and events at or before this date or instant")
 	support := fs.String("rules-support", "0.005", "with --from-store: minimum support of the cart-completion rules")
+	segAttr := fs.String("segment-attribute", "country", "with --from-store: customer attribute whose values are the segments of the cold start (\"\" for none)")
 	maxLen := fs.Int("rules-max-len", 4, "with --from-store: longest itemset of the cart-completion rules (antecedent + consequent)")
 	confidence := fs.String("rules-confidence", "0.2", "with --from-store: minimum confidence of the cart-completion rules")
 	out := fs.String("out", "", "model file (default with --from-store: DATA_DIR/models/recommend.model)")
@@ -238,6 +239,13 @@ func runRecommendTrain(ctx context.Context, env Env, args []string) error {
 	trainSec := time.Since(start).Seconds()
 	if *fromStore {
 		m.SetCatalogue(cat)
+		if *segAttr != "" {
+			vals, err := segmentValues(ctx, env, cfg, *segAttr)
+			if err != nil {
+				return err
+			}
+			m.SetSegments(*segAttr, vals)
+		}
 		ro.MaxLen = *maxLen
 		res, err := rules.Mine(ctx, baskets, ro)
 		switch {
@@ -253,8 +261,14 @@ func runRecommendTrain(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	if *asJSON {
+		segmented := 0
+		for _, sg := range m.Segment {
+			if sg != "" {
+				segmented++
+			}
+		}
 		return writeJSON(env.Stdout, map[string]any{"model": m.Fit.Kind, "out": *out, "users": len(m.Users), "items": len(m.Items),
-			"interactions": d.Len(), "rules": len(m.Rules), "train_seconds": trainSec})
+			"interactions": d.Len(), "rules": len(m.Rules), "users_with_segment": segmented, "train_seconds": trainSec})
 	}
 	fmt.Fprintf(env.Stdout, "trained %s on %s users × %s items (%s interactions) in %.2fs; %s rules; wrote %s\n", m.Fit.Kind,
 		thousands(int64(len(m.Users))), thousands(int64(len(m.Items))), thousands(int64(d.Len())), trainSec, thousands(int64(len(m.Rules))), *out)
@@ -313,7 +327,8 @@ func runRecommendTopN(ctx context.Context, env Env, args []string) error {
 // startRecommender loads the model from DATA_DIR/models (if there is one)
 // and, when poll > 0, swaps in a newer file whenever training rewrites it.
 func startRecommender(ctx context.Context, dataDir string, st store.Store, poll time.Duration, logger *slog.Logger) *recommend.Service {
-	rec := recommend.NewService(recommend.ServiceOptions{Items: st, History: recommend.StoreHistory{Store: st}})
+	h := recommend.StoreHistory{Store: st}
+	rec := recommend.NewService(recommend.ServiceOptions{Items: st, History: h, Segment: h})
 	path := ModelFile(dataDir)
 	var loaded time.Time
 	load := func() {
@@ -361,4 +376,18 @@ func optionalAsOf(v string) (time.Time, error) {
 		return t, usageErr("--as-of: %v", err)
 	}
 	return t, nil
+}
+
+// segmentValues reads one customer attribute of every customer.
+func segmentValues(ctx context.Context, env Env, cfg config.Config, attr string) (map[int64]string, error) {
+	st, err := open(ctx, env, cfg)
+	if err != nil {
+		return nil, err
+	}
+	defer st.Close()
+	vals, err := st.AttributeValues(ctx, attr)
+	if err != nil {
+		return nil, fmt.Errorf("read the attribute %q: %w", attr, err)
+	}
+	return vals, nil
 }

@@ -48,12 +48,13 @@
 // boosts per item (campaigns) or category. It never fails for an unknown
 // customer or item: a customer the model has not seen gets items similar to
 // what HistoryLookup knows of them, then popular items of their
-// first-touched category, then popular items; new items in a cart get the
-// popular items of their category. ErrNoModel is the only "no answer".
+// first-touched category, then the items most popular in their segment (a
+// customer attribute such as country, SegmentLookup), then popular items;
+// new items in a cart get the popular items of their category. ErrNoModel
+// is the only "no answer".
 //
-// Not yet: popularity per customer segment (the cold start uses the
-// first-touched category instead) and margin boosts (the catalogue has no
-// cost).
+// Not yet: margin boosts (the catalogue has no cost); new items outside a
+// cart are only reached through their category.
 //
 // The package does pure computation over slices plus reading files; it
 // must not import net/http or a concrete store (store interfaces only).

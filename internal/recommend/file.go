@@ -34,6 +34,10 @@ type Model struct {
 	// nil when trained from a file.
 	Category []string
 	Price    []float64
+	// Segment of every user (by user number) under the attribute
+	// SegmentAttr, for the cold start of new customers; nil when unknown.
+	SegmentAttr string
+	Segment     []string
 	// Rules for cart completion (from orders), over the names RuleItems.
 	RuleItems []string
 	Rules     []rules.Rule

@@ -31,6 +31,12 @@ type HistoryLookup interface {
 	CustomerItems(ctx context.Context, customer string, limit int) ([]string, error)
 }
 
+// SegmentLookup finds a customer's value of a segment attribute (e.g.
+// country), for the cold start of customers the model has not seen.
+type SegmentLookup interface {
+	CustomerSegment(ctx context.Context, customer, attr string) (string, error)
+}
+
 // Filters are the business rules applied to every answer. The zero value
 // excludes already-bought items and nothing else.
 type Filters struct {
@@ -63,13 +69,14 @@ type Recommendation struct {
 	Item   string  `json:"item"`
 	Rank   int     `json:"rank"`
 	Score  float64 `json:"score"`
-	Reason string  `json:"reason"` // personal, popular, popular_in_category, bought_together, similar_items
+	Reason string  `json:"reason"` // personal, popular, popular_in_category, popular_in_segment, bought_together, similar_items
 }
 
 // ServiceOptions configure a Service.
 type ServiceOptions struct {
 	Items   ItemLookup    // optional: active flags, categories and prices of items
 	History HistoryLookup // optional: histories of customers unknown to the model
+	Segment SegmentLookup // optional: segments of customers unknown to the model
 	// ItemTTL is how long an item record is cached (default 1 minute).
 	ItemTTL time.Duration
 	Now     func() time.Time
@@ -95,6 +102,7 @@ type served struct {
 	m       *Model
 	popular []int32            // items by popularity, most popular first
 	byCat   map[string][]int32 // category → its items by popularity (top 200)
+	bySeg   map[string][]int32 // segment → the items most popular with its users (top 200)
 	rules   *rules.Index
 }
 
@@ -129,7 +137,46 @@ func (s *Service) Swap(m *Model) {
 	if len(m.Rules) > 0 {
 		sv.rules = rules.NewIndex(m.RuleItems, m.Rules)
 	}
+	sv.bySeg = segmentPopular(m)
 	s.cur.Store(sv)
+}
+
+// segmentPopular ranks, per segment, the items by how many of the
+// segment's users interacted with them.
+func segmentPopular(m *Model) map[string][]int32 {
+	if m.Segment == nil {
+		return nil
+	}
+	counts := map[string]map[int32]int{}
+	for u, seg := range m.Segment {
+		if seg == "" {
+			continue
+		}
+		c := counts[seg]
+		if c == nil {
+			c = map[int32]int{}
+			counts[seg] = c
+		}
+		items, _ := m.Seen.Row(int32(u))
+		for _, i := range items {
+			c[i]++
+		}
+	}
+	out := make(map[string][]int32, len(counts))
+	for seg, c := range counts {
+		items := make([]int32, 0, len(c))
+		for i := range c {
+			items = append(items, i)
+		}
+		slices.SortFunc(items, func(a, b int32) int {
+			if d := cmp.Compare(c[b], c[a]); d != 0 {
+				return d
+			}
+			return cmp.Compare(a, b)
+		})
+		out[seg] = items[:min(200, len(items))]
+	}
+	return out
 }
 
 // Model returns the current model, nil before the first Swap.
@@ -188,8 +235,9 @@ func (s *Service) current(n int) (*served, error) {
 // TopN returns up to n items for a customer (the model's user name: the
 // customer id in decimal for models trained from the store). An unknown
 // customer gets items similar to what the history lookup knows of them,
-// then the popular items of their first-touched category, then popular
-// items: never an error.
+// then the popular items of their first-touched category, then those
+// popular in their segment (SegmentLookup), then popular items: never an
+// error.
 func (s *Service) TopN(ctx context.Context, customer string, n int, f Filters) ([]Recommendation, error) {
 	sv, err := s.current(n)
 	if err != nil {
@@ -223,9 +271,20 @@ func (s *Service) TopN(ctx context.Context, customer string, n int, f Filters) (
 		defer scratchPool.Put(sc)
 		cands = sv.personal(u, hist, sc)
 	}
+	// Fallbacks, in this order, after the scored candidates.
+	var then []candidate
 	if firstCat != "" {
 		for r, i := range sv.byCat[firstCat] {
-			cands = append(cands, candidate{i: i, score: 1e-9 / float64(r+1), reason: "popular_in_category"})
+			then = append(then, candidate{i: i, score: 1 / float64(r+1), reason: "popular_in_category"})
+		}
+	}
+	if u < 0 && s.opts.Segment != nil && sv.bySeg != nil {
+		seg, err := s.opts.Segment.CustomerSegment(ctx, customer, m.SegmentAttr)
+		if err != nil {
+			return nil, fmt.Errorf("read the segment of %q: %w", customer, err)
+		}
+		for r, i := range sv.bySeg[seg] {
+			then = append(then, candidate{i: i, score: 1 / float64(r+1), reason: "popular_in_segment"})
 		}
 	}
 	exclude := map[int32]bool{}
@@ -236,7 +295,7 @@ func (s *Service) TopN(ctx context.Context, customer string, n int, f Filters) (
 			}
 		}
 	}
-	return s.finish(ctx, sv, cands, exclude, n, f), nil
+	return s.finish(ctx, sv, cands, then, exclude, n, f), nil
 }
 
 // Candidate generation bounds: neighbours taken per history item, history
@@ -396,9 +455,9 @@ func selectBest(c []candidate, t int) {
 	}
 }
 
-// finish boosts, sorts and filters the candidates, then fills up with
-// popular items.
-func (s *Service) finish(ctx context.Context, sv *served, cands []candidate, exclude map[int32]bool, n int, f Filters) []Recommendation {
+// finish boosts, sorts and filters the candidates, then takes the
+// fallbacks in their order, then fills up with popular items.
+func (s *Service) finish(ctx context.Context, sv *served, cands, then []candidate, exclude map[int32]bool, n int, f Filters) []Recommendation {
 	m := sv.m
 	for _, name := range f.ExcludeItems {
 		if i := m.Item(name); i >= 0 {
@@ -448,6 +507,11 @@ func (s *Service) finish(ctx context.Context, sv *served, cands []candidate, exc
 	}
 	slices.SortFunc(tail, cmpCand)
 	for _, c := range tail {
+		if take(c) {
+			return out
+		}
+	}
+	for _, c := range then {
 		if take(c) {
 			return out
 		}
@@ -591,7 +655,7 @@ func (s *Service) CartCompletion(ctx context.Context, cart []string, n int, f Fi
 		best[c.i] = len(uniq)
 		uniq = append(uniq, c)
 	}
-	return s.finish(ctx, sv, uniq, exclude, n, f), nil
+	return s.finish(ctx, sv, uniq, nil, exclude, n, f), nil
 }
 
 // Recommender is what campaign templates and next-best-offer logic call;

@@ -147,3 +147,33 @@ func (h StoreHistory) CustomerItems(ctx context.Context, customer string, limit 
 	}
 	return out, nil
 }
+
+// SetSegments records every user's value of a customer attribute (e.g.
+// country) as its segment; users are store customer ids in decimal.
+func (m *Model) SetSegments(attr string, values map[int64]string) {
+	m.SegmentAttr = attr
+	m.Segment = make([]string, len(m.Users))
+	for u, name := range m.Users {
+		if id, err := strconv.ParseInt(name, 10, 64); err == nil {
+			m.Segment[u] = values[id]
+		}
+	}
+}
+
+// CustomerSegment implements SegmentLookup: the customer's value of attr.
+func (h StoreHistory) CustomerSegment(ctx context.Context, customer, attr string) (string, error) {
+	id, err := strconv.ParseInt(customer, 10, 64)
+	if err != nil || id <= 0 || attr == "" {
+		return "", nil
+	}
+	attrs, err := h.Store.Attributes(ctx, id)
+	if err != nil {
+		return "", fmt.Errorf("read attributes: %w", err)
+	}
+	for _, a := range attrs {
+		if a.Name == attr {
+			return a.Value, nil
+		}
+	}
+	return "", nil
+}
