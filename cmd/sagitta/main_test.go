@@ -385,9 +385,9 @@ func TestIntelligenceCommands(t *testing.T) {
 
 // startServe runs "sagitta serve" on a free port and returns its URL, its
 // log (complete once stop has returned) and a stop function (safe to call twice).
-func startServe(t *testing.T, data string) (string, *bytes.Buffer, func()) {
+func startServe(t *testing.T, data string, extra ...string) (string, *bytes.Buffer, func()) {
 	t.Helper()
-	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--data-dir", data)
+	cmd := exec.Command(bin, append([]string{"serve", "--addr", "127.0.0.1:0", "--data-dir", data}, extra...)...)
 	stderr, _ := cmd.StderrPipe()
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
