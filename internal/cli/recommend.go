@@ -49,6 +49,7 @@ func modelFlags(fs *flag.FlagSet) *recommend.Config {
 	fs.Float64Var(&c.ALS.Lambda, "lambda", c.ALS.Lambda, "ALS: L2 regularization")
 	fs.Float64Var(&c.ALS.Alpha, "alpha", c.ALS.Alpha, "ALS: confidence 1 + alpha × (1 + ln count)")
 	fs.IntVar(&c.ALS.CGSteps, "cg-steps", c.ALS.CGSteps, "ALS: conjugate-gradient steps per solve")
+	fs.Float64Var(&c.ALS.RegExponent, "reg-exponent", c.ALS.RegExponent, "ALS: scale each row's lambda by (n/mean n)^this (0: plain lambda)")
 	fs.IntVar(&c.KNN.Neighbors, "neighbors", c.KNN.Neighbors, "item-kNN: neighbours kept per item")
 	fs.Float64Var(&c.KNN.Shrink, "shrink", c.KNN.Shrink, "item-kNN: cosine shrinkage")
 	fs.StringVar(&c.KNN.Similarity, "similarity", c.KNN.Similarity, "item-kNN: cosine or rp3b")
