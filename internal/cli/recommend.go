@@ -47,7 +47,7 @@ func modelFlags(fs *flag.FlagSet) *recommend.Config {
 	fs.IntVar(&c.ALS.Factors, "factors", c.ALS.Factors, "ALS: latent factors")
 	fs.IntVar(&c.ALS.Iterations, "iterations", c.ALS.Iterations, "ALS: alternating iterations")
 	fs.Float64Var(&c.ALS.Lambda, "lambda", c.ALS.Lambda, "ALS: L2 regularization")
-	fs.Float64Var(&c.ALS.Alpha, "alpha", c.ALS.Alpha, "ALS: confidence 1 + alpha × (1 + ln count)")
+	fs.Float64Var(&c.ALS.Alpha, "alpha", c.ALS.Alpha, "ALS: confidence 1 + alpha × log2(1 + summed weight)")
 	fs.IntVar(&c.ALS.CGSteps, "cg-steps", c.ALS.CGSteps, "ALS: conjugate-gradient steps per solve")
 	fs.Float64Var(&c.ALS.RegExponent, "reg-exponent", c.ALS.RegExponent, "ALS: scale each row's lambda by (n/mean n)^this (0: plain lambda)")
 	fs.IntVar(&c.KNN.Neighbors, "neighbors", c.KNN.Neighbors, "item-kNN: neighbours kept per item")
@@ -162,7 +162,7 @@ func runRecommendTrain(ctx context.Context, env Env, args []string) error {
 	file := fs.String("interactions", "", "interaction file: CSV user,item[,rating,timestamp], MovieLens u.data or Online Retail CSV")
 	format := fs.String("format", recommend.FormatAuto, "auto, csv, movielens or online-retail")
 	fromStore := fs.Bool("from-store", false, "train on the sale orders (and --events) in the store")
-	events := fs.String("events", "cart_add,favorite", "with --from-store: event types counted as interactions (comma-separated, \"\" for none)")
+	events := fs.String("events", "cart_add:0.5,favorite:0.5,view:0.1", "with --from-store: event types counted as interactions, TYPE:WEIGHT comma-separated (a purchase weighs 1; \"\" for none)")
 	asOfFlag := fs.String("as-of", "", "with --from-store: orders and events at or before this date or instant")
 	support := fs.String("rules-support", "0.005", "with --from-store: minimum support of the cart-completion rules")
 	segAttr := fs.String("segment-attribute", "country", "with --from-store: customer attribute whose values are the segments of the cold start (\"\" for none)")
@@ -206,13 +206,11 @@ func runRecommendTrain(ctx context.Context, env Env, args []string) error {
 			return err
 		}
 		defer st.Close()
-		var types []string
-		for t := range strings.SplitSeq(*events, ",") {
-			if t = strings.TrimSpace(t); t != "" {
-				types = append(types, t)
-			}
+		weights, err := parseEventWeights(*events)
+		if err != nil {
+			return err
 		}
-		if d, cat, err = recommend.OrderInteractions(ctx, st, asOf, types); err != nil {
+		if d, cat, err = recommend.OrderInteractions(ctx, st, asOf, weights); err != nil {
 			return err
 		}
 		if d.Len() == 0 {
@@ -391,4 +389,26 @@ func segmentValues(ctx context.Context, env Env, cfg config.Config, attr string)
 		return nil, fmt.Errorf("read the attribute %q: %w", attr, err)
 	}
 	return vals, nil
+}
+
+// parseEventWeights reads "cart_add:0.5,view:0.1" (a type without a weight
+// weighs 1).
+func parseEventWeights(v string) (map[string]float32, error) {
+	out := map[string]float32{}
+	for part := range strings.SplitSeq(v, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		typ, ws, found := strings.Cut(part, ":")
+		w := 1.0
+		if found {
+			var err error
+			if w, err = strconv.ParseFloat(ws, 64); err != nil || w <= 0 {
+				return nil, usageErr("--events: %q: the weight must be a positive number", part)
+			}
+		}
+		out[strings.TrimSpace(typ)] = float32(w)
+	}
+	return out, nil
 }

@@ -13,7 +13,7 @@ type ALSOptions struct {
 	Factors    int     // default 64
 	Iterations int     // default 15
 	Lambda     float64 // L2 regularization; default 0.1
-	Alpha      float64 // confidence c = 1 + Alpha × (1 + ln count); default 10
+	Alpha      float64 // confidence c = 1 + Alpha × log2(1 + weight); default 10
 	CGSteps    int     // conjugate-gradient steps per solve; default 3
 	// RegExponent ν scales each row's regularization by (n/mean n)^ν, n
 	// the row's interactions (frequency-scaled regularization); 0: plain λ.
@@ -58,7 +58,8 @@ type ALS struct {
 	once   sync.Once
 }
 
-// FitALS factorizes m (users × items, weights = interaction counts).
+// FitALS factorizes m (users × items, values = summed interaction
+// weights: one purchase or rating is 1).
 func FitALS(ctx context.Context, m *Matrix, o ALSOptions) (*ALS, error) {
 	o = o.withDefaults()
 	if o.Lambda < 0 || o.Alpha < 0 {
@@ -74,7 +75,7 @@ func FitALS(ctx context.Context, m *Matrix, o ALSOptions) (*ALS, error) {
 	for i := range a.Y {
 		a.Y[i] = float32(rng.NormFloat64() * scale)
 	}
-	conf := func(v float32) float32 { return float32(1 + o.Alpha*(1+math.Log(float64(v)))) }
+	conf := func(v float32) float32 { return float32(1 + o.Alpha*math.Log2(1+float64(v))) }
 	c := &Matrix{Rows: m.Rows, Cols: m.Cols, Ptr: m.Ptr, Idx: m.Idx, Val: make([]float32, len(m.Val))}
 	for k, v := range m.Val {
 		c.Val[k] = conf(v)

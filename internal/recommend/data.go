@@ -17,10 +17,11 @@ import (
 // Dataset is a list of implicit-feedback interactions (user saw, rated or
 // bought item at a time) over dense user and item numbers.
 type Dataset struct {
-	Users []string // user names by number
-	Items []string // item names by number
-	U, I  []int32  // per interaction
-	T     []int64  // Unix seconds, 0 when unknown
+	Users []string  // user names by number
+	Items []string  // item names by number
+	U, I  []int32   // per interaction
+	T     []int64   // Unix seconds, 0 when unknown
+	W     []float32 // weight: 1 for a purchase or a rating, less for a lighter event
 	users map[string]int32
 	items map[string]int32
 }
@@ -30,8 +31,11 @@ func NewDataset() *Dataset {
 	return &Dataset{users: map[string]int32{}, items: map[string]int32{}}
 }
 
-// Add appends one interaction.
-func (d *Dataset) Add(user, item string, t int64) {
+// Add appends one interaction of weight 1.
+func (d *Dataset) Add(user, item string, t int64) { d.AddWeighted(user, item, t, 1) }
+
+// AddWeighted appends one interaction of weight w (> 0).
+func (d *Dataset) AddWeighted(user, item string, t int64, w float32) {
 	u, ok := d.users[user]
 	if !ok {
 		u = int32(len(d.Users))
@@ -47,6 +51,7 @@ func (d *Dataset) Add(user, item string, t int64) {
 	d.U = append(d.U, u)
 	d.I = append(d.I, i)
 	d.T = append(d.T, t)
+	d.W = append(d.W, w)
 }
 
 // Len is the number of interactions.

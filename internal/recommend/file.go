@@ -48,7 +48,7 @@ type Model struct {
 
 // Train fits a model on every interaction of d.
 func Train(ctx context.Context, d *Dataset, c Config) (*Model, error) {
-	m := buildMatrix(len(d.Users), len(d.Items), d.U, d.I)
+	m := buildMatrix(len(d.Users), len(d.Items), d.U, d.I, d.W)
 	f, err := Fit(ctx, m, c)
 	if err != nil {
 		return nil, err

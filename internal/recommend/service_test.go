@@ -373,3 +373,21 @@ func TestSelectBest(t *testing.T) {
 		}
 	}
 }
+
+func TestWeightedInteractions(t *testing.T) {
+	d := NewDataset()
+	d.Add("u", "b", 1)
+	d.AddWeighted("u", "a", 2, 0.5)
+	d.AddWeighted("u", "b", 3, 0.25)
+	d.Add("v", "a", 4)
+	m := buildMatrix(len(d.Users), len(d.Items), d.U, d.I, d.W)
+	items, w := m.Row(0)
+	// Items are numbered b = 0, a = 1.
+	if !slices.Equal(items, []int32{0, 1}) || !slices.Equal(w, []float32{1.25, 0.5}) {
+		t.Fatalf("row of u: %v %v", items, w)
+	}
+	s := LeaveOneOut(d, 1)
+	if s.Train.NNZ() != 2 || len(s.Test[0]) != 1 {
+		t.Fatalf("leave-one-out of u: %d entries left, test %v", s.Train.NNZ(), s.Test[0])
+	}
+}

@@ -50,11 +50,12 @@ type Catalogue struct {
 }
 
 // OrderInteractions reads the sale lines (positive quantity, known
-// customer) placed at or before asOf as interactions: user = the customer
-// id in decimal, item = the item id. Events of the given types (cart_add,
-// favorite, view, ...) are added as interactions too. It also returns the
-// items' categories and latest unit prices.
-func OrderInteractions(ctx context.Context, src store.Analytics, asOf time.Time, eventTypes []string) (*Dataset, Catalogue, error) {
+// customer) placed at or before asOf as interactions of weight 1: user =
+// the customer id in decimal, item = the item id. Item events of the types
+// in eventWeights (cart_add, favorite, view, ...) are added with their
+// type's weight. It also returns the items' categories and latest unit
+// prices.
+func OrderInteractions(ctx context.Context, src store.Analytics, asOf time.Time, eventWeights map[string]float32) (*Dataset, Catalogue, error) {
 	d := NewDataset()
 	cat := Catalogue{Category: map[string]string{}, Price: map[string]float64{}}
 	err := src.ScanLines(ctx, asOf, func(row *store.LineRow) error {
@@ -73,14 +74,10 @@ func OrderInteractions(ctx context.Context, src store.Analytics, asOf time.Time,
 	if err != nil {
 		return nil, cat, fmt.Errorf("scan order lines: %w", err)
 	}
-	if len(eventTypes) > 0 {
-		want := map[string]bool{}
-		for _, t := range eventTypes {
-			want[t] = true
-		}
+	if len(eventWeights) > 0 {
 		err = src.ScanEvents(ctx, time.Time{}, asOf, func(e *store.Event) error {
-			if e.CustomerID != 0 && e.ItemID != "" && want[e.Type] {
-				d.Add(strconv.FormatInt(e.CustomerID, 10), e.ItemID, e.At.Unix())
+			if w := eventWeights[e.Type]; w > 0 && e.CustomerID != 0 && e.ItemID != "" {
+				d.AddWeighted(CustomerName(e.CustomerID), e.ItemID, e.At.Unix(), w)
 			}
 			return nil
 		})
