@@ -13,6 +13,7 @@ import (
 	"github.com/sagitta-dev/sagitta/internal/store"
 	"github.com/sagitta-dev/sagitta/internal/store/postgres"
 	"github.com/sagitta-dev/sagitta/internal/store/sqlite"
+	"github.com/sagitta-dev/sagitta/internal/web"
 )
 
 // Run runs the command line args and returns the process exit code.
@@ -46,8 +47,12 @@ func OpenStore(ctx context.Context, cfg config.Config) (store.Store, error) {
 	return st, nil
 }
 
-// NewHandler builds the HTTP handler served by `sagitta serve`.
+// NewHandler builds the HTTP handler served by `sagitta serve`: the JSON API
+// under /v1 and the web console everywhere else.
 func NewHandler(s cli.Services) http.Handler {
-	return api.New(api.Options{Store: s.Store, Resolver: s.Resolver, Insight: s.Insight, Recommend: s.Recommend,
-		Marketing: s.Marketing, Logger: s.Logger})
+	mux := http.NewServeMux()
+	mux.Handle("/v1/", api.New(api.Options{Store: s.Store, Resolver: s.Resolver, Insight: s.Insight, Recommend: s.Recommend,
+		Marketing: s.Marketing, Logger: s.Logger}))
+	mux.Handle("/", web.New(web.Options{Store: s.Store, Insight: s.Insight, Logger: s.Logger}))
+	return mux
 }

@@ -42,7 +42,11 @@ func runChurn(ctx context.Context, env Env, sub string, args []string) error {
 	o := churn.Options{Seed: *seed, Kind: *kind}
 	spec := predict.CSVSpec{Label: *label, ID: *id}
 	if *exclude != "" {
-		spec.Exclude = strings.Split(*exclude, ",")
+		for _, e := range strings.Split(*exclude, ",") {
+			if e = strings.TrimSpace(e); e != "" {
+				spec.Exclude = append(spec.Exclude, e)
+			}
+		}
 	}
 	if *data == "" && sub != "score" {
 		return runShopChurn(ctx, env, cfg, sub, *cutoff, *horizon, o, *asJSON)
@@ -61,7 +65,7 @@ func runChurn(ctx context.Context, env Env, sub string, args []string) error {
 		if *out == "" {
 			return usageErr("train --data needs --out MODEL")
 		}
-		f, err := predict.TrainChurnCSV(*data, spec, o, time.Now())
+		f, err := predict.TrainChurnCSV(ctx, *data, spec, o, time.Now())
 		if err != nil {
 			return err
 		}
@@ -111,7 +115,7 @@ func runChurn(ctx context.Context, env Env, sub string, args []string) error {
 		if err := needCSV(); err != nil {
 			return err
 		}
-		rep, err := predict.EvalChurnCSV(*data, spec, *folds, *seed, *foldsFile, o)
+		rep, err := predict.EvalChurnCSV(ctx, *data, spec, *folds, *seed, *foldsFile, o)
 		if err != nil {
 			return err
 		}

@@ -99,6 +99,7 @@ func printIntel(w io.Writer, in map[string]any) {
 	fmt.Fprintf(w, "\nAs of %s: RFM %v%v%v (%v), recency %v days, frequency %v, monetary %v; class %v; lifecycle %v; price sensitivity %v\n",
 		asOf.Format("2006-01-02 15:04"), rfm["r"], rfm["f"], rfm["m"], rfm["segment"], rfm["recency_days"], rfm["frequency"],
 		rfm["monetary"], in["value_loyalty_class"], in["lifecycle_stage"], in["price_sensitivity"])
+	printPredictions(w, in["features"])
 	if tags, ok := in["tags"].([]tag.Why); ok {
 		fmt.Fprint(w, "Tags:")
 		for _, t := range tags {

@@ -174,6 +174,9 @@ func demoHelp(w io.Writer, url, secret string) {
 The API is up at %[1]s (Ctrl-C stops it). An admin key for this demo:
 
   export SAGITTA_KEY=%[2]s
+
+The console is at %[1]s/ : log in with that key.
+
   curl -s %[1]s/v1/stats -H "Authorization: Bearer $SAGITTA_KEY"
   curl -s %[1]s/v1/customers/1 -H "Authorization: Bearer $SAGITTA_KEY"
   curl -s %[1]s/v1/segments/count -H "Authorization: Bearer $SAGITTA_KEY" -d '{"rule":"class_b and at_risk"}'

@@ -5,10 +5,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/sagitta-dev/sagitta/internal/config"
+	"github.com/sagitta-dev/sagitta/internal/insight"
 	"github.com/sagitta-dev/sagitta/internal/model/clv"
 	"github.com/sagitta-dev/sagitta/internal/predict"
 )
@@ -110,6 +113,15 @@ func printCLV(w io.Writer, m *predict.CLVModel) {
 	fmt.Fprintf(w, "BG/NBD       r %.4f  alpha %.4f  a %.4g  b %.4g  log-likelihood %.2f\n", b.R, b.Alpha, b.A, b.B, b.LogLik)
 	g := m.GammaGamma
 	fmt.Fprintf(w, "Gamma-Gamma  p %.4f  q %.4f  gamma %.4f  (%s repeat buyers with a spend)\n", g.P, g.Q, g.Gamma, thousands(int64(m.SpendCustomers)))
+	if len(m.StdErrors) > 0 {
+		var parts []string
+		for _, k := range []string{"r", "alpha", "a", "b", "p", "q", "gamma"} {
+			if v, ok := m.StdErrors[k]; ok {
+				parts = append(parts, fmt.Sprintf("%s %.3g", k, v))
+			}
+		}
+		fmt.Fprintf(w, "standard errors: %s\n", strings.Join(parts, ", "))
+	}
 	if ev := m.Evaluation; ev != nil {
 		fmt.Fprintf(w, "\nholdout %s … %s (%d days): actual %.0f repeat purchases, predicted %.1f; MAE per customer %.3f (naive rate: %.3f)\n",
 			m.CalibrationEnd, m.HoldoutEnd, ev.HoldoutDays, ev.ActualTotal, ev.PredictedTotal, ev.MAE, ev.BaselineMAE)
@@ -154,4 +166,49 @@ func runModelList(env Env, args []string) error {
 		fmt.Fprintf(env.Stdout, "%-10s %-6s version %d, trained %s\n", n, h.Kind, h.Version, h.TrainedAt)
 	}
 	return nil
+}
+
+// printPredictions prints the prediction features of a customer 360, when
+// a model has scored them.
+func printPredictions(w io.Writer, features any) {
+	f, _ := features.(map[string]any)
+	var parts []string
+	for _, c := range []struct{ col, label, format string }{
+		{predict.ColChurn, "churn risk", "%.0f%%"},
+		{predict.ColPAlive, "P(alive)", "%.2f"},
+		{predict.ColCLV, "12-month CLV", "%.2f"},
+		{predict.ColPropensity, "P(order in 30 days)", "%.0f%%"},
+		{predict.ColNextOrder, "next order in", "%.0f days if active"},
+	} {
+		v, ok := f[c.col].(float64)
+		if !ok {
+			continue
+		}
+		if strings.HasSuffix(c.format, "%%") {
+			v *= 100
+		}
+		parts = append(parts, c.label+" "+fmt.Sprintf(c.format, v))
+	}
+	if len(parts) > 0 {
+		fmt.Fprintf(w, "Predictions: %s\n", strings.Join(parts, ", "))
+	}
+}
+
+// retrain refits the models every period until ctx ends.
+func retrain(ctx context.Context, in *insight.Service, every time.Duration, logger *slog.Logger) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			start := time.Now()
+			if err := in.Retrain(ctx); err != nil && ctx.Err() == nil {
+				logger.Warn("retrain models", "error", err)
+			} else if err == nil {
+				logger.Info("models retrained, features recomputed", "seconds", time.Since(start).Seconds())
+			}
+		}
+	}
 }

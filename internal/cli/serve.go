@@ -25,6 +25,7 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	saveEvery := fs.Duration("save-every", 10*time.Minute, "save the feature table changed by ingestion this often (and at shutdown)")
 	maintainEvery := fs.Duration("maintain-every", time.Minute, "look this often whether the features need a recompute, a move in time or saving")
 	modelPoll := fs.Duration("model-poll", 10*time.Second, "check DATA_DIR/models/recommend.model this often and swap in a retrained model (0: load once)")
+	retrainEvery := fs.Duration("retrain-every", 0, "refit the CLV and churn models and recompute the features this often, e.g. 24h (0: never)")
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
@@ -48,6 +49,9 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	stop := maintain(in, insight.MaintainOptions{Every: *maintainEvery, Advance: mode, SaveEvery: *saveEvery})
 	defer stop()
 	env.Recommend = startRecommender(ctx, cfg.DataDir, st, *modelPoll, logger)
+	if *retrainEvery > 0 {
+		go retrain(ctx, in, *retrainEvery, logger)
+	}
 	return serve(ctx, env, cfg.Addr, st, in, logger, nil)
 }
 

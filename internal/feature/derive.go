@@ -69,6 +69,7 @@ func (s *state) bind(t *Table, n int) {
 		}
 		t.Num[name] = col
 	}
+	s.risk = t.Num[ChurnColumn]
 	for name, p := range s.text.byName() {
 		col := t.Text[name]
 		if len(col) < n {
@@ -197,7 +198,11 @@ func (s *state) derive(c int32) {
 	if a.prev != rfm.NoDay {
 		prevGap = float64(a.last - a.prev)
 	}
-	tc.stage[c] = s.m.Life.Stage(rfm.StageInput{Frequency: f, Recency: rec, Tenure: tenure, PrevGap: prevGap})
+	risk := nan
+	if int(c) < len(s.risk) {
+		risk = s.risk[c]
+	}
+	tc.stage[c] = s.m.Life.Stage(rfm.StageInput{Frequency: f, Recency: rec, Tenure: tenure, PrevGap: prevGap, ChurnProbability: risk})
 	nc.price[c] = rfm.PriceSensitivity(rfm.PriceInput{DiscountShare: nc.dshare[c], CouponShare: nc.cshare[c],
 		DiscountDepth: nc.depth[c], PromoResponse: nc.promo[c]}, s.opts.Price)
 	if !s.m.HasDiscounts && !s.m.HasCoupons {

@@ -574,3 +574,65 @@ func TestDenseIndex(t *testing.T) {
 		}
 	}
 }
+
+// A churn probability column added by another package moves customers who
+// have not churned into the high-churn-risk stage, and keeps doing so
+// through Advance, Apply and a save and load.
+func TestHighChurnRiskStage(t *testing.T) {
+	f := genShop(11, 200, 2000, 1000, 200, day0)
+	tab, err := Compute(context.Background(), f, day0, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stage := tab.Text["lifecycle_stage"]
+	risk := make([]float64, tab.Len())
+	var live []int
+	for i := range risk {
+		risk[i] = math.NaN()
+		if s := stage[i]; s == rfm.Active || s == rfm.Silent || s == rfm.StageNew || s == rfm.WonBack {
+			live = append(live, i)
+		}
+	}
+	if len(live) < 10 {
+		t.Fatalf("only %d live customers in the test shop", len(live))
+	}
+	for _, i := range live[:5] {
+		risk[i] = 0.9
+	}
+	risk[live[5]] = 0.2
+	tab.Num[ChurnColumn] = risk
+	before := slices.Clone(stage)
+	if err := tab.Rederive(); err != nil {
+		t.Fatal(err)
+	}
+	check := func(when string, tab *Table) {
+		t.Helper()
+		stage := tab.Text["lifecycle_stage"]
+		for k, i := range live[:6] {
+			want := rfm.HighChurnRisk
+			if k == 5 {
+				want = before[i]
+			}
+			if stage[i] != want {
+				t.Errorf("%s: customer row %d (%s, risk %v): %s, want %s", when, i, before[i], risk[i], stage[i], want)
+			}
+		}
+	}
+	check("rederive", tab)
+	if err := tab.Advance(day0.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	check("advance", tab)
+	var buf bytes.Buffer
+	if err := tab.Save(&buf); err != nil {
+		t.Fatal(err)
+	}
+	loaded, err := Load(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := loaded.Advance(day0.Add(2 * time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	check("load and advance", loaded)
+}

@@ -38,12 +38,13 @@ type Settings struct {
 		Grid             [][]string `yaml:"grid,omitempty" json:"grid,omitempty"`                           // [value low..high][loyalty low..high] → class
 	} `yaml:"value_loyalty" json:"value_loyalty"`
 	Lifecycle struct {
-		NewForDays      float64 `yaml:"new_for_days,omitempty" json:"new_for_days,omitempty"`           // the median inter-purchase gap
-		SilentAfterDays float64 `yaml:"silent_after_days,omitempty" json:"silent_after_days,omitempty"` // the quantile gap
-		ChurnAfterDays  float64 `yaml:"churn_after_days,omitempty" json:"churn_after_days,omitempty"`   // churn_factor × silent_after_days
-		Quantile        float64 `yaml:"quantile,omitempty" json:"quantile,omitempty"`                   // 0.8
-		ChurnFactor     float64 `yaml:"churn_factor,omitempty" json:"churn_factor,omitempty"`           // 2
-		MinCustomers    int     `yaml:"min_customers,omitempty" json:"min_customers,omitempty"`         // 20 repeat customers
+		NewForDays        float64 `yaml:"new_for_days,omitempty" json:"new_for_days,omitempty"`                 // the median inter-purchase gap
+		SilentAfterDays   float64 `yaml:"silent_after_days,omitempty" json:"silent_after_days,omitempty"`       // the quantile gap
+		ChurnAfterDays    float64 `yaml:"churn_after_days,omitempty" json:"churn_after_days,omitempty"`         // churn_factor × silent_after_days
+		Quantile          float64 `yaml:"quantile,omitempty" json:"quantile,omitempty"`                         // 0.8
+		ChurnFactor       float64 `yaml:"churn_factor,omitempty" json:"churn_factor,omitempty"`                 // 2
+		MinCustomers      int     `yaml:"min_customers,omitempty" json:"min_customers,omitempty"`               // 20 repeat customers
+		HighChurnRiskFrom float64 `yaml:"high_churn_risk_from,omitempty" json:"high_churn_risk_from,omitempty"` // 0.7
 	} `yaml:"lifecycle" json:"lifecycle"`
 	PriceSensitivity struct {
 		Weights  []float64 `yaml:"weights,omitempty" json:"weights,omitempty"`     // discount share, coupon share, depth, promotion response: [0.35, 0.25, 0.2, 0.2]
@@ -142,6 +143,9 @@ func (s Settings) Validate() error {
 	if f := lc.ChurnFactor; f != 0 && f <= 1 {
 		bad("lifecycle.churn_factor", "%v must be more than 1", f)
 	}
+	if p := lc.HighChurnRiskFrom; p < 0 || p > 1 {
+		bad("lifecycle.high_churn_risk_from", "%v is not a probability between 0 and 1", p)
+	}
 	if lc.MinCustomers < 0 {
 		bad("lifecycle.min_customers", "%d is negative", lc.MinCustomers)
 	}
@@ -210,7 +214,7 @@ func (s Settings) Apply(o Options) Options {
 	}
 	lc := s.Lifecycle
 	o.Lifecycle = rfm.LifecycleOptions{NewFor: lc.NewForDays, SilentAfter: lc.SilentAfterDays, ChurnAfter: lc.ChurnAfterDays,
-		Quantile: lc.Quantile, ChurnFactor: lc.ChurnFactor, MinCustomers: lc.MinCustomers}
+		Quantile: lc.Quantile, ChurnFactor: lc.ChurnFactor, MinCustomers: lc.MinCustomers, HighRiskFrom: lc.HighChurnRiskFrom}
 	if len(s.PriceSensitivity.Weights) == 4 {
 		o.Price.Weights = [4]float64(s.PriceSensitivity.Weights)
 	}
@@ -245,6 +249,7 @@ lifecycle:
   quantile: 0.8
   churn_factor: 2
   min_customers: 20             # repeat customers needed to derive the thresholds (else 30/90/180 days)
+  high_churn_risk_from: 0.7     # churn probability (once a churn model is trained) of the high_churn_risk stage
 price_sensitivity:
   weights: [0.35, 0.25, 0.2, 0.2]   # discount share, coupon share, discount depth, promotion response
   depth_cap: 0.5                # a discount depth that counts as fully price-sensitive

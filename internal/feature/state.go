@@ -21,6 +21,9 @@ type state struct {
 	// promoHits counts each customer's orders of the last 365 days placed on
 	// a promotion day.
 	promoHits []int32
+	// risk is the churn probability column (ChurnColumn) when another
+	// package added one (predictions); it drives the high-churn-risk stage.
+	risk []float64
 
 	cats, brands, channels, payments dict
 	items                            map[string]itemInfo

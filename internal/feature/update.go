@@ -250,3 +250,21 @@ func (t *Table) addCustomers(lines []store.LineRow, events []store.Event) error 
 	}
 	return nil
 }
+
+// ChurnColumn is the column of churn probabilities that, when another
+// package adds it (predictions), moves customers who have not churned yet
+// into the high-churn-risk lifecycle stage.
+const ChurnColumn = "churn_probability"
+
+// Rederive derives every customer's scores, classes and stage again from
+// the table's state, without reading the store: after another package
+// changed a column they depend on (ChurnColumn).
+func (t *Table) Rederive() error {
+	s := t.st
+	if s == nil {
+		return ErrNoState
+	}
+	s.risk = t.Num[ChurnColumn]
+	s.deriveAll()
+	return nil
+}

@@ -244,6 +244,31 @@ type sets struct {
 func (x sets) Tag(name string) *roaring.Bitmap  { return x.s.Tags.Tag(name) }
 func (x sets) List(name string) *roaring.Bitmap { return x.s.Lists.Rows(name, x.tbl) }
 
+// ApplyTags stores and evaluates tag definitions and re-evaluates the
+// segments, reading the feature table under the lock that ingestion takes
+// to change it.
+func (s *Service) ApplyTags(ctx context.Context, defs []tag.Definition, author string) (tag.Applied, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	applied, err := s.Tags.Apply(ctx, defs, author)
+	if err != nil {
+		return applied, err
+	}
+	if err := s.Segs.Refresh(ctx); err != nil {
+		return applied, fmt.Errorf("evaluate segments: %w", err)
+	}
+	return applied, nil
+}
+
+// SaveSegment stores a segment and computes its members, reading the
+// feature table under the lock that ingestion takes to change it.
+func (s *Service) SaveSegment(ctx context.Context, sg segment.Segment, author string) error {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	_, err := s.Segs.Save(ctx, sg, author)
+	return err
+}
+
 // Count counts the customers a rule selects.
 func (s *Service) Count(ctx context.Context, rule string) (uint64, error) {
 	s.mu.RLock()
@@ -271,7 +296,7 @@ func (s *Service) Recompute(ctx context.Context, asOf time.Time, save bool) (*fe
 		s.stale.CompareAndSwap(false, stale)
 		return nil, fmt.Errorf("compute features: %w", err)
 	}
-	if rep, err := predict.Enrich(ctx, s.st, tbl, s.opts.DataDir, s.opts.Location); err != nil {
+	if rep, err := s.enrich(ctx, tbl); err != nil {
 		s.opts.Logger.Warn("predictions not scored; their columns stay unknown", "error", err)
 	} else {
 		s.opts.Logger.Debug("predictions scored", "clv_customers", rep.CLVScored, "churn_customers", rep.ChurnScored)
@@ -392,6 +417,19 @@ func (s *Service) saveTable(tbl *feature.Table) error {
 	return nil
 }
 
+// enrich scores the table with the persisted models (predict.Enrich) and
+// derives the lifecycle stages again, since the churn probability moves
+// customers into the high-churn-risk stage.
+func (s *Service) enrich(ctx context.Context, tbl *feature.Table) (predict.EnrichReport, error) {
+	rep, err := predict.Enrich(ctx, s.st, tbl, s.opts.DataDir, s.opts.Location)
+	if rep.ChurnScored > 0 {
+		if err := tbl.Rederive(); err != nil && !errors.Is(err, feature.ErrNoState) {
+			return rep, err
+		}
+	}
+	return rep, err
+}
+
 // seedPredictionTags stores the tags over the prediction columns that were
 // never defined in this store (a deleted one stays deleted).
 func (s *Service) seedPredictionTags(ctx context.Context) error {
@@ -487,10 +525,29 @@ func (s *Service) admissionOf(id int64) any {
 	return d
 }
 
-// Read runs fn under the read lock that Apply and the evaluations take for
-// writing, so that fn sees the feature table, tags and lists unchanged.
-func (s *Service) Read(fn func()) {
+// Read runs fn with the current feature table and tag and segment state
+// under the read lock, so that ingestion does not change them meanwhile. fn
+// must not keep the table or block for long.
+func (s *Service) Read(fn func(t *feature.Table)) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	fn()
+	fn(s.Table())
+}
+
+// Sample counts the customers a rule selects and returns up to n of their
+// rows in the table, ascending, read with fn under the read lock.
+func (s *Service) Sample(ctx context.Context, rule string, n int, fn func(t *feature.Table, rows []uint32)) (uint64, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	bm, tbl, err := s.Segs.Evaluate(ctx, rule)
+	if err != nil {
+		return 0, err
+	}
+	rows := make([]uint32, 0, n)
+	it := bm.Iterator()
+	for len(rows) < n && it.HasNext() {
+		rows = append(rows, it.Next())
+	}
+	fn(tbl, rows)
+	return bm.GetCardinality(), nil
 }

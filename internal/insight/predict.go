@@ -3,6 +3,7 @@ package insight
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	"github.com/sagitta-dev/sagitta/internal/predict"
@@ -26,7 +27,7 @@ func (s *Service) FitCLV(ctx context.Context, o predict.CLVOptions) (*predict.CL
 		return m, nil
 	}
 	s.mu.Lock()
-	_, err = predict.Enrich(ctx, s.st, tbl, s.opts.DataDir, s.opts.Location)
+	_, err = s.enrich(ctx, tbl)
 	s.mu.Unlock()
 	if err != nil {
 		return m, fmt.Errorf("score the customers with the new model: %w", err)
@@ -43,4 +44,26 @@ func (s *Service) Predictions(id int64) (predict.Prediction, bool) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	return predict.PredictionOf(s.Table(), id, s.opts.Location)
+}
+
+// Retrain refits the CLV model and the shop's churn model (90-day horizon)
+// on everything the store holds, then recomputes the features, which scores
+// every customer with them, and re-evaluates tags and segments. A model
+// that cannot be trained (too little data) is reported and skipped; the
+// features are recomputed anyway.
+func (s *Service) Retrain(ctx context.Context) error {
+	var errs []error
+	if _, err := predict.FitCLV(ctx, s.st, predict.CLVOptions{DataDir: s.opts.DataDir, Location: s.opts.Location, Clock: s.opts.Clock}); err != nil {
+		errs = append(errs, fmt.Errorf("retrain CLV: %w", err))
+	}
+	if _, _, err := predict.TrainShopChurn(ctx, s.st, predict.ShopChurnOptions{DataDir: s.opts.DataDir, Location: s.opts.Location, Clock: s.opts.Clock}); err != nil {
+		errs = append(errs, fmt.Errorf("retrain churn: %w", err))
+	}
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	if _, err := s.Recompute(ctx, s.opts.Clock(), true); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
 }

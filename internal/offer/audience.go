@@ -73,7 +73,7 @@ func (s sets) Tag(name string) *roaring.Bitmap  { return s.tags[name] }
 func (s sets) List(name string) *roaring.Bitmap { return s.in.Lists.Rows(name, s.tbl) }
 
 func (a *insightAudience) Explain(ctx context.Context, src string, id int64) (x rule.Explanation, ok bool, err error) {
-	a.in.Read(func() {
+	a.in.Read(func(*feature.Table) {
 		tbl, tags := a.in.Tags.Snapshot()
 		if tbl == nil {
 			return
@@ -93,7 +93,7 @@ func (a *insightAudience) Explain(ctx context.Context, src string, id int64) (x 
 }
 
 func (a *insightAudience) Select(ctx context.Context, src string) (ids []int64, err error) {
-	a.in.Read(func() {
+	a.in.Read(func(*feature.Table) {
 		tbl, tags := a.in.Tags.Snapshot()
 		if tbl == nil {
 			err = fmt.Errorf("no feature table yet: compute the features first")
@@ -118,7 +118,7 @@ func (a *insightAudience) Select(ctx context.Context, src string) (ids []int64, 
 
 func (a *insightAudience) Profile(id int64) (p Profile, ok bool) {
 	p = Profile{PriceSensitivity: math.NaN(), ChurnProbability: math.NaN()}
-	a.in.Read(func() {
+	a.in.Read(func(*feature.Table) {
 		tbl := a.in.Table()
 		row, found := tbl.Index(id)
 		if !found {

@@ -39,7 +39,7 @@ func TestChurnCSV(t *testing.T) {
 	train := filepath.Join(dir, "train.csv")
 	os.WriteFile(train, []byte(b.String()), 0o644)
 	spec := CSVSpec{Label: "churned=yes", ID: "cust"}
-	f, err := TrainChurnCSV(train, spec, churn.Options{}, time.Now())
+	f, err := TrainChurnCSV(context.Background(), train, spec, churn.Options{}, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,7 +78,7 @@ func TestChurnCSV(t *testing.T) {
 		{"bad exclude", CSVSpec{Label: "churned=yes", ID: "cust", Exclude: []string{"nope"}}, `--exclude: no column "nope"`},
 		{"bad label syntax", CSVSpec{Label: "churned", ID: "cust"}, "COLUMN=VALUE"},
 	} {
-		if _, err := TrainChurnCSV(train, c.spec, churn.Options{}, time.Now()); err == nil || !strings.Contains(err.Error(), c.want) {
+		if _, err := TrainChurnCSV(context.Background(), train, c.spec, churn.Options{}, time.Now()); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: %v, want %q", c.name, err, c.want)
 		}
 	}
@@ -94,7 +94,7 @@ func TestChurnCSV(t *testing.T) {
 		t.Errorf("missing column: %v", err)
 	}
 	// Cross-validation over the file.
-	rep, err := EvalChurnCSV(train, spec, 3, 0, "", churn.Options{})
+	rep, err := EvalChurnCSV(context.Background(), train, spec, 3, 0, "", churn.Options{})
 	if err != nil || rep.Folds != 3 || rep.Chosen.AUC < 0.7 || len(rep.Models) != 3 {
 		t.Fatalf("eval %+v, %v", rep, err)
 	}
@@ -107,8 +107,8 @@ func TestShopChurnOnlineRetail(t *testing.T) {
 	}
 	st := importOnlineRetail(t)
 	ctx := context.Background()
-	o := ShopChurnOptions{Cutoff: day("2011-09-01"), Horizon: 90, DataDir: t.TempDir()}
-	ev, err := EvalShopChurn(ctx, st, o)
+	o := ShopChurnOptions{Cutoff: day("2011-09-01"), Horizon: 90, DataDir: t.TempDir(), Churn: churn.Options{Trees: churn.TreeOptions{MaxTrees: 120}}}
+	f, ev, err := TrainShopChurn(ctx, st, o) // evaluates on the time split, then trains at the cutoff
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,15 +122,13 @@ func TestShopChurnOnlineRetail(t *testing.T) {
 	if c, b := ev.Models["chosen"], ev.Models["recency_baseline"]; c.AUC < b.AUC+0.02 || c.AUC < 0.7 {
 		t.Errorf("chosen AUC %.4f vs recency baseline %.4f", c.AUC, b.AUC)
 	}
-	f, _, err := TrainShopChurn(ctx, st, o)
-	if err != nil {
-		t.Fatal(err)
-	}
 	back, err := LoadShopChurn(o.DataDir)
 	if err != nil || back.Version != 1 || back.Window["cutoff"] != "2011-09-01" || back.Metrics["time_split"] == nil {
 		t.Fatalf("saved %+v, %v", back, err)
 	}
-	_ = f
+	if f.Rows != 3324 || f.Window["label_until"] != "2011-11-30" {
+		t.Errorf("trained on %d buyers, labels to %s", f.Rows, f.Window["label_until"])
+	}
 	if _, err := EvalShopChurn(ctx, st, ShopChurnOptions{Cutoff: day("2011-11-01")}); err == nil || !strings.Contains(err.Error(), "not known yet") {
 		t.Errorf("late cutoff: %v", err)
 	}

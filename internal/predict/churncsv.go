@@ -1,6 +1,7 @@
 package predict
 
 import (
+	"context"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -85,6 +86,15 @@ type CSVSpec struct {
 	Exclude []string
 }
 
+// read reads a labelled CSV file into feature columns and labels.
+func (s CSVSpec) read(path string) (names []string, raw [][]string, y []bool, err error) {
+	t, err := ReadCSV(path)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return s.labels(t)
+}
+
 // labels splits the table into feature columns and labels.
 func (s CSVSpec) labels(t *Table) (names []string, raw [][]string, y []bool, err error) {
 	col, val, ok := strings.Cut(s.Label, "=")
@@ -153,16 +163,12 @@ type ChurnFile struct {
 }
 
 // TrainChurnCSV trains a churn model on a labelled CSV file.
-func TrainChurnCSV(path string, spec CSVSpec, o churn.Options, now time.Time) (*ChurnFile, error) {
-	t, err := ReadCSV(path)
+func TrainChurnCSV(ctx context.Context, path string, spec CSVSpec, o churn.Options, now time.Time) (*ChurnFile, error) {
+	names, raw, y, err := spec.read(path)
 	if err != nil {
 		return nil, err
 	}
-	names, raw, y, err := spec.labels(t)
-	if err != nil {
-		return nil, err
-	}
-	m, err := churn.Train(churn.InferCols(names, raw), y, o)
+	m, err := churn.Train(ctx, churn.InferCols(names, raw), y, o)
 	if err != nil {
 		return nil, fmt.Errorf("%s: train: %w", path, err)
 	}
@@ -260,13 +266,9 @@ type CVReport struct {
 // EvalChurnCSV cross-validates on a labelled CSV file: k stratified folds
 // from seed, or the fold numbers (0..k−1, one line per data row) of
 // foldsFile.
-func EvalChurnCSV(path string, spec CSVSpec, k int, seed uint64, foldsFile string, o churn.Options) (*CVReport, error) {
+func EvalChurnCSV(ctx context.Context, path string, spec CSVSpec, k int, seed uint64, foldsFile string, o churn.Options) (*CVReport, error) {
 	start := time.Now()
-	t, err := ReadCSV(path)
-	if err != nil {
-		return nil, err
-	}
-	names, raw, y, err := spec.labels(t)
+	names, raw, y, err := spec.read(path)
 	if err != nil {
 		return nil, err
 	}
@@ -283,7 +285,7 @@ func EvalChurnCSV(path string, spec CSVSpec, k int, seed uint64, foldsFile strin
 		}
 		folds = churn.StratifiedFolds(y, k, seed)
 	}
-	rep, err := CrossValidate(churn.InferCols(names, raw), y, folds, k, o)
+	rep, err := CrossValidate(ctx, churn.InferCols(names, raw), y, folds, k, o)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
@@ -293,7 +295,7 @@ func EvalChurnCSV(path string, spec CSVSpec, k int, seed uint64, foldsFile strin
 
 // CrossValidate trains on all folds but one and scores that one, for each
 // fold.
-func CrossValidate(cols []churn.Col, y []bool, folds []int, k int, o churn.Options) (*CVReport, error) {
+func CrossValidate(ctx context.Context, cols []churn.Col, y []bool, folds []int, k int, o churn.Options) (*CVReport, error) {
 	n := len(y)
 	rep := &CVReport{Rows: n, Folds: k, Models: map[string]KindEval{}}
 	for _, v := range y {
@@ -316,7 +318,7 @@ func CrossValidate(cols []churn.Col, y []bool, folds []int, k int, o churn.Optio
 			return nil, fmt.Errorf("fold %d is empty", f)
 		}
 		ytr, yva := pickBool(y, tr), pickBool(y, va)
-		m, err := churn.Train(churn.Subset(cols, tr), ytr, o)
+		m, err := churn.Train(ctx, churn.Subset(cols, tr), ytr, o)
 		if err != nil {
 			return nil, fmt.Errorf("fold %d: %w", f, err)
 		}

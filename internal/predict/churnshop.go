@@ -202,7 +202,7 @@ func evalShop(ctx context.Context, src store.Analytics, tx *Txns, o ShopChurnOpt
 		ev.Warnings = append(ev.Warnings, fmt.Sprintf("only %d buyers to train on (fewer than 500): the metrics are uncertain", len(tr.y)))
 	}
 	o.Logger(fmt.Sprintf("training on %d buyers", len(tr.y)))
-	m, err := churn.Train(tr.cols, tr.y, o.Churn)
+	m, err := churn.Train(ctx, tr.cols, tr.y, o.Churn)
 	if err != nil {
 		return nil, fmt.Errorf("train at %s: %w", DayString(train), err)
 	}
@@ -287,7 +287,7 @@ func TrainShopChurn(ctx context.Context, src store.Analytics, o ShopChurnOptions
 		return nil, nil, err
 	}
 	o.Logger(fmt.Sprintf("training the model at %s on %d buyers", DayString(cut), len(set.y)))
-	m, err := churn.Train(set.cols, set.y, o.Churn)
+	m, err := churn.Train(ctx, set.cols, set.y, o.Churn)
 	if err != nil {
 		return nil, nil, fmt.Errorf("train at %s: %w", DayString(cut), err)
 	}

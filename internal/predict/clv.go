@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/sagitta-dev/sagitta/internal/model/clv"
@@ -53,12 +54,15 @@ type CLVModel struct {
 	Transactions   int    `json:"transactions"` // customer-days used
 	// IgnoredAfterEnd counts customer-days after the calibration end (the
 	// holdout's included) that the fit did not use.
-	IgnoredAfterEnd int             `json:"ignored_after_calibration_end"`
-	LateCustomers   int             `json:"customers_after_calibration_end"`
-	Fit             map[string]any  `json:"fit"`
-	Evaluation      *clv.Evaluation `json:"evaluation,omitempty"`
-	Notes           []string        `json:"notes,omitempty"`
-	Warnings        []string        `json:"warnings,omitempty"`
+	IgnoredAfterEnd int            `json:"ignored_after_calibration_end"`
+	LateCustomers   int            `json:"customers_after_calibration_end"`
+	Fit             map[string]any `json:"fit"`
+	// StdErrors are asymptotic standard errors of the parameters (those
+	// that are determined): how far to trust them on small data.
+	StdErrors  map[string]float64 `json:"standard_errors,omitempty"`
+	Evaluation *clv.Evaluation    `json:"evaluation,omitempty"`
+	Notes      []string           `json:"notes,omitempty"`
+	Warnings   []string           `json:"warnings,omitempty"`
 }
 
 // Model returns the fitted parameters.
@@ -140,6 +144,21 @@ func fitCLV(tx *Txns, o CLVOptions) (*CLVModel, error) {
 	m.Warnings = append(m.Warnings, fit.Warnings...)
 	m.Fit = map[string]any{"bgnbd_iterations": fit.Iterations, "bgnbd_gradient_norm": fit.GradNorm,
 		"gamma_gamma_iterations": gg.Iterations, "gamma_gamma_log_likelihood": gg.LogLik}
+	m.StdErrors = map[string]float64{}
+	if se, err := clv.StdErrors(fit.BGNBD, s.X, s.Tx, s.T); err == nil {
+		for i, k := range []string{"r", "alpha", "a", "b"} {
+			if !math.IsNaN(se[i]) {
+				m.StdErrors[k] = se[i]
+			}
+		}
+	}
+	if se, err := clv.GGStdErrors(gg.GammaGamma, s.X, s.Monetary); err == nil {
+		for i, k := range []string{"p", "q", "gamma"} {
+			if !math.IsNaN(se[i]) {
+				m.StdErrors[k] = se[i]
+			}
+		}
+	}
 	if o.HoldoutEnd != 0 {
 		m.HoldoutEnd = DayString(o.HoldoutEnd)
 		ev := clv.Evaluate(fit.BGNBD, s, int(o.HoldoutEnd-end))

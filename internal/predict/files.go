@@ -81,7 +81,9 @@ func nextVersion(dataDir, name string) int {
 	return h.Version + 1
 }
 
-// ListModels returns every persisted model as raw JSON objects by name.
+// ListModels returns every persisted model as a JSON object by name, with
+// its version, window, parameters and metrics (a classifier's trees and
+// weights left out).
 func ListModels(dataDir string) (map[string]json.RawMessage, error) {
 	out := map[string]json.RawMessage{}
 	if dataDir == "" {
@@ -102,9 +104,14 @@ func ListModels(dataDir string) (map[string]json.RawMessage, error) {
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		var raw json.RawMessage
-		if err := loadModel(dataDir, n, &raw); err != nil {
+		var obj map[string]json.RawMessage
+		if err := loadModel(dataDir, n, &obj); err != nil {
 			return nil, err
+		}
+		delete(obj, "model")
+		raw, err := json.Marshal(obj)
+		if err != nil {
+			return nil, fmt.Errorf("list models: %w", err)
 		}
 		out[n] = raw
 	}

@@ -1,6 +1,7 @@
 package churn
 
 import (
+	"context"
 	"errors"
 	"math"
 	"math/rand/v2"
@@ -97,7 +98,7 @@ func TestTrainPredict(t *testing.T) {
 		y[i] = rng.Float64() < sigmoid(z-1)
 	}
 	cols := []Col{{Name: "usage", Num: num}, {Name: "plan", Text: txt}}
-	m, err := Train(cols, y, Options{Seed: 1})
+	m, err := Train(context.Background(), cols, y, Options{Seed: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,6 +122,18 @@ func TestTrainPredict(t *testing.T) {
 	if err != nil || len(q) != 2 || !(q[0] > 0 && q[0] < 1) || !(q[1] > 0 && q[1] < 1) {
 		t.Errorf("unseen/unknown: %v, %v", q, err)
 	}
+	// Outside the training range the logistic regression does not
+	// extrapolate: a huge usage scores like the largest one seen.
+	maxU := math.Inf(-1)
+	for _, v := range num {
+		if !math.IsNaN(v) {
+			maxU = math.Max(maxU, v)
+		}
+	}
+	far, err := m.PredictAll([]Col{{Name: "plan", Text: []string{"yearly", "yearly"}}, {Name: "usage", Num: []float64{maxU, 1e9}}})
+	if err != nil || far[KindLogistic][0] != far[KindLogistic][1] {
+		t.Errorf("usage %v and 1e9: %v, %v", maxU, far[KindLogistic], err)
+	}
 	// Errors.
 	if _, err := m.Predict([]Col{{Name: "plan", Text: []string{"monthly"}}}); !errors.Is(err, ErrData) {
 		t.Errorf("missing column: %v", err)
@@ -128,7 +141,7 @@ func TestTrainPredict(t *testing.T) {
 	if _, err := m.Predict([]Col{{Name: "plan", Num: []float64{1}}, {Name: "usage", Num: []float64{1}}}); !errors.Is(err, ErrData) {
 		t.Errorf("wrong kind: %v", err)
 	}
-	if _, err := Train(cols, make([]bool, n), Options{}); !errors.Is(err, ErrLabels) {
+	if _, err := Train(context.Background(), cols, make([]bool, n), Options{}); !errors.Is(err, ErrLabels) {
 		t.Errorf("one class: %v", err)
 	}
 }

@@ -115,7 +115,12 @@ type Feature struct {
 	Levels  []string `json:"levels,omitempty"` // categories seen in training, sorted
 	Mean    float64  `json:"mean,omitempty"`
 	Std     float64  `json:"std,omitempty"`
-	Missing bool     `json:"missing,omitempty"` // training had unknown values
+	// Min and Max of the training values: the logistic regression clips
+	// numbers to them, so that a value outside what training saw does not
+	// extrapolate without bound.
+	Min     float64 `json:"min,omitempty"`
+	Max     float64 `json:"max,omitempty"`
+	Missing bool    `json:"missing,omitempty"` // training had unknown values
 }
 
 // maxLevels caps the categories of a text column; rarer ones count as unknown.
@@ -128,6 +133,7 @@ func describe(cols []Col) []Feature {
 		f := Feature{Name: c.Name, Numeric: c.Num != nil}
 		if f.Numeric {
 			var s, ss, n float64
+			f.Min, f.Max = math.Inf(1), math.Inf(-1)
 			for _, v := range c.Num {
 				if math.IsNaN(v) {
 					f.Missing = true
@@ -135,6 +141,10 @@ func describe(cols []Col) []Feature {
 				}
 				s += v
 				n++
+				f.Min, f.Max = math.Min(f.Min, v), math.Max(f.Max, v)
+			}
+			if n == 0 {
+				f.Min, f.Max = 0, 0
 			}
 			if n > 0 {
 				f.Mean = s / n
@@ -147,7 +157,7 @@ func describe(cols []Col) []Feature {
 			if n > 1 {
 				f.Std = math.Sqrt(ss / n)
 			}
-			if !(f.Std > 0) {
+			if !(f.Std > 1e-9*math.Max(1, math.Abs(f.Mean))) { // constant in training
 				f.Std = 1
 			}
 		} else {

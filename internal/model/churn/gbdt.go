@@ -1,6 +1,7 @@
 package churn
 
 import (
+	"context"
 	"math"
 	"slices"
 	"sort"
@@ -167,11 +168,12 @@ type leaf struct {
 	depth int
 	node  int
 	best  split
+	hist  *hists // gradient histograms of the rows; nil once split
 }
 
 // trainGBDT boosts up to MaxTrees trees; after each tree it calls
 // onTree(k) (k trees so far) so that callers can score held-out rows.
-func trainGBDT(fs []Feature, cols []Col, n int, y []bool, o TreeOptions, onTree func(g *GBDT, k int)) *GBDT {
+func trainGBDT(ctx context.Context, fs []Feature, cols []Col, n int, y []bool, o TreeOptions, onTree func(g *GBDT, k int)) (*GBDT, error) {
 	o = o.withDefaults()
 	g := &GBDT{Edges: make([][]float64, len(fs))}
 	maxBins := min(o.MaxBins, 255)
@@ -202,6 +204,9 @@ func trainGBDT(fs []Feature, cols []Col, n int, y []bool, o TreeOptions, onTree 
 	}
 	hs := newHists(b)
 	for k := 0; k < o.MaxTrees; k++ {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 		for i := range n {
 			p := sigmoid(f[i])
 			if y[i] {
@@ -229,7 +234,7 @@ func trainGBDT(fs []Feature, cols []Col, n int, y []bool, o TreeOptions, onTree 
 			onTree(g, k+1)
 		}
 	}
-	return g
+	return g, nil
 }
 
 // thresholdOf: bins 1..bin hold values ≤ edges[bin−1].
@@ -245,29 +250,78 @@ type hists struct {
 	c    [][]int
 }
 
-func newHists(b *binned) *hists {
-	hs := &hists{g: make([][]float64, len(b.bins)), h: make([][]float64, len(b.bins)), c: make([][]int, len(b.bins))}
-	for j, nb := range b.nbins {
-		hs.g[j], hs.h[j], hs.c[j] = make([]float64, nb), make([]float64, nb), make([]int, nb)
-	}
-	return hs
+// histPool recycles histograms within one training.
+type histPool struct {
+	nbins []int
+	free  []*hists
 }
+
+func (p *histPool) get() *hists {
+	if n := len(p.free); n > 0 {
+		h := p.free[n-1]
+		p.free = p.free[:n-1]
+		for j := range h.g {
+			clear(h.g[j])
+			clear(h.h[j])
+			clear(h.c[j])
+		}
+		return h
+	}
+	h := &hists{g: make([][]float64, len(p.nbins)), h: make([][]float64, len(p.nbins)), c: make([][]int, len(p.nbins))}
+	for j, nb := range p.nbins {
+		h.g[j], h.h[j], h.c[j] = make([]float64, nb), make([]float64, nb), make([]int, nb)
+	}
+	return h
+}
+
+func (p *histPool) put(h *hists) {
+	if h != nil {
+		p.free = append(p.free, h)
+	}
+}
+
+// build fills h from rows.
+func (h *hists) build(b *binned, rows []int32, grad, hess []float64) {
+	for j, col := range b.bins {
+		hg, hh, hc := h.g[j], h.h[j], h.c[j]
+		for _, r := range rows {
+			k := col[r]
+			hg[k] += grad[r]
+			hh[k] += hess[r]
+			hc[k]++
+		}
+	}
+}
+
+// subtract turns h (a parent's) into h − o (the other child's).
+func (h *hists) subtract(o *hists) {
+	for j := range h.g {
+		for k := range h.g[j] {
+			h.g[j][k] -= o.g[j][k]
+			h.h[j][k] -= o.h[j][k]
+			h.c[j][k] -= o.c[j][k]
+		}
+	}
+}
+
+func newHists(b *binned) *histPool { return &histPool{nbins: b.nbins} }
 
 type grown struct {
 	tree   Tree
 	leaves []*leaf
 }
 
-func growTree(b *binned, rows []int32, grad, hess []float64, o TreeOptions, hs *hists) grown {
+func growTree(b *binned, rows []int32, grad, hess []float64, o TreeOptions, hs *histPool) grown {
 	var t grown
-	root := &leaf{rows: rows}
+	root := &leaf{rows: rows, hist: hs.get()}
 	for _, r := range rows {
 		root.g += grad[r]
 		root.h += hess[r]
 	}
+	root.hist.build(b, rows, grad, hess)
 	t.tree.Nodes = append(t.tree.Nodes, Node{Feature: -1})
 	root.node = 0
-	findSplit(b, root, grad, hess, o, hs)
+	findSplit(b, root, o)
 	open := []*leaf{root}
 	var done []*leaf
 	nleaves := 1
@@ -281,6 +335,8 @@ func growTree(b *binned, rows []int32, grad, hess []float64, o TreeOptions, hs *
 		l := open[bi]
 		open = slices.Delete(open, bi, bi+1)
 		if l.best.gain <= 1e-12 {
+			hs.put(l.hist)
+			l.hist = nil
 			done = append(done, l)
 			continue
 		}
@@ -300,14 +356,28 @@ func growTree(b *binned, rows []int32, grad, hess []float64, o TreeOptions, hs *
 		nd := &t.tree.Nodes[l.node]
 		nd.Feature, nd.bin, nd.MissLeft, nd.LeftCats, nd.Left, nd.Right = s.feature, s.bin, s.missLeft, s.leftCats, left.node, right.node
 		nleaves++
+		// The smaller child's histograms from its rows, the larger's by
+		// subtraction from the parent's.
+		small, large := left, right
+		if len(rr) < len(lr) {
+			small, large = right, left
+		}
+		small.hist = hs.get()
+		small.hist.build(b, small.rows, grad, hess)
+		large.hist, l.hist = l.hist, nil
+		large.hist.subtract(small.hist)
 		for _, c := range []*leaf{left, right} {
 			if c.depth < o.MaxDepth {
-				findSplit(b, c, grad, hess, o, hs)
+				findSplit(b, c, o)
 			}
 			open = append(open, c)
 		}
 	}
 	t.leaves = append(done, open...)
+	for _, l := range t.leaves {
+		hs.put(l.hist)
+		l.hist = nil
+	}
 	for _, l := range t.leaves {
 		t.tree.Nodes[l.node].Value = -o.LearningRate * l.g / (l.h + o.Lambda)
 	}
@@ -324,7 +394,7 @@ func goesLeft(s split, cat bool, bin uint8) bool {
 	return int(bin) <= s.bin
 }
 
-func findSplit(b *binned, l *leaf, grad, hess []float64, o TreeOptions, hs *hists) {
+func findSplit(b *binned, l *leaf, o TreeOptions) {
 	l.best = split{}
 	if len(l.rows) < 2*o.MinLeaf {
 		return
@@ -339,17 +409,8 @@ func findSplit(b *binned, l *leaf, grad, hess []float64, o TreeOptions, hs *hist
 		gr, hr := l.g-gl, l.h-hl
 		return 0.5 * (gl*gl/(hl+lam) + gr*gr/(hr+lam) - parent)
 	}
-	for j, col := range b.bins {
-		hg, hh, hc := hs.g[j], hs.h[j], hs.c[j]
-		clear(hg)
-		clear(hh)
-		clear(hc)
-		for _, r := range l.rows {
-			k := col[r]
-			hg[k] += grad[r]
-			hh[k] += hess[r]
-			hc[k]++
-		}
+	for j := range b.bins {
+		hg, hh, hc := l.hist.g[j], l.hist.h[j], l.hist.c[j]
 		if b.cat[j] {
 			// categories ordered by gradient ratio, then a scan (the missing bin is a category)
 			var order []int

@@ -8,7 +8,8 @@ import (
 )
 
 // Logistic is an L2-regularized logistic regression over standardized
-// numbers (unknown: the mean, plus an indicator when training had unknowns)
+// numbers clipped to the training range (unknown: the mean, plus an
+// indicator when training had unknowns)
 // and one-hot categories (unknown or unseen: all zero).
 type Logistic struct {
 	W         []float64 `json:"weights"` // in design order: per feature, see design
@@ -44,7 +45,7 @@ func design(fs []Feature, cols []Col, n int) ([]float64, int) {
 					}
 					continue
 				}
-				x[i*p+off] = (v - f.Mean) / f.Std
+				x[i*p+off] = (math.Min(math.Max(v, f.Min), f.Max) - f.Mean) / f.Std
 			}
 		} else {
 			for i, c := range f.codes(cols[j].Text) {

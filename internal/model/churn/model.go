@@ -1,6 +1,7 @@
 package churn
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -50,8 +51,9 @@ type Model struct {
 // ErrLabels: the labels are all one class.
 var ErrLabels = errors.New("the labels need both classes")
 
-// Train fits both classifiers on the columns and labels.
-func Train(cols []Col, y []bool, o Options) (*Model, error) {
+// Train fits both classifiers on the columns and labels. It stops with
+// ctx's error when ctx is done (checked between trees).
+func Train(ctx context.Context, cols []Col, y []bool, o Options) (*Model, error) {
 	if o.Lambda <= 0 {
 		o.Lambda = 1
 	}
@@ -103,7 +105,7 @@ func Train(cols []Col, y []bool, o Options) (*Model, error) {
 		// Score the held-out rows incrementally, tree by tree.
 		acc := make([]float64, len(va))
 		var vaCodes [][]int32
-		trainGBDT(cloneFeatures(fs), trCols, len(tr), trY, o.Trees, func(g *GBDT, k int) {
+		_, err = trainGBDT(ctx, cloneFeatures(fs), trCols, len(tr), trY, o.Trees, func(g *GBDT, k int) {
 			if k == 1 {
 				vaCodes = make([][]int32, len(fs))
 				for j := range fs {
@@ -132,6 +134,9 @@ func Train(cols []Col, y []bool, o Options) (*Model, error) {
 				}
 			}
 		})
+		if err != nil {
+			return nil, err
+		}
 	}
 	best, bestLoss := step, math.Inf(1)
 	for k := step; k <= o.Trees.MaxTrees; k += step {
@@ -169,7 +174,9 @@ func Train(cols []Col, y []bool, o Options) (*Model, error) {
 	}
 	to := o.Trees
 	to.MaxTrees = best
-	m.GBDT = trainGBDT(fs, cols, n, y, to, nil)
+	if m.GBDT, err = trainGBDT(ctx, fs, cols, n, y, to, nil); err != nil {
+		return nil, err
+	}
 	return m, nil
 }
 

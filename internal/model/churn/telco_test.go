@@ -1,6 +1,7 @@
 package churn
 
 import (
+	"context"
 	"encoding/csv"
 	"errors"
 	"math"
@@ -56,7 +57,7 @@ func crossValidate(t testing.TB, cols []Col, y []bool, folds []int, k int, o Opt
 	mean := map[string]float64{}
 	for f := range k {
 		tr, va := split2(folds, f)
-		m, err := Train(subset(cols, tr), pick(y, tr), o)
+		m, err := Train(context.Background(), subset(cols, tr), pick(y, tr), o)
 		if err != nil {
 			t.Fatal(err)
 		}

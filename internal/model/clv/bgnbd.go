@@ -398,8 +398,23 @@ func (p BGNBD) PAlive(x, tx, T float64) float64 {
 // ExpectedPurchases is E[X(t)], the expected number of repeat purchases of
 // a new customer in a period of length t from the first purchase.
 func (p BGNBD) ExpectedPurchases(t float64) float64 {
+	if lo, hi, ok := p.nearA1(); ok {
+		return (lo.ExpectedPurchases(t) + hi.ExpectedPurchases(t)) / 2
+	}
 	z := t / (p.Alpha + t)
 	return (p.A + p.B - 1) / (p.A - 1) * (1 - math.Pow(p.Alpha/(p.Alpha+t), p.R)*mathext.Hypergeo(p.R, p.B, p.A+p.B-1, z))
+}
+
+// nearA1: the expectations have a removable singularity at a = 1 (0/0);
+// within 5e-7 of it they are the mean of the values at a = 1 ± 1e-6.
+func (p BGNBD) nearA1() (lo, hi BGNBD, ok bool) {
+	const eps = 1e-6
+	if math.Abs(p.A-1) >= eps/2 {
+		return p, p, false
+	}
+	lo, hi = p, p
+	lo.A, hi.A = 1-eps, 1+eps
+	return lo, hi, true
 }
 
 // growth is E[Y(t) | x, t_x, T] / P(alive | x, t_x, T): it depends on x and
@@ -407,6 +422,9 @@ func (p BGNBD) ExpectedPurchases(t float64) float64 {
 func (p BGNBD) growth(x, T, t float64) float64 {
 	if t <= 0 {
 		return 0
+	}
+	if lo, hi, ok := p.nearA1(); ok {
+		return (lo.growth(x, T, t) + hi.growth(x, T, t)) / 2
 	}
 	aT := p.Alpha + T
 	z := t / (aT + t)

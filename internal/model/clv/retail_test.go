@@ -217,6 +217,29 @@ func TestOnlineRetailBGNBD(t *testing.T) {
 		}
 	}
 
+	// Scores of every customer are finite probabilities and values, on the
+	// daily and the weekly model.
+	for _, c := range []struct {
+		p BGNBD
+		s *Summary
+	}{{fit.BGNBD, s}, {fw.BGNBD, sw}} {
+		n := len(c.s.X)
+		sc := Scores{PAlive: make([]float64, n), Expected: make([]float64, n), Prob: make([]float64, n),
+			CLV: make([]float64, n), NextDays: make([]float64, n), Spend: make([]float64, n)}
+		Score(c.p, GammaGamma{P: 2.5, Q: 3.3, Gamma: 370}, c.s.X, c.s.Tx, c.s.T, c.s.Monetary, sc, ScoreOptions{Unit: c.s.Unit})
+		for i := range n {
+			for _, v := range []float64{sc.PAlive[i], sc.Expected[i], sc.Prob[i], sc.CLV[i], sc.NextDays[i], sc.Spend[i]} {
+				if math.IsNaN(v) || math.IsInf(v, 0) || v < 0 {
+					t.Fatalf("%s model, customer %d (x %v, t_x %v, T %v): scores %v %v %v %v %v %v", c.s.Unit, i, c.s.X[i], c.s.Tx[i], c.s.T[i],
+						sc.PAlive[i], sc.Expected[i], sc.Prob[i], sc.CLV[i], sc.NextDays[i], sc.Spend[i])
+				}
+			}
+			if sc.PAlive[i] > 1 || sc.Prob[i] > 1 {
+				t.Fatalf("customer %d: p_alive %v, prob %v", i, sc.PAlive[i], sc.Prob[i])
+			}
+		}
+	}
+
 	// Gamma-Gamma on the repeat buyers.
 	gg, err := FitGammaGamma(s.X, s.Monetary)
 	if err != nil {

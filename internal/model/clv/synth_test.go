@@ -51,7 +51,7 @@ func simulate(seed uint64, n int, p BGNBD, g GammaGamma, h float64) (x, tx, T, m
 
 // stdErrors are the asymptotic standard errors from the numerical Hessian
 // of the log-likelihood (natural parameters).
-func stdErrors(t *testing.T, grad func([]float64) []float64, at []float64) []float64 {
+func stdErrorsTest(t *testing.T, grad func([]float64) []float64, at []float64) []float64 {
 	k := len(at)
 	h := mat.NewSymDense(k, nil)
 	for j := range k {
@@ -84,15 +84,24 @@ func TestSyntheticRecovery(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	se := stdErrors(t, func(v []float64) []float64 {
+	se := stdErrorsTest(t, func(v []float64) []float64 {
 		g, _ := Gradient(BGNBD{v[0], v[1], v[2], v[3]}, x, tx, T)
 		return g[:]
 	}, []float64{fit.R, fit.Alpha, fit.A, fit.B})
+	pkg, err := StdErrors(fit.BGNBD, x, tx, T)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range se {
+		if math.Abs(pkg[i]-se[i]) > 1e-3*se[i] {
+			t.Errorf("StdErrors[%d] = %v, the test's computation %v", i, pkg[i], se[i])
+		}
+	}
 	gg, err := FitGammaGamma(x, m)
 	if err != nil {
 		t.Fatal(err)
 	}
-	gse := stdErrors(t, func(v []float64) []float64 {
+	gse := stdErrorsTest(t, func(v []float64) []float64 {
 		g, _ := GGGradient(GammaGamma{v[0], v[1], v[2]}, x, m)
 		return g[:]
 	}, []float64{gg.P, gg.Q, gg.Gamma})
@@ -207,5 +216,20 @@ func TestFitErrors(t *testing.T) {
 	}
 	if _, err := FitGammaGamma([]float64{0, 0, 1}, []float64{0, 0, 5}); !errors.Is(err, ErrTooFew) {
 		t.Errorf("Gamma-Gamma with one repeat buyer: %v", err)
+	}
+}
+
+// At a = 1 the expectations are 0/0 in closed form; they must be the limit.
+func TestExpectationsAtA1(t *testing.T) {
+	for _, a := range []float64{1, 1 + 4e-7, 1 - 4e-7} {
+		p := BGNBD{R: 0.5, Alpha: 10, A: a, B: 3}
+		below, above := BGNBD{R: 0.5, Alpha: 10, A: 1 - 1e-3, B: 3}, BGNBD{R: 0.5, Alpha: 10, A: 1 + 1e-3, B: 3}
+		g, lo, hi := p.ConditionalExpected(30, 3, 20, 40), below.ConditionalExpected(30, 3, 20, 40), above.ConditionalExpected(30, 3, 20, 40)
+		if math.IsNaN(g) || g > math.Max(lo, hi)+1e-9 || g < math.Min(lo, hi)-1e-9 {
+			t.Errorf("a = %v: E[Y(30)] %v, not between %v and %v", a, g, lo, hi)
+		}
+		if e := p.ExpectedPurchases(30); math.IsNaN(e) || e <= 0 {
+			t.Errorf("a = %v: E[X(30)] %v", a, e)
+		}
 	}
 }

@@ -12,10 +12,15 @@ const (
 	Silent   = "silent"   // overdue: no order for longer than most customers wait
 	Churned  = "churned"  // gone: no order for twice that long
 	WonBack  = "won_back" // bought again after having churned, recently
+	// HighChurnRisk: not churned yet, but the churn model gives at least
+	// Lifecycle.HighRiskFrom (the churn early warning of the documents).
+	HighChurnRisk = "high_churn_risk"
 )
 
 // Stages lists the lifecycle stages in funnel order.
-func Stages() []string { return []string{Prospect, StageNew, Active, WonBack, Silent, Churned} }
+func Stages() []string {
+	return []string{Prospect, StageNew, Active, WonBack, HighChurnRisk, Silent, Churned}
+}
 
 // LifecycleOptions configure the lifecycle thresholds, in days. Zero values
 // are derived from the shop's own inter-purchase times.
@@ -28,6 +33,9 @@ type LifecycleOptions struct {
 	// MinCustomers is the number of repeat customers needed to derive the
 	// thresholds (default 20); with fewer, the fallbacks 30/90/180 days apply.
 	MinCustomers int
+	// HighRiskFrom is the churn probability from which a customer who has
+	// not churned yet is in the high-churn-risk stage; default 0.7.
+	HighRiskFrom float64
 }
 
 // Lifecycle holds the thresholds, in days.
@@ -35,6 +43,8 @@ type Lifecycle struct {
 	NewFor      float64 `json:"new_for_days"`
 	SilentAfter float64 `json:"silent_after_days"`
 	ChurnAfter  float64 `json:"churn_after_days"`
+	// HighRiskFrom: churn probability of the high-churn-risk stage.
+	HighRiskFrom float64 `json:"high_churn_risk_from"`
 }
 
 // FitLifecycle derives the thresholds from the repeat customers' average
@@ -65,7 +75,10 @@ func FitLifecycle(gaps []float64, opts LifecycleOptions) Lifecycle {
 			xs = append(xs, g)
 		}
 	}
-	l := Lifecycle{NewFor: 30, SilentAfter: 90, ChurnAfter: 180}
+	l := Lifecycle{NewFor: 30, SilentAfter: 90, ChurnAfter: 180, HighRiskFrom: 0.7}
+	if opts.HighRiskFrom > 0 {
+		l.HighRiskFrom = opts.HighRiskFrom
+	}
 	if len(xs) >= opts.MinCustomers {
 		sortFloats(xs)
 		at := func(p float64) float64 {
@@ -99,12 +112,15 @@ type StageInput struct {
 	// PrevGap is the number of days between the last order's day and the
 	// previous distinct order day (NaN with fewer than two order days).
 	PrevGap float64
+	// ChurnProbability from the churn model; NaN when there is none.
+	ChurnProbability float64
 }
 
 // Stage returns the lifecycle stage. Rules, first match wins:
 //
 //	prospect  no sale order (any known customer: registered or active)
 //	churned   recency > ChurnAfter
+//	high_churn_risk  the churn model's probability >= HighRiskFrom
 //	silent    recency > SilentAfter
 //	new       tenure <= NewFor
 //	won_back  the gap before the last order was > ChurnAfter (the customer
@@ -116,6 +132,8 @@ func (l Lifecycle) Stage(in StageInput) string {
 		return Prospect
 	case in.Recency > l.ChurnAfter:
 		return Churned
+	case l.HighRiskFrom > 0 && in.ChurnProbability >= l.HighRiskFrom:
+		return HighChurnRisk
 	case in.Recency > l.SilentAfter:
 		return Silent
 	case in.Tenure <= l.NewFor:

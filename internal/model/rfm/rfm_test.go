@@ -274,7 +274,7 @@ func TestLifecycle(t *testing.T) {
 	if o := FitLifecycle(gaps, LifecycleOptions{SilentAfter: 60}); o.SilentAfter != 60 || o.ChurnAfter != 120 {
 		t.Errorf("override silent: %+v", o)
 	}
-	if o := FitLifecycle(nil, LifecycleOptions{}); o != (Lifecycle{NewFor: 30, SilentAfter: 90, ChurnAfter: 180}) {
+	if o := FitLifecycle(nil, LifecycleOptions{}); o != (Lifecycle{NewFor: 30, SilentAfter: 90, ChurnAfter: 180, HighRiskFrom: 0.7}) {
 		t.Errorf("fallback: %+v", o)
 	}
 	for _, tc := range []struct {
@@ -288,6 +288,13 @@ func TestLifecycle(t *testing.T) {
 		{StageInput{Frequency: 3, Recency: 200, Tenure: 300, PrevGap: 20}, Churned},
 		{StageInput{Frequency: 2, Recency: 5, Tenure: 300, PrevGap: 295}, WonBack},
 		{StageInput{Frequency: 2, Recency: 100, Tenure: 300, PrevGap: 200}, Silent},
+		// the churn model's warning comes before silence and before churn by recency
+		{StageInput{Frequency: 3, Recency: 10, Tenure: 200, PrevGap: 20, ChurnProbability: 0.8}, HighChurnRisk},
+		{StageInput{Frequency: 3, Recency: 100, Tenure: 200, PrevGap: 20, ChurnProbability: 0.7}, HighChurnRisk},
+		{StageInput{Frequency: 3, Recency: 100, Tenure: 200, PrevGap: 20, ChurnProbability: 0.69}, Silent},
+		{StageInput{Frequency: 3, Recency: 200, Tenure: 300, PrevGap: 20, ChurnProbability: 0.9}, Churned},
+		{StageInput{Frequency: 3, Recency: 10, Tenure: 200, PrevGap: 20, ChurnProbability: math.NaN()}, Active},
+		{StageInput{Frequency: 0, ChurnProbability: 0.9}, Prospect},
 	} {
 		if got := l.Stage(tc.in); got != tc.want {
 			t.Errorf("Stage(%+v) = %s, want %s", tc.in, got, tc.want)

@@ -1,0 +1,197 @@
+// Sagitta console: charts (Apache ECharts when bundled), the rule builder's
+// live count, and small conveniences. Everything works without it.
+(function () {
+  "use strict";
+  var csrf = document.body.getAttribute("data-csrf") || "";
+  var lang = document.body.getAttribute("data-lang") || "en";
+
+  var labelsEl = document.getElementById("labels");
+  var labels = labelsEl ? JSON.parse(labelsEl.textContent) : {};
+  function label(key, fallback) { return labels[key] || fallback; }
+  function fmt(n) { return Number(n).toLocaleString(lang === "zh" ? "zh-CN" : "en-US"); }
+  function sprintf(s) {
+    var args = Array.prototype.slice.call(arguments, 1), i = 0;
+    return s.replace(/%[sd]/g, function () { return String(args[i++]); });
+  }
+
+  // ---- charts
+  var dataEl = document.getElementById("chart-data");
+  var charts = document.querySelectorAll("[data-chart]");
+  if (dataEl && charts.length) {
+    var data = JSON.parse(dataEl.textContent);
+    var missing = document.getElementById("charts-missing");
+    charts.forEach(function (el) {
+      if (!window.echarts) {
+        var note = document.createElement("div");
+        note.className = "chart-note";
+        note.textContent = missing ? missing.textContent : "charts not bundled";
+        el.appendChild(note);
+        return;
+      }
+      var opt = chartOption(el.getAttribute("data-chart"), data);
+      if (opt) {
+        var c = window.echarts.init(el, null, { renderer: "canvas" });
+        c.setOption(opt);
+        window.addEventListener("resize", function () { c.resize(); });
+      }
+    });
+  }
+
+  function chartOption(kind, d) {
+    var palette = ["#1f4e79", "#2e7d32", "#c77d0a", "#6a1b9a", "#00838f", "#ad1457", "#5d4037", "#455a64"];
+    switch (kind) {
+      case "rfm":
+        var max = 1;
+        d.rfm.forEach(function (c) { max = Math.max(max, c[2]); });
+        return {
+          tooltip: { formatter: function (p) { return "R " + (p.value[1] + 1) + " · F " + (p.value[0] + 1) + ": " + fmt(p.value[2]); } },
+          grid: { left: 40, right: 90, top: 10, bottom: 40 },
+          xAxis: { type: "category", data: ["1", "2", "3", "4", "5"], name: "F", nameLocation: "middle", nameGap: 24 },
+          yAxis: { type: "category", data: ["1", "2", "3", "4", "5"], name: "R", nameLocation: "middle", nameGap: 24 },
+          visualMap: { min: 0, max: max, calculable: true, orient: "vertical", right: 0, top: "middle", itemHeight: 160,
+            inRange: { color: ["#f0f4f8", "#9ec5e8", "#1f4e79"] } },
+          series: [{ type: "heatmap", data: d.rfm, label: { show: true, formatter: function (p) { return fmt(p.value[2]); } } }]
+        };
+      case "lifecycle":
+        var stages = d.lifecycle.map(function (s) { return label("stage." + s.stage, s.stage); });
+        return {
+          tooltip: {}, grid: { left: 90, right: 50, top: 10, bottom: 20 },
+          xAxis: { type: "value" }, yAxis: { type: "category", data: stages, inverse: true },
+          series: [{ type: "bar", data: d.lifecycle.map(function (s) { return s.customers; }), itemStyle: { color: "#1f4e79" },
+            label: { show: true, position: "right", formatter: function (p) { return fmt(p.value); } } }]
+        };
+      case "sizes":
+        return {
+          color: palette, tooltip: { trigger: "axis" }, legend: { type: "scroll", bottom: 0 },
+          grid: { left: 60, right: 20, top: 10, bottom: 50 },
+          xAxis: { type: "time", axisLabel: { hideOverlap: true } }, yAxis: { type: "value" },
+          series: d.sizes.map(function (s) {
+            var pts = s.points.length ? s.points : [[new Date().toISOString(), s.last]];
+            return { name: s.segment, type: "line", showSymbol: pts.length < 30, data: pts };
+          })
+        };
+    }
+    return null;
+  }
+
+  // ---- rule builder: live count and sample
+  var rule = document.querySelector("[data-live-count]");
+  if (rule) {
+    var status = document.getElementById("rule-status");
+    var errBox = document.getElementById("rule-error");
+    var echoBox = document.getElementById("rule-echo-box");
+    var sample = document.getElementById("rule-sample");
+    var timer = null, seq = 0;
+    var run = function () {
+      var src = rule.value;
+      var mine = ++seq;
+      if (!src.trim()) { return; }
+      status.textContent = status.getAttribute("data-counting");
+      fetch("/rule/count", {
+        method: "POST", credentials: "same-origin",
+        headers: { "Content-Type": "application/json", "Accept": "application/json", "X-CSRF-Token": csrf },
+        body: JSON.stringify({ rule: src })
+      }).then(function (res) {
+        return res.json().then(function (body) { return { ok: res.ok, body: body }; });
+      }).then(function (r) {
+        if (mine !== seq) { return; }
+        if (r.ok) { showCount(r.body); } else { showError(src, r.body.error); }
+      }).catch(function (e) { if (mine === seq) { showError(src, { message: String(e) }); } });
+    };
+    var showCount = function (b) {
+      rule.removeAttribute("aria-invalid");
+      errBox.hidden = true; errBox.textContent = ""; echoBox.textContent = "";
+      status.textContent = "";
+      var strong = document.createElement("strong");
+      strong.id = "live-count";
+      strong.textContent = sprintf(status.getAttribute("data-count"), fmt(b.count), fmt(b.total));
+      status.appendChild(strong);
+      var tb = sample.querySelector("tbody");
+      tb.textContent = "";
+      b.sample.forEach(function (c) {
+        var tr = document.createElement("tr");
+        var a = document.createElement("a");
+        a.href = "/customers/" + encodeURIComponent(c.id); a.textContent = c.id;
+        var cells = [a, c.class, label("stage." + c.stage, c.stage), fmt(c.frequency), fmt(Math.round(c.monetary * 100) / 100)];
+        cells.forEach(function (v, i) {
+          var td = document.createElement("td");
+          if (i >= 3) { td.className = "num"; }
+          if (v instanceof Node) { td.appendChild(v); } else { td.textContent = v; }
+          tr.appendChild(td);
+        });
+        tb.appendChild(tr);
+      });
+      sample.hidden = b.sample.length === 0;
+    };
+    var showError = function (src, e) {
+      status.textContent = "";
+      sample.hidden = true;
+      rule.setAttribute("aria-invalid", "true");
+      errBox.hidden = false;
+      errBox.textContent = e.message + (e.line ? " (" + sprintf(status.getAttribute("data-position"), e.line, e.column) + ")" : "");
+      echoBox.textContent = "";
+      if (e.line) {
+        var off = offsetOf(src, e.line, e.column);
+        var chars = Array.from(src);
+        var pre = document.createElement("pre");
+        pre.className = "rule-echo";
+        var m = document.createElement("mark");
+        m.textContent = off < chars.length ? chars[off] : " ";
+        pre.appendChild(document.createTextNode(chars.slice(0, off).join("")));
+        pre.appendChild(m);
+        pre.appendChild(document.createTextNode(chars.slice(off + 1).join("")));
+        echoBox.appendChild(pre);
+      }
+    };
+    // offsetOf turns a 1-based line and column (in characters) into a character offset.
+    var offsetOf = function (src, line, col) {
+      var chars = Array.from(src), l = 1, i = 0;
+      for (; i < chars.length && l < line; i++) { if (chars[i] === "\n") { l++; } }
+      return Math.min(i + col - 1, chars.length);
+    };
+    rule.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(run, 300); });
+    if (rule.value.trim()) { run(); }
+    document.querySelectorAll("button.insert").forEach(function (b) {
+      b.addEventListener("click", function () {
+        var w = b.getAttribute("data-insert"), s = rule.selectionStart, e = rule.selectionEnd, v = rule.value;
+        var pad = s > 0 && !/\s$/.test(v.slice(0, s)) ? " " : "";
+        rule.value = v.slice(0, s) + pad + w + v.slice(e);
+        rule.focus(); rule.selectionStart = rule.selectionEnd = s + pad.length + w.length;
+        clearTimeout(timer); timer = setTimeout(run, 100);
+      });
+    });
+  }
+
+  // ---- browser-side checks before a form is sent (the server checks again):
+  // the browser's own message next to each field that fails
+  document.querySelectorAll("form[novalidate]").forEach(function (f) {
+    f.addEventListener("submit", function (ev) {
+      var bad = null;
+      f.querySelectorAll("input[required], textarea[required], input[pattern]").forEach(function (el) {
+        var ok = el.checkValidity() && (!el.required || el.value.trim() !== "");
+        var note = el.nextElementSibling && el.nextElementSibling.classList.contains("js-error") ? el.nextElementSibling : null;
+        if (ok) {
+          if (note) { note.remove(); }
+          if (el.id !== "rule") { el.removeAttribute("aria-invalid"); }
+          return;
+        }
+        el.setAttribute("aria-invalid", "true");
+        if (!note) {
+          note = document.createElement("p");
+          note.className = "field-error js-error";
+          note.setAttribute("role", "alert");
+          el.insertAdjacentElement("afterend", note);
+        }
+        note.textContent = el.validationMessage || label("form.required", "Required.");
+        bad = bad || el;
+      });
+      if (bad) { ev.preventDefault(); bad.focus(); }
+    });
+  });
+  document.querySelectorAll("form[data-confirm]").forEach(function (f) {
+    f.addEventListener("submit", function (ev) { if (!window.confirm(f.getAttribute("data-confirm"))) { ev.preventDefault(); } });
+  });
+  document.querySelectorAll("select[data-autosubmit]").forEach(function (s) {
+    s.addEventListener("change", function () { s.form.submit(); });
+  });
+})();

@@ -1,0 +1,293 @@
+package web_test
+
+import (
+	"context"
+	"fmt"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+	"github.com/sagitta-dev/sagitta/internal/store"
+)
+
+// chromium finds the browser: $SAGITTA_CHROMIUM, else Debian's chromium.
+func chromium(t *testing.T) string {
+	if p := os.Getenv("SAGITTA_CHROMIUM"); p != "" {
+		return p
+	}
+	for _, name := range []string{"chromium", "chromium-browser"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("SAGITTA_REQUIRE_CHROMIUM") == "1" {
+		t.Fatal("SAGITTA_REQUIRE_CHROMIUM=1 but no chromium found (apt-get install -y chromium)")
+	}
+	t.Skip("no chromium found (apt-get install -y chromium, or set SAGITTA_CHROMIUM): skipping the browser test")
+	return ""
+}
+
+// screenshots is where the browser test leaves its pictures:
+// $SAGITTA_SCREENSHOTS, else testdata/screenshots (ignored by git).
+func screenshots(t *testing.T) string {
+	dir := os.Getenv("SAGITTA_SCREENSHOTS")
+	if dir == "" {
+		dir = filepath.Join("testdata", "screenshots")
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// transfer sums the bytes the browser received per URL.
+type transfer struct {
+	mu    sync.Mutex
+	urls  map[network.RequestID]string
+	bytes map[string]float64
+}
+
+func (tr *transfer) listen(ev any) {
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	switch e := ev.(type) {
+	case *network.EventRequestWillBeSent:
+		tr.urls[e.RequestID] = e.Request.URL
+	case *network.EventLoadingFinished:
+		tr.bytes[tr.urls[e.RequestID]] += e.EncodedDataLength
+	}
+}
+
+func (tr *transfer) total() (float64, string) {
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	var sum float64
+	var lines []string
+	for u, b := range tr.bytes {
+		sum += b
+		lines = append(lines, fmt.Sprintf("%9.0f  %s", b, u))
+	}
+	sort.Strings(lines)
+	return sum, strings.Join(lines, "\n")
+}
+
+// TestBrowser clicks through the console in a real headless Chromium:
+// login, overview, customer 360, the segment builder with a broken and a
+// good rule, and saving the segment; it saves a screenshot of each step and
+// measures the bytes of the overview's first load.
+func TestBrowser(t *testing.T) {
+	bin := chromium(t)
+	s := newShop(t)
+	srv := httptest.NewServer(s.handler)
+	defer srv.Close()
+	shots := screenshots(t)
+
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(t.Context(),
+		chromedp.ExecPath(bin),
+		chromedp.Flag("headless", true),
+		chromedp.Flag("no-sandbox", true),
+		chromedp.Flag("disable-gpu", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("no-first-run", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("window-size", "1280,900"),
+		chromedp.UserDataDir(t.TempDir()),
+	)
+	defer cancelAlloc()
+	ctx, cancel := chromedp.NewContext(allocCtx)
+	defer cancel()
+	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
+	defer cancelTimeout()
+
+	// every script error of every page fails the test
+	var jsMu sync.Mutex
+	var jsErrors []string
+	if err := chromedp.Listen(ctx, func(ev any) {
+		if e, ok := ev.(*runtime.EventExceptionThrown); ok {
+			jsMu.Lock()
+			d := e.ExceptionDetails
+			msg := d.Text
+			if d.Exception != nil {
+				msg += " " + d.Exception.Description
+			}
+			jsErrors = append(jsErrors, fmt.Sprintf("%s:%d:%d %s", d.URL, d.LineNumber+1, d.ColumnNumber+1, msg))
+			jsMu.Unlock()
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		jsMu.Lock()
+		defer jsMu.Unlock()
+		for _, e := range jsErrors {
+			t.Errorf("script error in the page: %s", e)
+		}
+	}()
+
+	shot := func(name string) {
+		t.Helper()
+		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+		if err != nil {
+			t.Fatalf("screenshot %s: %v", name, err)
+		}
+		p := filepath.Join(shots, name+".png")
+		if err := os.WriteFile(p, png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("screenshot %s", p)
+	}
+	do := func(what string, steps ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		if err := chromedp.Do(ctx, steps...); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+	}
+	text := func(sel string) string {
+		t.Helper()
+		v, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+		if err != nil {
+			t.Fatalf("text of %s: %v", sel, err)
+		}
+		return v
+	}
+
+	// login
+	do("open the login", chromedp.Navigate(srv.URL+"/"), chromedp.WaitVisible(chromedp.CSS("#key")))
+	shot("1-login")
+	do("log in", chromedp.SendKeys(chromedp.CSS("#key"), s.keys[store.RoleOperator]),
+		chromedp.Click(chromedp.CSS(`button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.CSS("#value-loyalty")))
+
+	// the overview's first load, with an empty cache: every byte received
+	if _, err := chromedp.Call(ctx, network.Enable, network.EnableParams{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Call(ctx, network.ClearBrowserCache, struct{}{}); err != nil {
+		t.Fatal(err)
+	}
+	tr := &transfer{urls: map[network.RequestID]string{}, bytes: map[string]float64{}}
+	lctx, stopListen := context.WithCancel(ctx)
+	if err := chromedp.Listen(lctx, tr.listen); err != nil {
+		t.Fatal(err)
+	}
+	do("load the overview", chromedp.Navigate(srv.URL+"/"), chromedp.WaitVisible(chromedp.CSS("#value-loyalty")))
+	charts, err := chromedp.Run(ctx, chromedp.Evaluate[bool]("!!window.echarts"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if charts {
+		do("draw the charts", chromedp.WaitVisible(chromedp.CSS(`[data-chart="rfm"] canvas`)),
+			chromedp.Sleep(700)) // ECharts animates for about half a second
+	} else {
+		do("note instead of charts", chromedp.WaitVisible(chromedp.CSS(`[data-chart="rfm"] .chart-note`)))
+		t.Log("ECharts is not bundled (go generate ./internal/web): the overview shows notes instead of charts")
+	}
+	stopListen()
+	bytes, detail := tr.total()
+	t.Logf("overview first load: %.0f bytes transferred (charts bundled: %v)\n%s", bytes, charts, detail)
+	if bytes > 1<<20 {
+		t.Errorf("overview first load transferred %.0f bytes, more than 1 MiB", bytes)
+	}
+	if got, want := text("#kpi-customers"), formatThousands(uint64(mustStats(t, s).Customers)); got != want {
+		t.Errorf("overview shows %s customers, want %s", got, want)
+	}
+	shot("2-overview")
+
+	// customer 360
+	id := strconv.FormatInt(s.xssID, 10)
+	do("open a customer", chromedp.Navigate(srv.URL+"/customers?q=crm:xss-1"), chromedp.WaitVisible(chromedp.CSS("#identities")))
+	if got := text("h1"); !strings.Contains(got, id) {
+		t.Errorf("customer page heading %q, want customer %s", got, id)
+	}
+	if got := text("#identities"); strings.Contains(got, "ann.lee@example.com") || !strings.Contains(got, "a•••@e•••.com") {
+		t.Errorf("an operator sees the identities %q, want them masked", got)
+	}
+	shot("3-customer-360")
+	do("open a customer with a class", chromedp.Navigate(srv.URL+"/customers/"+strconv.FormatInt(s.classy(t), 10)),
+		chromedp.WaitVisible(chromedp.CSS("#tags")))
+	shot("4-customer-360-tags")
+
+	do("members of a segment", chromedp.Navigate(srv.URL+"/customers?segment=win_back"), chromedp.WaitVisible(chromedp.CSS("#customer-list")))
+	shot("4b-segment-members")
+
+	// segment builder: a broken rule shows the error at its position
+	do("open the builder", chromedp.Navigate(srv.URL+"/segments/new"), chromedp.WaitVisible(chromedp.CSS("#rule")))
+	do("type a broken rule", chromedp.SendKeys(chromedp.CSS("#rule"), "class_b and monetry > 5"),
+		chromedp.WaitVisible(chromedp.CSS("#rule-error")), chromedp.WaitVisible(chromedp.CSS("#rule-echo-box mark")))
+	if got := text("#rule-error"); !strings.Contains(got, "monetry") || !strings.Contains(got, "line 1, column 13") {
+		t.Errorf("rule error %q, want the unknown name at line 1, column 13", got)
+	}
+	if got := text("#rule-echo-box mark"); got != "m" {
+		t.Errorf("the marked character is %q, want the m of monetry", got)
+	}
+	shot("5-builder-error")
+
+	// a good rule shows the live count and a sample
+	rule := "class_b and at_risk"
+	want, err := s.in.Count(t.Context(), rule)
+	if err != nil {
+		t.Fatal(err)
+	}
+	do("type a good rule", chromedp.Evaluate[chromedp.Void](`document.getElementById("rule").value = ""`), chromedp.SendKeys(chromedp.CSS("#rule"), rule),
+		chromedp.WaitVisible(chromedp.CSS("#live-count")), chromedp.WaitNotVisible(chromedp.CSS("#rule-error")))
+	if got := text("#live-count"); !strings.HasPrefix(got, formatThousands(want)+" of ") {
+		t.Errorf("live count %q, want %d", got, want)
+	}
+	// the browser checks the form before sending it: no name, no request
+	do("save without a name", chromedp.Click(chromedp.CSS("#save")), chromedp.WaitVisible(chromedp.CSS("#name + .js-error")))
+	if loc, err := chromedp.Run(ctx, chromedp.Location()); err != nil || !strings.HasSuffix(loc, "/segments/new") {
+		t.Errorf("a form without a name was sent: at %s (%v)", loc, err)
+	}
+	shot("6a-builder-browser-check")
+	do("fill in the segment", chromedp.SendKeys(chromedp.CSS("#name"), "browser_probe"),
+		chromedp.SendKeys(chromedp.CSS("#description"), "saved by the browser test"))
+	shot("6-builder-count")
+
+	// save
+	do("save", chromedp.Click(chromedp.CSS("#save")), chromedp.WaitVisible(chromedp.CSS(".flash")))
+	if got := text(".flash"); got != "Segment saved." {
+		t.Errorf("after saving: %q", got)
+	}
+	info, err := s.in.Segs.Get("browser_probe")
+	if err != nil || info.Rule != rule || uint64(info.Count) != want {
+		t.Errorf("saved segment %+v, %v; want rule %q with %d members", info, err, rule, want)
+	}
+	shot("7-segment-saved")
+	do("segments list", chromedp.Navigate(srv.URL+"/segments"), chromedp.WaitVisible(chromedp.CSS("#segment-list")))
+	shot("8-segments")
+	do("tags list", chromedp.Navigate(srv.URL+"/tags"), chromedp.WaitVisible(chromedp.CSS("#tag-list")))
+	shot("8b-tags")
+
+	// the admission lists, and the console in Chinese
+	do("admission", chromedp.Navigate(srv.URL+"/admission"), chromedp.WaitVisible(chromedp.CSS("#customer")))
+	shot("9-admission")
+	do("switch to Chinese", chromedp.Navigate(srv.URL+"/"), chromedp.Click(chromedp.CSS("a.lang")),
+		chromedp.WaitVisible(chromedp.CSS("#value-loyalty")), chromedp.Sleep(700))
+	if got := text("h1"); got != "概览" {
+		t.Errorf("overview heading in Chinese: %q", got)
+	}
+	shot("10-overview-zh")
+	if err := s.in.Segs.Delete(t.Context(), "browser_probe", "test"); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func mustStats(t *testing.T, s *shop) store.Stats {
+	st, err := s.st.Stats(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
+}

@@ -1,0 +1,95 @@
+package web
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+)
+
+// bgCache keeps a value that is costly to compute over a large shop (the
+// overview's aggregates, the sorted admission lists). A get returns the
+// current value at once and, when it is older than ttl or stale says so,
+// starts one recomputation in the background; only the very first get
+// waits for a value.
+type bgCache[T any] struct {
+	compute func(ctx context.Context) (T, error)
+	stale   func() bool // extra staleness test; nil: age only
+	ttl     time.Duration
+	now     func() time.Time
+	log     *slog.Logger
+	what    string
+
+	mu      sync.Mutex
+	cur     *T
+	at      time.Time
+	dirty   bool
+	running bool
+	done    chan struct{} // closed when the running computation ends
+}
+
+// get returns the current value, computing it when there is none yet.
+func (c *bgCache[T]) get(ctx context.Context) (*T, error) {
+	c.mu.Lock()
+	cur := c.cur
+	if (cur == nil || c.dirty || c.now().Sub(c.at) > c.ttl || (c.stale != nil && c.stale())) && !c.running {
+		c.running, c.dirty = true, false
+		c.done = make(chan struct{})
+		go c.refresh()
+	}
+	done := c.done
+	c.mu.Unlock()
+	if cur != nil {
+		return cur, nil
+	}
+	select {
+	case <-done:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.cur == nil {
+		return nil, errPage(503, "error.overview_failed")
+	}
+	return c.cur, nil
+}
+
+// refreshNow recomputes at once, for a change the user will look at next.
+func (c *bgCache[T]) refreshNow(ctx context.Context) error {
+	start := c.now()
+	v, err := c.compute(ctx)
+	if err != nil {
+		c.mu.Lock()
+		c.dirty = true
+		c.mu.Unlock()
+		return err
+	}
+	c.store(v, start)
+	return nil
+}
+
+// store keeps a value unless a newer computation stored one already.
+func (c *bgCache[T]) store(v T, start time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.cur == nil || !start.Before(c.at) {
+		c.cur, c.at = &v, start
+	}
+}
+
+func (c *bgCache[T]) refresh() {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	start := c.now()
+	v, err := c.compute(ctx)
+	if err != nil {
+		c.log.Warn("console: cannot compute "+c.what, "error", err)
+	} else {
+		c.store(v, start)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.running = false
+	close(c.done)
+}

@@ -1,0 +1,56 @@
+package web
+
+import "net/http"
+
+// navItem is an entry of the navigation bar.
+type navItem struct {
+	Path string
+	Key  string // message key of its label
+}
+
+// nav lists the console's sections. A new section (models, recommendations,
+// campaigns, uplift) adds its entry here, its routes below and a template.
+var nav = []navItem{
+	{"/", "nav.overview"},
+	{"/customers", "nav.customers"},
+	{"/tags", "nav.tags"},
+	{"/segments", "nav.segments"},
+	{"/admission", "nav.admission"},
+}
+
+// routes is the console's route table.
+func (s *Server) routes() []route {
+	return []route{
+		{"GET /login", public, s.loginPage},
+		{"POST /login", public, s.login},
+		{"POST /logout", read, s.logout},
+		{"GET /lang", public, s.setLang},
+		{"GET /{$}", read, s.overviewPage},
+		{"GET /customers", read, s.customersPage},
+		{"GET /customers/{id}", read, s.customerPage},
+		{"GET /tags", read, s.tagsPage},
+		{"GET /tags/new", read, s.tagEditor},
+		{"GET /tags/{name}", read, s.tagEditor},
+		{"POST /tags", operate, s.saveTag},
+		{"POST /tags/{name}/delete", operate, s.deleteTag},
+		{"GET /segments", read, s.segmentsPage},
+		{"GET /segments/new", read, s.segmentEditor},
+		{"GET /segments/{name}", read, s.segmentEditor},
+		{"GET /segments/{name}/export.csv", read, s.exportSegment},
+		{"POST /segments", operate, s.saveSegment},
+		{"POST /segments/{name}/delete", operate, s.deleteSegment},
+		{"POST /rule/count", read, s.countRule},
+		{"GET /admission", read, s.admissionPage},
+		{"POST /admission/add", operate, s.addAdmission},
+		{"POST /admission/remove", operate, s.removeAdmission},
+		{"POST /admission/rule", operate, s.saveAdmissionRule},
+		{"GET /", public, s.notFound},
+	}
+}
+
+func (s *Server) notFound(http.ResponseWriter, *http.Request, *request) error {
+	return errPage(http.StatusNotFound, "error.not_found")
+}
+
+// errNoInsight answers the intelligence pages of a server without it.
+var errNoInsight = errPage(http.StatusServiceUnavailable, "error.no_insight")
