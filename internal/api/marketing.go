@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"html"
-	"io"
 	"net/http"
 	"slices"
 	"strconv"
@@ -107,7 +106,7 @@ func (s *server) policy(w http.ResponseWriter, r *http.Request, _ store.APIKey, 
 
 // putPolicy replaces the policy table; the body is JSON or YAML.
 func (s *server) putPolicy(w http.ResponseWriter, r *http.Request, key store.APIKey, m *marketing.Service) error {
-	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	body, err := readBody(r, maxSmallBody)
 	if err != nil {
 		return err
 	}
