@@ -1,10 +1,14 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/sagitta-dev/sagitta/internal/admission"
@@ -44,7 +48,11 @@ func (s *server) countSegment(w http.ResponseWriter, r *http.Request, _ store.AP
 	var body struct {
 		Rule string `json:"rule"`
 	}
-	dec := json.NewDecoder(io.LimitReader(r.Body, 64<<10))
+	data, err := readBody(r, 64<<10)
+	if err != nil {
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&body); err != nil {
 		return errorf(http.StatusBadRequest, "body: want {\"rule\": \"...\"}: %v", err)
@@ -60,14 +68,35 @@ func (s *server) countSegment(w http.ResponseWriter, r *http.Request, _ store.AP
 	return nil
 }
 
+// maxSmallBody bounds the bodies of definition routes (tags, segments,
+// lists, settings, policy): larger ones are refused whole, never cut.
+const maxSmallBody = 1 << 20
+
 // decodeBody reads a small JSON body into v, refusing unknown fields.
 func decodeBody(r *http.Request, v any) error {
-	dec := json.NewDecoder(io.LimitReader(r.Body, 1<<20))
+	data, err := readBody(r, maxSmallBody)
+	if err != nil {
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		return errorf(http.StatusBadRequest, "body: %v", err)
 	}
 	return nil
+}
+
+// readBody reads a whole body of at most limit bytes; a larger one is a 413
+// and nothing of it is used.
+func readBody(r *http.Request, limit int64) ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
+	if err != nil {
+		return nil, errorf(http.StatusBadRequest, "body: %v", err)
+	}
+	if int64(len(data)) > limit {
+		return nil, errorf(http.StatusRequestEntityTooLarge, "request body larger than %d bytes", limit)
+	}
+	return data, nil
 }
 
 // tagOne answers one tag with its coverage and version history.
@@ -96,7 +125,7 @@ func (s *server) putTags(w http.ResponseWriter, r *http.Request, key store.APIKe
 	if s.insight == nil {
 		return errNoInsight
 	}
-	data, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	data, err := readBody(r, maxSmallBody)
 	if err != nil {
 		return err
 	}
@@ -168,14 +197,54 @@ func (s *server) deleteSegment(w http.ResponseWriter, r *http.Request, key store
 	return nil
 }
 
-// admissionList answers the entries of one list (?list=black) or of all.
+// admissionList answers the live entries of one list (?list=black) or of
+// all three, by list and customer id, a page at a time: ?limit=N (default
+// 1000, at most 10000) and ?after=CURSOR from the previous page's
+// Next-After header (absent on the last page).
 func (s *server) admissionList(w http.ResponseWriter, r *http.Request, _ store.APIKey) error {
 	if s.insight == nil {
 		return errNoInsight
 	}
-	entries := s.insight.Lists.Entries(r.URL.Query().Get("list"))
-	if entries == nil {
-		entries = []store.AdmissionEntry{}
+	q := r.URL.Query()
+	lists := admission.Lists
+	if l := q.Get("list"); l != "" {
+		if l != store.ListBlack && l != store.ListWhite && l != store.ListGrey {
+			return errorf(http.StatusBadRequest, "list %q is not black, white or grey", l)
+		}
+		lists = []string{l}
+	}
+	limit := 1000
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 10000 {
+			return errorf(http.StatusBadRequest, "limit %q is not a number from 1 to 10000", v)
+		}
+		limit = n
+	}
+	start, after := lists[0], int64(0)
+	if v := q.Get("after"); v != "" {
+		l, id, ok := strings.Cut(v, ":")
+		n, err := strconv.ParseInt(id, 10, 64)
+		if !ok || err != nil || !slices.Contains(lists, l) {
+			return errorf(http.StatusBadRequest, "after %q is not a cursor from the Next-After header (LIST:ID)", v)
+		}
+		start, after = l, n
+	}
+	entries := []store.AdmissionEntry{}
+	for _, l := range lists[slices.Index(lists, start):] {
+		page, next := s.insight.Lists.Page(l, after, limit-len(entries))
+		entries = append(entries, page...)
+		after = 0
+		if next != 0 {
+			w.Header().Set("Next-After", fmt.Sprintf("%s:%d", l, next))
+			break
+		}
+		if len(entries) == limit {
+			if i := slices.Index(lists, l); i+1 < len(lists) {
+				w.Header().Set("Next-After", lists[i+1]+":0")
+			}
+			break
+		}
 	}
 	writeJSON(w, http.StatusOK, entries)
 	return nil
@@ -308,12 +377,9 @@ func (s *server) putFeatureSettings(w http.ResponseWriter, r *http.Request, key 
 	if s.insight == nil {
 		return errNoInsight
 	}
-	data, err := io.ReadAll(io.LimitReader(r.Body, feature.MaxSettingsSize+1))
+	data, err := readBody(r, feature.MaxSettingsSize)
 	if err != nil {
 		return err
-	}
-	if len(data) > feature.MaxSettingsSize {
-		return errorf(http.StatusRequestEntityTooLarge, "settings larger than %d bytes", feature.MaxSettingsSize)
 	}
 	set, err := feature.ParseSettings(data)
 	if err != nil {

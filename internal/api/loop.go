@@ -13,11 +13,7 @@ import (
 
 // campaignReport is a campaign's result against its holdout:
 // ?window=7d&attribution=last|first|split&margin=1.
-func (s *server) campaignReport(w http.ResponseWriter, r *http.Request, _ store.APIKey) error {
-	m, err := s.mk()
-	if err != nil {
-		return err
-	}
+func (s *server) campaignReport(w http.ResponseWriter, r *http.Request, _ store.APIKey, m *marketing.Service) error {
 	q := r.URL.Query()
 	opts, err := campaign.ParseReportOptions(q.Get("window"), q.Get("attribution"))
 	if err != nil {
@@ -41,11 +37,7 @@ func (s *server) campaignReport(w http.ResponseWriter, r *http.Request, _ store.
 
 // campaignDecisions explains which campaigns a customer got: the
 // arbitration decisions (candidates, scores, reasons) and the holdouts.
-func (s *server) campaignDecisions(w http.ResponseWriter, r *http.Request, _ store.APIKey) error {
-	m, err := s.mk()
-	if err != nil {
-		return err
-	}
+func (s *server) campaignDecisions(w http.ResponseWriter, r *http.Request, _ store.APIKey, m *marketing.Service) error {
 	id, err := s.lookup(r, r.PathValue("ref"))
 	if err != nil {
 		return err

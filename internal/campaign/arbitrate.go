@@ -284,7 +284,7 @@ func (s *Service) arbitrate(ctx context.Context, r reader, c *Saved, d *decision
 	}
 	var caps []capRule
 	var window time.Duration
-	for _, cp := range s.guard.Rules().Caps {
+	for _, cp := range s.guard.Load().Rules().Caps {
 		caps = append(caps, capRule{cp.Channel, cp.Max, time.Duration(cp.Window)})
 		window = max(window, time.Duration(cp.Window))
 	}
@@ -403,7 +403,7 @@ func (s *Service) unreachable(ctx context.Context, r reader, c *Campaign, ids []
 		if len(left) == 0 {
 			break
 		}
-		vs, err := s.guard.Check(ctx, r, ch, left, now, true)
+		vs, err := s.guard.Load().Check(ctx, r, ch, left, now, true)
 		if err != nil {
 			return nil, err
 		}

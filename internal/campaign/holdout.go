@@ -3,8 +3,10 @@ package campaign
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"time"
 
@@ -102,6 +104,23 @@ func (s *Service) holdout(c *Campaign, ids []int64) (kept, held []int64, pv *Hol
 	h := s.HoldoutOf(c)
 	if h.Percent == 0 && h.Global == 0 {
 		return ids, nil, &HoldoutPreview{Stratified: StratumColumn, Strata: map[string]measure.StratumCount{}}, nil
+	}
+	if c.Every != 0 {
+		// a recurring campaign evaluates its audience every period: the
+		// same customers must stay out, so the draw is the stateless hash
+		// (not exact per class, whose cut would move with the audience)
+		pv := &HoldoutPreview{Percent: h.Percent, GlobalPercent: h.Global, Stratified: "none (recurring: stable hash)",
+			Strata: map[string]measure.StratumCount{}}
+		for _, id := range ids {
+			if h.InHoldout(c.Name, id) {
+				held = append(held, id)
+			} else {
+				kept = append(kept, id)
+			}
+		}
+		pv.Size = int64(len(held))
+		pv.Strata[""] = measure.StratumCount{Audience: len(ids), Holdout: len(held)}
+		return kept, held, pv, nil
 	}
 	classes := s.classes(ids)
 	ms := make([]measure.Member, len(ids))
@@ -251,4 +270,56 @@ func encodeIDs(ids []int64) ([]byte, error) {
 	bm.AddMany(toUint64(ids))
 	bm.RunOptimize()
 	return bm.MarshalBinary()
+}
+
+// journeyHoldout decides, as a customer enters a triggered journey, whether
+// they are held out: measure.Holdout, a hash of customer and campaign with
+// no state, since the audience grows and an exact cut would move. A
+// held-out entry gets a holdout row in the contact history (once per
+// trigger) and joins the journey's arms.
+func (s *Service) journeyHoldout(ctx context.Context, c *Saved, id int64, step string, at time.Time) (bool, error) {
+	h := s.HoldoutOf(&c.Campaign)
+	if !h.InHoldout(c.Name, id) {
+		return false, nil
+	}
+	cs, err := s.opts.Store.Contacts(ctx, id, at, 0)
+	if err != nil {
+		return true, err
+	}
+	for _, ct := range cs {
+		if ct.Kind == ContactHoldout && ct.Campaign == c.Name && ct.Step == step {
+			return true, nil // recorded by an earlier scan
+		}
+	}
+	rows := holdoutContacts(c, []int64{id}, at, s.classes([]int64{id}))
+	rows[0].Step = step
+	if err := s.opts.Store.UpdateMarketing(ctx, func(tx store.MarketingTx) error { return tx.AddContacts(ctx, rows) }); err != nil {
+		return true, fmt.Errorf("record the holdout of journey %q: %w", c.Name, err)
+	}
+	arms, err := s.ArmsOf(ctx, c.Name)
+	if errors.Is(err, ErrNotFound) {
+		arms = Arms{Campaign: c.Name, LaunchedAt: at, TouchAt: at, Holdout: h}
+	} else if err != nil {
+		return true, err
+	}
+	held, err := arms.HeldOut()
+	if err != nil {
+		return true, err
+	}
+	if _, ok := slices.BinarySearch(held, id); ok {
+		return true, nil
+	}
+	held = append(held, id)
+	slices.Sort(held)
+	if arms.Held, err = encodeIDs(held); err != nil {
+		return true, err
+	}
+	body, err := json.Marshal(arms)
+	if err != nil {
+		return true, err
+	}
+	if _, err := s.opts.Store.PutDefinition(ctx, store.Definition{Kind: ArmsKind, Name: c.Name, Body: body, CreatedAt: at, Author: "sagitta"}); err != nil {
+		return true, fmt.Errorf("record the holdout of journey %q: %w", c.Name, err)
+	}
+	return true, nil
 }

@@ -1,6 +1,7 @@
 package campaign_test
 
 import (
+	"context"
 	"errors"
 	"math"
 	"testing"
@@ -8,6 +9,8 @@ import (
 
 	"github.com/sagitta-dev/sagitta/internal/campaign"
 	"github.com/sagitta-dev/sagitta/internal/marketing"
+	"github.com/sagitta-dev/sagitta/internal/marketing/markettest"
+	"github.com/sagitta-dev/sagitta/internal/measure"
 	"github.com/sagitta-dev/sagitta/internal/store"
 )
 
@@ -103,5 +106,77 @@ func TestHoldoutPercentValidated(t *testing.T) {
 		if !errors.As(err, &fe) || fe.Field != "holdout_percent" {
 			t.Errorf("holdout_percent %v: error %v; want a field error naming holdout_percent", p, err)
 		}
+	}
+}
+
+// A triggered journey holds out by the stateless hash as customers enter:
+// the held out get a holdout row (once per trigger, also when the events
+// are scanned again) and no delivery, and join the journey's arms.
+func TestJourneyHoldout(t *testing.T) {
+	pct := 50.0
+	f := newFixture(t, 60, func(c *marketing.Config) {
+		c.PollEvery = 20 * time.Millisecond
+		c.Measure = &campaign.Measurement{Salt: "j"}
+	})
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	j := campaign.Campaign{Name: "cart", Channels: []string{campaign.Email}, Subject: "Your cart", Body: "Still thinking?", HoldoutPercent: &pct,
+		Trigger: &campaign.Trigger{Event: store.EventCartAdd, Condition: "frequency >= 0"}}
+	if _, err := f.m.Campaigns.Save(ctx, j, "test"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.m.Campaigns.Launch(ctx, "cart"); err != nil {
+		t.Fatal(err)
+	}
+	ids, _ := f.st.CustomerIDs(ctx)
+	var evs []store.Event
+	for i, id := range ids {
+		if i%10 != 9 { // e-mail consent
+			evs = append(evs, store.Event{ID: int64(5000 + i), Source: "shop", CustomerID: id, Type: store.EventCartAdd, At: markettest.AsOf.Add(time.Second)}) // after the launch
+		}
+	}
+	if err := f.st.Update(ctx, func(tx store.Tx) error { _, err := tx.PutEvents(ctx, evs); return err }); err != nil {
+		t.Fatal(err)
+	}
+	go f.m.Campaigns.Run(ctx)
+	h := measure.Holdout{Percent: 50, Salt: "j"}
+	deadline := time.Now().Add(10 * time.Second)
+	var held, treated int
+	for _, e := range evs {
+		if h.InHoldout("cart", e.CustomerID) {
+			held++
+		} else {
+			treated++
+		}
+	}
+	for time.Now().Before(deadline) && f.mb.Count() < treated {
+		time.Sleep(20 * time.Millisecond)
+	}
+	time.Sleep(200 * time.Millisecond) // rescans may come; nothing may double
+	if f.mb.Count() != treated || held == 0 {
+		t.Fatalf("%d mails; want %d (held out %d)", f.mb.Count(), treated, held)
+	}
+	arms, err := f.m.Campaigns.ArmsOf(ctx, "cart")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := arms.HeldOut()
+	if len(got) != held {
+		t.Errorf("arms hold %d, want %d", len(got), held)
+	}
+	for _, id := range got {
+		cs, _ := f.st.Contacts(ctx, id, time.Time{}, 0)
+		n := 0
+		for _, c := range cs {
+			if c.Kind == campaign.ContactHoldout {
+				n++
+			}
+		}
+		if n != 1 || !h.InHoldout("cart", id) {
+			t.Errorf("customer %d: %d holdout rows", id, n)
+		}
+	}
+	if _, err := f.m.Campaigns.Report(ctx, "cart", campaign.ReportOptions{}); !errors.Is(err, campaign.ErrState) {
+		t.Errorf("report of a journey: %v; want a clear refusal", err)
 	}
 }

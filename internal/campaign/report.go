@@ -139,6 +139,10 @@ func (s *Service) Report(ctx context.Context, name string, o ReportOptions) (Rep
 	if err != nil {
 		return Report{}, err
 	}
+	if c.Trigger != nil {
+		return Report{}, fmt.Errorf("campaign %q is a triggered journey: its customers are touched at their own moments, which reports do not "+
+			"handle yet (the holdout is kept: contact history kind %q and the arms): %w", name, ContactHoldout, ErrState)
+	}
 	run, err := s.opts.Store.CampaignRun(ctx, name)
 	if errors.Is(err, store.ErrNotFound) {
 		return Report{}, fmt.Errorf("campaign %q has not been launched; there is nothing to report yet: %w", name, ErrState)

@@ -29,18 +29,19 @@ type Config struct {
 	SMTPTLSConfig                                       *tls.Config // nil: system roots
 	WebhookTimeout                                      time.Duration
 	Retry                                               time.Duration // first retry delay of failed sends
+	PollEvery                                           time.Duration // how often journeys look for trigger events
 	SMSWebhook, PushWebhook, WebhookSecret              string
 	PublicURL                                           string
-	Workers, Batch                                      int
+	Workers, Batch, SendChunk                           int
 	Holdout                                             campaign.Holdout
 	// Measure configures holdouts (default 10% per campaign, a global
 	// holdout) and uplift models; nil: no holdout unless a campaign sets
 	// one. FromEnv always sets it.
-	Measure *campaign.Measurement
-	Recommend                                           campaign.Recommender
-	Logger                                              *slog.Logger
-	Clock                                               func() time.Time
-	Location                                            *time.Location
+	Measure   *campaign.Measurement
+	Recommend campaign.Recommender
+	Logger    *slog.Logger
+	Clock     func() time.Time
+	Location  *time.Location
 }
 
 // FromEnv reads the settings from SAGITTA_* variables.
@@ -186,7 +187,8 @@ func Open(ctx context.Context, st store.Store, in *insight.Service, cfg Config) 
 	}
 	s.Campaigns, err = campaign.New(campaign.Options{Store: st, Offers: s.Offers, Audience: aud, Lists: in.Lists, Rules: rules,
 		Location: cfg.Location, Senders: senders, Holdout: cfg.Holdout, Measure: cfg.Measure, Features: features{in}, Recommend: cfg.Recommend, Secret: secret, PublicURL: cfg.PublicURL,
-		Logger: cfg.Logger, Clock: cfg.Clock, Workers: cfg.Workers, Batch: cfg.Batch, Retry: cfg.Retry})
+		LoadRules: func(ctx context.Context) (contact.Rules, error) { return LoadRules(ctx, st) },
+		Logger:    cfg.Logger, Clock: cfg.Clock, Workers: cfg.Workers, Batch: cfg.Batch, SendChunk: cfg.SendChunk, Retry: cfg.Retry, PollEvery: cfg.PollEvery})
 	if err != nil {
 		return nil, err
 	}
