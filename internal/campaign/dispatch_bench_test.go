@@ -58,7 +58,7 @@ func BenchmarkDispatchEmail(b *testing.B) {
 	}
 	m, err := marketing.Open(context.Background(), st, in, marketing.Config{SMTPAddr: mb.Addr, SMTPFrom: "shop@example.org", SMTPTLS: mode,
 		SMTPUser: user, SMTPPassword: "pw", SMTPTLSConfig: tlsCfg,
-		SMTPConns: envInt("SAGITTA_BENCH_CONNS", 16), PublicURL: "https://shop.example", Clock: clock,
+		SMTPConns: envInt("SAGITTA_BENCH_CONNS", 16), PublicURL: "https://shop.example", Clock: clock, DataDir: dir,
 		Workers: envInt("SAGITTA_BENCH_WORKERS", 4), Batch: envInt("SAGITTA_BENCH_BATCH", 1000),
 		SendChunk: envInt("SAGITTA_BENCH_CHUNK", 0)})
 	if err != nil {
