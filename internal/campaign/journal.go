@@ -50,7 +50,10 @@ type AckSender interface {
 	SendAck(ctx context.Context, msgs []Message, accepted func(i int)) []error
 }
 
-const journalExt = ".log"
+const (
+	journalExt = ".log"
+	journalTmp = ".tmp" // a journal being created
+)
 
 // journal is the acceptance journal of one chunk in flight.
 type journal struct {
@@ -66,10 +69,13 @@ func (s *Service) openJournal(campaign string) (*journal, error) {
 	var rnd [8]byte
 	rand.Read(rnd[:])
 	path := filepath.Join(s.opts.JournalDir, campaign+"-"+hex.EncodeToString(rnd[:])+journalExt)
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL|os.O_APPEND, 0o600)
+	// created under a temporary name and locked before it gets its name:
+	// a journal (*.log) whose lock is free has no live writer
+	tmp := path + journalTmp
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL|os.O_APPEND, 0o600)
 	if errors.Is(err, fs.ErrNotExist) {
 		if err = os.MkdirAll(s.opts.JournalDir, 0o700); err == nil {
-			f, err = os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL|os.O_APPEND, 0o600)
+			f, err = os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL|os.O_APPEND, 0o600)
 		}
 	}
 	if err != nil {
@@ -77,8 +83,13 @@ func (s *Service) openJournal(campaign string) (*journal, error) {
 	}
 	if err := lockFile(f, true); err != nil {
 		f.Close()
-		os.Remove(path)
-		return nil, fmt.Errorf("cannot lock the acceptance journal %s: %w", path, err)
+		os.Remove(tmp)
+		return nil, fmt.Errorf("cannot lock the acceptance journal %s: %w", tmp, err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		f.Close()
+		os.Remove(tmp)
+		return nil, fmt.Errorf("cannot create the acceptance journal: %w", err)
 	}
 	return &journal{path: path, f: f}, nil
 }
@@ -152,7 +163,17 @@ func (s *Service) recoverJournals(ctx context.Context) (int, error) {
 	}
 	total := 0
 	for _, e := range entries {
-		if e.IsDir() || !strings.HasSuffix(e.Name(), journalExt) {
+		if e.IsDir() {
+			continue
+		}
+		if strings.HasSuffix(e.Name(), journalTmp) {
+			// left between create and rename by a dispatcher that died: empty
+			if fi, err := e.Info(); err == nil && time.Since(fi.ModTime()) > time.Minute { // file times are wall-clock
+				os.Remove(filepath.Join(s.opts.JournalDir, e.Name()))
+			}
+			continue
+		}
+		if !strings.HasSuffix(e.Name(), journalExt) {
 			continue
 		}
 		n, err := s.recoverJournal(ctx, filepath.Join(s.opts.JournalDir, e.Name()))
@@ -183,12 +204,7 @@ func (s *Service) recoverJournal(ctx context.Context, path string) (int, error) 
 		return 0, fmt.Errorf("cannot read the acceptance journal %s: %w", path, err)
 	}
 	if len(keys) == 0 {
-		// empty: nothing was accepted, or it was created a moment ago and
-		// not yet locked by its dispatcher; remove it only when old
-		if fi, err := f.Stat(); err == nil && time.Since(fi.ModTime()) > time.Minute { // file times are wall-clock
-			os.Remove(path)
-		}
-		return 0, nil
+		return 0, os.Remove(path) // nothing was accepted
 	}
 	type group struct{ campaign, step string }
 	by := map[group][]acceptedKey{}
