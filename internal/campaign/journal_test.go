@@ -12,6 +12,7 @@ import (
 	"github.com/sagitta-dev/sagitta/internal/campaign"
 	"github.com/sagitta-dev/sagitta/internal/channel/webhook"
 	"github.com/sagitta-dev/sagitta/internal/marketing"
+	"github.com/sagitta-dev/sagitta/internal/marketing/markettest"
 	"github.com/sagitta-dev/sagitta/internal/store"
 )
 
@@ -61,13 +62,20 @@ func (d *dyingSender) SendAck(ctx context.Context, msgs []campaign.Message, acce
 // campaign) once: every customer gets exactly one message at the receiver.
 func TestJournalRecovery(t *testing.T) {
 	for _, tc := range []struct {
-		name    string
-		channel string
-	}{{"email", campaign.Email}, {"webhook", campaign.SMS}} {
+		name     string
+		channel  string
+		postgres bool // the store is PostgreSQL; the journal stays in the data directory
+	}{{"email", campaign.Email, false}, {"webhook", campaign.SMS, false}, {"email on PostgreSQL", campaign.Email, true}} {
 		t.Run(tc.name, func(t *testing.T) {
 			data := t.TempDir()
 			opts := func(c *marketing.Config) { c.DataDir, c.Workers, c.Batch, c.SendChunk = data, 1, 50, 20 }
-			f := newFixture(t, 300, opts)
+			var f *fixture
+			if tc.postgres {
+				st, in := markettest.ShopIn(t, markettest.Postgres(t), t.TempDir(), 300)
+				f = newFixtureOn(t, st, in, 300, opts)
+			} else {
+				f = newFixture(t, 300, opts)
+			}
 			var real campaign.AckSender = f.m.SMTP
 			if tc.channel == campaign.SMS {
 				w, err := webhook.New(webhook.Options{URL: f.hook.URL, Secret: []byte(hookSecret)})
