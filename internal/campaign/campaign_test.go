@@ -30,6 +30,8 @@ type fixture struct {
 	hook *markettest.Hook
 	tls  *tls.Config
 	n    int
+	// clock is the services' clock
+	clock func() time.Time
 }
 
 // newFixture builds a shop of n customers, an SMTP server with STARTTLS
@@ -57,7 +59,7 @@ func newFixtureOn(t *testing.T, st store.Store, in *insight.Service, n int, twea
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &fixture{st: st, m: m, mb: mb, hook: hook, tls: tlsCfg, n: n}
+	return &fixture{st: st, m: m, mb: mb, hook: hook, tls: tlsCfg, n: n, clock: cfg.Clock}
 }
 
 func (f *fixture) offer(t *testing.T, o offer.Offer) {

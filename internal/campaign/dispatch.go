@@ -207,7 +207,12 @@ func (s *Service) Run(ctx context.Context) error {
 // work queued or running in this process. Pending deliveries updated less
 // than stale ago are left alone (another dispatcher may be sending them);
 // with 0, all are sent again.
+//
+// It first records as sent what the leftover acceptance journals list.
 func (s *Service) Recover(ctx context.Context, stale time.Duration) error {
+	if _, err := s.recoverJournals(ctx); err != nil {
+		return err
+	}
 	running, err := s.running(ctx)
 	if err != nil {
 		return err
@@ -449,7 +454,9 @@ func (s *Service) resend(ctx context.Context, c *Saved, j Job) error {
 // reserved deliveries. to gives known addresses (nil: read them).
 //
 // Deliveries go in chunks of SendChunk, each recorded once sent, so that a
-// crash leaves at most a chunk per worker with an unknown outcome.
+// crash leaves at most a chunk per worker with an unknown outcome; with a
+// JournalDir and an AckSender, the chunk's acceptance journal tells which
+// of those the receiver accepted (see journal.go).
 func (s *Service) send(ctx context.Context, c *Saved, ds []store.Delivery, to map[int64]string, attempt int) error {
 	for from := 0; from < len(ds); from += s.opts.SendChunk {
 		if err := s.sendChunk(ctx, c, ds[from:min(from+s.opts.SendChunk, len(ds))], to, attempt); err != nil {
@@ -472,6 +479,8 @@ func (s *Service) sendChunk(ctx context.Context, c *Saved, ds []store.Delivery, 
 	var contacts []store.Contact
 	var tasks []store.CallTask
 	var retry []int64
+	var jn *journal    // the acceptance journal, opened before the first send
+	committed := false // the outcome is in the store: the journal goes
 	for ch, group := range byCh {
 		ids := make([]int64, len(group))
 		for i, d := range group {
@@ -518,6 +527,19 @@ func (s *Service) sendChunk(ctx context.Context, c *Saved, ds []store.Delivery, 
 			for i := range errs {
 				errs[i] = fmt.Errorf("channel %q is not configured", ch)
 			}
+		} else if as, ok := sender.(AckSender); ok && s.opts.JournalDir != "" {
+			if jn == nil {
+				if jn, err = s.openJournal(c.Name); err != nil {
+					return err
+				}
+				defer func() {
+					if jn.err != nil {
+						s.opts.Logger.Warn("cannot write the acceptance journal; a crash now would send this chunk again", "campaign", c.Name, "error", jn.err)
+					}
+					jn.close(committed)
+				}()
+			}
+			errs = as.SendAck(ctx, msgs, func(i int) { jn.accepted(msgs[i].Key, s.opts.Clock()) })
 		} else {
 			errs = sender.Send(ctx, msgs)
 		}
@@ -562,6 +584,7 @@ func (s *Service) sendChunk(ctx context.Context, c *Saved, ds []store.Delivery, 
 	if err != nil {
 		return fmt.Errorf("record the sends of campaign %q: %w", c.Name, err)
 	}
+	committed = true
 	if len(retry) > 0 {
 		slices.Sort(retry)
 		return s.publish(ctx, Job{Campaign: c.Name, IDs: retry, Step: ds[0].Step, Retry: true, Attempt: attempt + 1,

@@ -56,9 +56,14 @@ func BenchmarkDispatchEmail(b *testing.B) {
 	if err := marketing.SaveRules(context.Background(), st, contact.Rules{Caps: []contact.Cap{{Channel: "*", Max: 1 << 20, Window: contact.Duration(24 * time.Hour)}}}, "bench", clock()); err != nil {
 		b.Fatal(err)
 	}
+	// SAGITTA_BENCH_JOURNAL=0: without the acceptance journal, to measure its cost
+	journal := dir
+	if os.Getenv("SAGITTA_BENCH_JOURNAL") == "0" {
+		journal = ""
+	}
 	m, err := marketing.Open(context.Background(), st, in, marketing.Config{SMTPAddr: mb.Addr, SMTPFrom: "shop@example.org", SMTPTLS: mode,
 		SMTPUser: user, SMTPPassword: "pw", SMTPTLSConfig: tlsCfg,
-		SMTPConns: envInt("SAGITTA_BENCH_CONNS", 16), PublicURL: "https://shop.example", Clock: clock,
+		SMTPConns: envInt("SAGITTA_BENCH_CONNS", 16), PublicURL: "https://shop.example", Clock: clock, DataDir: journal,
 		Workers: envInt("SAGITTA_BENCH_WORKERS", 4), Batch: envInt("SAGITTA_BENCH_BATCH", 1000),
 		SendChunk: envInt("SAGITTA_BENCH_CHUNK", 0)})
 	if err != nil {

@@ -7,7 +7,11 @@
 // (campaign, customer, step): the delivery (the intent) is recorded in the
 // store under that unique key before the send, and a dispatcher that
 // starts again resumes from the store — re-sending only the deliveries
-// whose outcome it did not record, with the same idempotency key.
+// whose outcome it did not record, with the same idempotency key. With a
+// JournalDir, senders that report each acceptance (AckSender) have it
+// appended to a per-chunk acceptance journal as it happens, so that after
+// a process crash what the receiver accepted is recorded, not re-sent
+// (journal.go has the guarantees and their limits).
 //
 // Every send is guarded at send time by package contact (consent per
 // channel, caps over the shared history, quiet hours, suppression) and by

@@ -70,6 +70,12 @@ type Options struct {
 	StaleAfter time.Duration
 	// RecoverEvery: how often Run looks for work left by others (default 10 s).
 	RecoverEvery time.Duration
+	// JournalDir keeps the acceptance journals of the chunks in flight
+	// (see AckSender): a crashed dispatcher's messages that the receiver
+	// accepted are then not sent again. It must be local to the process
+	// that dispatches (DATA_DIR/inflight), also with a shared store.
+	// "": no journal (up to a chunk per worker is sent again after a crash).
+	JournalDir string
 	// LoadRules, when set, is asked every RecoverEvery for the contact
 	// rules in force; a change applies to the sends decided afterwards.
 	LoadRules func(ctx context.Context) (contact.Rules, error)
@@ -88,6 +94,8 @@ type Service struct {
 	periods map[string]int
 	done    *sync.Cond
 	loop    loopState // uplift models and rival audiences (arbitrate.go)
+	// journalMu: one recovery of acceptance journals at a time
+	journalMu sync.Mutex
 }
 
 // Saved is a campaign as stored.
@@ -551,14 +559,21 @@ func (s *Service) Resume(ctx context.Context, name string) error {
 	if err := s.setState(ctx, name, store.RunPaused, store.RunRunning); err != nil {
 		return err
 	}
+	if _, err := s.recoverJournals(ctx); err != nil {
+		return err
+	}
 	return s.recoverOne(ctx, name, s.opts.StaleAfter)
 }
 
 // ResumeAfterCrash queues what is left of a running campaign now, sending
-// every pending delivery again (same key): for an operator who knows no
-// other dispatcher is working on it.
+// every pending delivery again (same key) but those a leftover acceptance
+// journal lists as accepted (recorded as sent): for an operator who knows
+// no other dispatcher is working on it.
 func (s *Service) ResumeAfterCrash(ctx context.Context, name string) error {
 	if _, err := s.Get(name); err != nil {
+		return err
+	}
+	if _, err := s.recoverJournals(ctx); err != nil {
 		return err
 	}
 	return s.recoverOne(ctx, name, 0)

@@ -27,8 +27,10 @@ import (
 
 // openMarketing builds offers, policy and campaigns with the channels the
 // environment configures (SAGITTA_SMTP_*, SAGITTA_SMS_WEBHOOK, ...).
-func openMarketing(ctx context.Context, env Env, st store.Store, in *insight.Service, logger *slog.Logger, publicURL string) (*marketing.Service, error) {
+// dataDir keeps the acceptance journals of the dispatcher.
+func openMarketing(ctx context.Context, env Env, st store.Store, in *insight.Service, logger *slog.Logger, publicURL, dataDir string) (*marketing.Service, error) {
 	mc := marketing.FromEnv(env.Getenv)
+	mc.DataDir = dataDir
 	if mc.PublicURL == "" {
 		mc.PublicURL = publicURL
 	}
@@ -43,7 +45,7 @@ func openMarketing(ctx context.Context, env Env, st store.Store, in *insight.Ser
 // withMarketing opens the store, the intelligence and the marketing services.
 func withMarketing(ctx context.Context, env Env, cfg config.Config, fn func(st store.Store, m *marketing.Service) error) error {
 	return withInsight(ctx, env, cfg, func(st store.Store, in *insight.Service) error {
-		m, err := openMarketing(ctx, env, st, in, quietLogger(env.Stderr, cfg.LogLevel), "http://"+cfg.Addr)
+		m, err := openMarketing(ctx, env, st, in, quietLogger(env.Stderr, cfg.LogLevel), "http://"+cfg.Addr, cfg.DataDir)
 		if err != nil {
 			return err
 		}

@@ -164,7 +164,7 @@ func runDemo(ctx context.Context, env Env, args []string) error {
 	}
 	stop := maintain(in, insight.MaintainOptions{})
 	defer stop()
-	return serve(ctx, env, cfg.Addr, st, in, logger, func(url string) {
+	return serve(ctx, env, cfg.Addr, cfg.DataDir, st, in, logger, func(url string) {
 		demoHelp(out, url, secret)
 	})
 }

@@ -52,7 +52,7 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	if *retrainEvery > 0 {
 		go retrain(ctx, in, *retrainEvery, logger)
 	}
-	return serve(ctx, env, cfg.Addr, st, in, logger, nil)
+	return serve(ctx, env, cfg.Addr, cfg.DataDir, st, in, logger, nil)
 }
 
 // maintain keeps the features current in the background (see
@@ -99,12 +99,12 @@ func openInsight(ctx context.Context, cfg config.Config, st store.Store, logger 
 
 // serve serves the API on addr until ctx ends, then drains requests for up
 // to ten seconds. ready, when set, is called once the port is open.
-func serve(ctx context.Context, env Env, addr string, st store.Store, in *insight.Service, logger *slog.Logger, ready func(url string)) error {
+func serve(ctx context.Context, env Env, addr, dataDir string, st store.Store, in *insight.Service, logger *slog.Logger, ready func(url string)) error {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", addr, err)
 	}
-	mk, err := openMarketing(ctx, env, st, in, logger, "http://"+ln.Addr().String())
+	mk, err := openMarketing(ctx, env, st, in, logger, "http://"+ln.Addr().String(), dataDir)
 	if err != nil {
 		ln.Close()
 		return err

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -42,6 +43,9 @@ type Config struct {
 	Logger    *slog.Logger
 	Clock     func() time.Time
 	Location  *time.Location
+	// DataDir of the dispatching process: its acceptance journals go to
+	// DataDir/inflight ("": none; see campaign.Options.JournalDir).
+	DataDir string
 }
 
 // FromEnv reads the settings from SAGITTA_* variables.
@@ -185,7 +189,11 @@ func Open(ctx context.Context, st store.Store, in *insight.Service, cfg Config) 
 		}
 		senders[ch] = w
 	}
-	s.Campaigns, err = campaign.New(campaign.Options{Store: st, Offers: s.Offers, Audience: aud, Lists: in.Lists, Rules: rules,
+	journal := ""
+	if cfg.DataDir != "" {
+		journal = filepath.Join(cfg.DataDir, "inflight")
+	}
+	s.Campaigns, err = campaign.New(campaign.Options{Store: st, JournalDir: journal, Offers: s.Offers, Audience: aud, Lists: in.Lists, Rules: rules,
 		Location: cfg.Location, Senders: senders, Holdout: cfg.Holdout, Measure: cfg.Measure, Features: features{in}, Recommend: cfg.Recommend, Secret: secret, PublicURL: cfg.PublicURL,
 		LoadRules: func(ctx context.Context) (contact.Rules, error) { return LoadRules(ctx, st) },
 		Logger:    cfg.Logger, Clock: cfg.Clock, Workers: cfg.Workers, Batch: cfg.Batch, SendChunk: cfg.SendChunk, Retry: cfg.Retry, PollEvery: cfg.PollEvery})

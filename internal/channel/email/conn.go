@@ -209,7 +209,9 @@ func (k *conn) writeData(msg []byte) {
 // sendAll sends the messages on this connection; compose renders one.
 // errs gets one error per message; the returned error means the
 // connection is unusable (the messages from that one on have errs set).
-func (k *conn) sendAll(from string, msgs []*campaign.Message, errs []*error, compose func(*bytes.Buffer, *campaign.Message)) error {
+// accepted, when not nil, gets the index of each message the server
+// accepted, as soon as its 250 is read.
+func (k *conn) sendAll(from string, msgs []*campaign.Message, errs []*error, compose func(*bytes.Buffer, *campaign.Message), accepted func(int)) error {
 	var buf bytes.Buffer
 	// the transaction of the first message
 	i := 0
@@ -258,6 +260,8 @@ func (k *conn) sendAll(from string, msgs []*campaign.Message, errs []*error, com
 				return k.broken(msgs, errs, i, err)
 			}
 			*errs[i] = permanent(err)
+		} else if accepted != nil {
+			accepted(i)
 		}
 		i = j
 		if i < len(msgs) && !k.open {

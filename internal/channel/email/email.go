@@ -50,7 +50,7 @@ type Sender struct {
 	sent  atomic.Int64
 }
 
-var _ campaign.Sender = (*Sender)(nil)
+var _ campaign.AckSender = (*Sender)(nil)
 
 // New returns a Sender; connections are opened when needed.
 func New(opts Options) (*Sender, error) {
@@ -123,6 +123,12 @@ func (s *Sender) Close() error {
 // Send sends each message in its own SMTP transaction, the messages split
 // over up to Conns connections, pipelined on each.
 func (s *Sender) Send(ctx context.Context, msgs []campaign.Message) []error {
+	return s.SendAck(ctx, msgs, nil)
+}
+
+// SendAck is Send that calls accepted(i) (when not nil) as soon as the
+// server answered 250 to the end of msgs[i]'s data.
+func (s *Sender) SendAck(ctx context.Context, msgs []campaign.Message, accepted func(i int)) []error {
 	errs := make([]error, len(msgs))
 	if len(msgs) == 0 {
 		return errs
@@ -136,6 +142,10 @@ func (s *Sender) Send(ctx context.Context, msgs []campaign.Message) []error {
 		for i := from; i < min(from+per, len(msgs)); i++ {
 			group = append(group, &msgs[i])
 			ge = append(ge, &errs[i])
+		}
+		var ack func(int)
+		if accepted != nil {
+			ack = func(j int) { accepted(from + j) }
 		}
 		wg.Add(1)
 		go func() {
@@ -156,7 +166,7 @@ func (s *Sender) Send(ctx context.Context, msgs []campaign.Message) []error {
 				}
 				return
 			}
-			if err := c.sendAll(s.opts.From, group, ge, s.Compose); err != nil {
+			if err := c.sendAll(s.opts.From, group, ge, s.Compose, ack); err != nil {
 				return // c is closed
 			}
 			ok := int64(0)

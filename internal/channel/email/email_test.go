@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/emersion/go-smtp"
@@ -55,7 +56,15 @@ func TestSendPipelined(t *testing.T) {
 				msgs = append(msgs, campaign.Message{Key: fmt.Sprint("k/", i, "/main"), To: to, Subject: "Grüße", Body: ".starts with a dot\nline two\n..two dots\n",
 					Unsubscribe: "https://x/u?t=1"})
 			}
-			errs := s.Send(context.Background(), msgs)
+			var mu sync.Mutex
+			acked := map[int]int{}
+			errs := s.SendAck(context.Background(), msgs, func(i int) { mu.Lock(); acked[i]++; mu.Unlock() })
+			for i, err := range errs {
+				// accepted is called exactly for the messages the server took, once
+				if want := map[bool]int{true: 1, false: 0}[err == nil]; acked[i] != want {
+					t.Errorf("message %d (error %v): accepted called %d times; want %d", i, err, acked[i], want)
+				}
+			}
 			for i, err := range errs {
 				switch i {
 				case 3, 14, 9:

@@ -37,7 +37,7 @@ type Sender struct {
 	sent atomic.Int64
 }
 
-var _ campaign.Sender = (*Sender)(nil)
+var _ campaign.AckSender = (*Sender)(nil)
 
 // New returns a Sender.
 func New(opts Options) (*Sender, error) {
@@ -121,6 +121,12 @@ func Verify(secret, body []byte, header string, now time.Time, tolerance time.Du
 
 // Send posts each message, on up to Conns requests at once.
 func (s *Sender) Send(ctx context.Context, msgs []campaign.Message) []error {
+	return s.SendAck(ctx, msgs, nil)
+}
+
+// SendAck is Send that calls accepted(i) (when not nil) as soon as the
+// receiver answered msgs[i] with a 2xx (or 409: the key was processed).
+func (s *Sender) SendAck(ctx context.Context, msgs []campaign.Message, accepted func(i int)) []error {
 	errs := make([]error, len(msgs))
 	var next atomic.Int64
 	var wg sync.WaitGroup
@@ -136,6 +142,9 @@ func (s *Sender) Send(ctx context.Context, msgs []campaign.Message) []error {
 				errs[i] = s.post(ctx, &msgs[i])
 				if errs[i] == nil {
 					s.sent.Add(1)
+					if accepted != nil {
+						accepted(i)
+					}
 				}
 			}
 		}()

@@ -117,9 +117,15 @@ type Mailbox struct {
 	Keep bool
 	// Delay slows every DATA down, to catch a dispatcher mid-campaign.
 	Delay time.Duration
-	count int
-	user  string
-	pass  string
+	// HoldAfter > 0: once HoldAfter messages are kept, every further DATA
+	// waits without an answer until Release, then is refused (451) and not
+	// kept, as by a server that had not accepted it when the client died.
+	HoldAfter int
+	held      int
+	release   chan struct{}
+	count     int
+	user      string
+	pass      string
 }
 
 // NewMailbox starts the server. With user set, AUTH PLAIN is required;
@@ -127,7 +133,7 @@ type Mailbox struct {
 // returned config trusts it.
 func NewMailbox(tb testing.TB, user, pass string, tlsOn bool) (*Mailbox, *tls.Config) {
 	tb.Helper()
-	mb := &Mailbox{Keep: true, user: user, pass: pass}
+	mb := &Mailbox{Keep: true, user: user, pass: pass, release: make(chan struct{})}
 	srv := smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) {
 		_, isTLS := c.TLSConnectionState()
 		return &session{mb: mb, tls: isTLS, conn: c}, nil
@@ -210,9 +216,37 @@ func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 	return nil
 }
 
+// Held is the number of DATA commands waiting for Release.
+func (mb *Mailbox) Held() int {
+	mb.mu.Lock()
+	defer mb.mu.Unlock()
+	return mb.held
+}
+
+// Release ends the wait of the held DATA commands (see HoldAfter) and
+// stops holding.
+func (mb *Mailbox) Release() {
+	mb.mu.Lock()
+	defer mb.mu.Unlock()
+	if mb.HoldAfter > 0 {
+		mb.HoldAfter = 0
+		close(mb.release)
+	}
+}
+
 func (s *session) Data(r io.Reader) error {
 	if s.mb.Delay > 0 {
 		time.Sleep(s.mb.Delay)
+	}
+	s.mb.mu.Lock()
+	hold := s.mb.HoldAfter > 0 && s.mb.count >= s.mb.HoldAfter
+	if hold {
+		s.mb.held++
+	}
+	s.mb.mu.Unlock()
+	if hold {
+		<-s.mb.release
+		return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "not accepted"}
 	}
 	if !s.mb.Keep {
 		if _, err := io.Copy(io.Discard, r); err != nil {
