@@ -106,6 +106,19 @@ var funcs = template.FuncMap{
 		return t.UTC().Format("2006-01-02 15:04")
 	},
 	"value":     formatValue,
+	// opt and optPct show a prediction that may be missing
+	"opt": func(p *float64, prec int) string {
+		if p == nil {
+			return "—"
+		}
+		return formatFloat(*p, prec)
+	},
+	"optPct": func(p *float64) string {
+		if p == nil {
+			return "—"
+		}
+		return formatFloat(100**p, 1) + "%"
+	},
 	"add":       func(a, b int) int { return a + b },
 	"hasPrefix": strings.HasPrefix,
 	"ruleArgs": func(v *view, rule, err string, p *ruleProblem) map[string]any {

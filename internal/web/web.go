@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/sagitta-dev/sagitta/internal/insight"
+	"github.com/sagitta-dev/sagitta/internal/marketing"
+	"github.com/sagitta-dev/sagitta/internal/recommend"
 	"github.com/sagitta-dev/sagitta/internal/store"
 )
 
@@ -18,6 +20,14 @@ import (
 type Options struct {
 	Store   store.Store
 	Insight *insight.Service
+	// Marketing serves offers, campaigns and call tasks; without it those
+	// pages say that they are not loaded.
+	Marketing *marketing.Service
+	// Recommend answers the customer page's recommendations (nil: none).
+	Recommend *recommend.Service
+	// DataDir is where the models are saved (default: the Insight
+	// service's data directory).
+	DataDir string
 	Logger  *slog.Logger     // discards when nil
 	Now     func() time.Time // time.Now when nil
 	// SessionTTL is how long an idle session lasts (default 8 h); a session
@@ -32,6 +42,9 @@ type Options struct {
 type Server struct {
 	st       store.Store
 	in       *insight.Service
+	mk       *marketing.Service
+	rec      *recommend.Service
+	dataDir  string
 	log      *slog.Logger
 	now      func() time.Time
 	sessions *sessions
@@ -49,7 +62,11 @@ func New(opts Options) *Server {
 	if opts.Store == nil {
 		panic("web.New: Options.Store is nil")
 	}
-	s := &Server{st: opts.Store, in: opts.Insight, log: opts.Logger, now: opts.Now, mux: http.NewServeMux()}
+	s := &Server{st: opts.Store, in: opts.Insight, mk: opts.Marketing, rec: opts.Recommend, dataDir: opts.DataDir,
+		log: opts.Logger, now: opts.Now, mux: http.NewServeMux()}
+	if s.dataDir == "" && s.in != nil {
+		s.dataDir = s.in.DataDir()
+	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
