@@ -105,7 +105,7 @@ var funcs = template.FuncMap{
 		}
 		return t.UTC().Format("2006-01-02 15:04")
 	},
-	"value":     formatValue,
+	"value": formatValue,
 	// opt and optPct show a prediction that may be missing
 	"opt": func(p *float64, prec int) string {
 		if p == nil {
