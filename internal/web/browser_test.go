@@ -219,6 +219,14 @@ func TestBrowser(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS("#tags")))
 	shot("4-customer-360-tags")
 
+	// the models: CLV fit by calibration purchases, churn ROC and calibration
+	do("models", chromedp.Navigate(srv.URL+"/models"), chromedp.WaitVisible(chromedp.CSS("#clv-by-x")))
+	if charts {
+		do("draw the model charts", chromedp.WaitVisible(chromedp.CSS(`[data-chart="clv"] canvas`)),
+			chromedp.WaitVisible(chromedp.CSS(`[data-chart="roc"] canvas`)), chromedp.Sleep(700))
+	}
+	shot("4c-models")
+
 	do("members of a segment", chromedp.Navigate(srv.URL+"/customers?segment=win_back"), chromedp.WaitVisible(chromedp.CSS("#customer-list")))
 	shot("4b-segment-members")
 

@@ -16,6 +16,7 @@ var nav = []navItem{
 	{"/tags", "nav.tags"},
 	{"/segments", "nav.segments"},
 	{"/admission", "nav.admission"},
+	{"/models", "nav.models"},
 }
 
 // routes is the console's route table.
@@ -44,6 +45,7 @@ func (s *Server) routes() []route {
 		{"POST /admission/add", operate, s.addAdmission},
 		{"POST /admission/remove", operate, s.removeAdmission},
 		{"POST /admission/rule", operate, s.saveAdmissionRule},
+		{"GET /models", read, s.modelsPage},
 		{"GET /", public, s.notFound},
 	}
 }

@@ -50,7 +50,8 @@ func (v *view) Current(p string) bool {
 func (v *view) Labels() map[string]string {
 	out := map[string]string{}
 	for _, k := range []string{"stage.prospect", "stage.new", "stage.active", "stage.won_back", "stage.silent", "stage.churned",
-		"overview.customers", "overview.revenue", "form.required"} {
+		"stage.high_churn_risk", "overview.customers", "overview.revenue", "form.required", "models.actual", "models.predicted",
+		"models.observed", "models.x"} {
 		out[k] = v.T(k)
 	}
 	return out

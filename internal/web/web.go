@@ -53,6 +53,7 @@ type Server struct {
 	assets   *assets
 	overview *bgCache[overviewOf]
 	lists    *bgCache[listsOf]
+	models   modelFiles
 	mux      *http.ServeMux
 }
 

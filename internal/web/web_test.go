@@ -58,6 +58,7 @@ func TestPagesRender(t *testing.T) {
 		{"/segments/nope", 404, nil},
 		{"/admission", 200, []string{"Rule-based lists", "Put a customer on a list"}},
 		{"/admission?list=white", 200, []string{`aria-current="page" class="list-white"`}},
+		{"/models", 200, []string{`id="clv-by-x"`, `data-chart="clv"`, `id="churn-metrics"`, `data-chart="roc"`, `id="calibration"`, "cart-completion rules"}},
 		{"/nope", 404, []string{"There is no such page."}},
 	}
 	c := loggedIn(t, srv, s, store.RoleAdmin)

@@ -70,9 +70,43 @@
             return { name: s.segment, type: "line", showSymbol: pts.length < 30, data: pts };
           })
         };
+      case "clv":
+        return {
+          color: ["#1f4e79", "#c77d0a"], tooltip: { trigger: "axis" }, legend: { bottom: 0 },
+          grid: { left: 50, right: 20, top: 10, bottom: 60 },
+          xAxis: { type: "category", data: d.clv.map(function (b) { return b.x; }), name: label("models.x", "x"), nameLocation: "middle", nameGap: 26 },
+          yAxis: { type: "value" },
+          series: [
+            { name: label("models.actual", "actual"), type: "bar", data: d.clv.map(function (b) { return round3(b.actual_mean); }) },
+            { name: label("models.predicted", "predicted"), type: "line", data: d.clv.map(function (b) { return round3(b.predicted_mean); }) }
+          ]
+        };
+      case "roc":
+        var diag = { name: "random", type: "line", data: [[0, 0], [1, 1]], showSymbol: false, lineStyle: { type: "dashed", color: "#999" }, silent: true };
+        return {
+          color: palette, tooltip: { trigger: "axis" }, legend: { bottom: 0, data: Object.keys(d.roc).sort() },
+          grid: { left: 50, right: 20, top: 10, bottom: 60 },
+          xAxis: { type: "value", min: 0, max: 1, name: "FPR", nameLocation: "middle", nameGap: 24 },
+          yAxis: { type: "value", min: 0, max: 1, name: "TPR" },
+          series: Object.keys(d.roc).sort().map(function (k) {
+            return { name: k, type: "line", showSymbol: false, data: d.roc[k] };
+          }).concat([diag])
+        };
+      case "calibration":
+        if (!d.calibration) { return null; }
+        return {
+          color: palette, tooltip: {}, grid: { left: 50, right: 20, top: 10, bottom: 40 },
+          xAxis: { type: "value", min: 0, max: 1, name: label("models.predicted", "predicted"), nameLocation: "middle", nameGap: 24 },
+          yAxis: { type: "value", min: 0, max: 1, name: label("models.observed", "observed") },
+          series: [
+            { type: "line", data: d.calibration.map(function (b) { return [round3(b.mean_predicted), round3(b.observed_rate)]; }) },
+            { type: "line", data: [[0, 0], [1, 1]], showSymbol: false, lineStyle: { type: "dashed", color: "#999" }, silent: true }
+          ]
+        };
     }
     return null;
   }
+  function round3(x) { return Math.round(x * 1000) / 1000; }
 
   // ---- rule builder: live count and sample
   var rule = document.querySelector("[data-live-count]");
