@@ -204,6 +204,10 @@ func TestBrowser(t *testing.T) {
 		t.Errorf("overview shows %s customers, want %s", got, want)
 	}
 	shot("2-overview")
+	if charts {
+		do("draw the distributions", chromedp.WaitVisible(chromedp.CSS(`[data-chart="churn_hist"] canvas`)),
+			chromedp.WaitVisible(chromedp.CSS(`[data-chart="clv_hist"] canvas`)))
+	}
 
 	// customer 360
 	id := strconv.FormatInt(s.xssID, 10)

@@ -125,6 +125,8 @@ var funcs = template.FuncMap{
 	"ruleArgs": func(v *view, rule, err string, p *ruleProblem) map[string]any {
 		return map[string]any{"V": v, "Rule": rule, "Err": err, "Problem": p}
 	},
+	// pair hands a partial the page's view V and a datum D
+	"pair": func(v *view, d any) map[string]any { return map[string]any{"V": v, "D": d} },
 	"json": func(v any) (template.JS, error) {
 		b, err := json.Marshal(v)
 		return template.JS(b), err

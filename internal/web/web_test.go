@@ -35,7 +35,8 @@ func TestPagesRender(t *testing.T) {
 		code int
 		want []string // substrings of the page
 	}{
-		{"/", 200, []string{"Value × loyalty", `id="value-loyalty"`, `id="rfm-heat"`, `id="lifecycle"`, "RFM segments", `id="chart-data"`}},
+		{"/", 200, []string{"Value × loyalty", `id="value-loyalty"`, `id="rfm-heat"`, `id="lifecycle"`, "RFM segments", `id="chart-data"`,
+			`data-chart="churn_hist"`, `data-chart="clv_hist"`, "customers scored by the model", "<td>high churn risk</td>"}},
 		{"/customers", 200, []string{`id="customer-list"`, `rel="next"`}},
 		{"/customers?page=2", 200, []string{`rel="prev"`}},
 		{"/customers?segment=nope", 404, []string{"There is no segment named"}},

@@ -70,6 +70,21 @@
             return { name: s.segment, type: "line", showSymbol: pts.length < 30, data: pts };
           })
         };
+      case "churn_hist":
+      case "clv_hist":
+        var h = kind === "churn_hist" ? d.churn : d.clv, pctAxis = kind === "churn_hist";
+        if (!h) { return null; }
+        var cats = h.counts.map(function (_, i) {
+          return pctAxis ? Math.round(h.edges[i] * 100) + "%" : fmt(Math.round(h.edges[i]));
+        });
+        var vals = h.counts.slice();
+        if (h.over > 0) { cats.push("> " + fmt(Math.round(h.edges[h.edges.length - 1]))); vals.push(h.over); }
+        return {
+          tooltip: { trigger: "axis" }, grid: { left: 55, right: 15, top: 10, bottom: 40 },
+          xAxis: { type: "category", data: cats, axisLabel: { hideOverlap: true } }, yAxis: { type: "value" },
+          series: [{ name: label("overview.customers", "customers"), type: "bar", barCategoryGap: "8%", data: vals,
+            itemStyle: { color: kind === "churn_hist" ? "#ad1457" : "#2e7d32" } }]
+        };
       case "clv":
         return {
           color: ["#1f4e79", "#c77d0a"], tooltip: { trigger: "axis" }, legend: { bottom: 0 },
