@@ -125,6 +125,7 @@ var funcs = template.FuncMap{
 	"ruleArgs": func(v *view, rule, err string, p *ruleProblem) map[string]any {
 		return map[string]any{"V": v, "Rule": rule, "Err": err, "Problem": p}
 	},
+	"field": fieldOf,
 	// pair hands a partial the page's view V and a datum D
 	"pair": func(v *view, d any) map[string]any { return map[string]any{"V": v, "D": d} },
 	"json": func(v any) (template.JS, error) {
@@ -284,4 +285,44 @@ func formatValue(v any) string {
 		return "false"
 	}
 	return fmt.Sprint(v)
+}
+
+// fieldForm is a form a field partial reads.
+type fieldForm interface {
+	V(name string) string
+	Err(name string) string
+}
+
+// formField is what the "field" partial draws: a label, an input or a
+// text area with its browser checks, a hint and the server's error.
+type formField struct {
+	Name, Kind, Label, Hint, Value, Err string
+	Required                            bool
+	Pattern, Step, Min, Max             string
+}
+
+// fieldOf describes a field of f; opts are space-separated browser checks:
+// required, pattern=RE, step=N, min=N, max=N. Its label is the message
+// field.NAME, its hint hint.NAME when the catalogue has one.
+func fieldOf(v *view, f fieldForm, name, kind, opts string) formField {
+	ff := formField{Name: name, Kind: kind, Label: v.T("field." + name), Value: f.V(name), Err: f.Err(name)}
+	if h := v.T("hint." + name); h != "hint."+name {
+		ff.Hint = h
+	}
+	for _, o := range strings.Fields(opts) {
+		k, val, _ := strings.Cut(o, "=")
+		switch k {
+		case "required":
+			ff.Required = true
+		case "pattern":
+			ff.Pattern = val
+		case "step":
+			ff.Step = val
+		case "min":
+			ff.Min = val
+		case "max":
+			ff.Max = val
+		}
+	}
+	return ff
 }

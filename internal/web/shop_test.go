@@ -135,7 +135,15 @@ func buildShop() (*shop, error) {
 	if err != nil {
 		return nil, err
 	}
-	mk, err := marketing.Open(ctx, st, in, marketing.Config{Clock: func() time.Time { return clock }, PublicURL: "http://console.test"})
+	// calls go to customers who did not opt out; the marketing clock stands
+	// at noon, out of the quiet hours
+	rules := contact.DefaultRules()
+	rules.OptOutOnly = []string{"call"}
+	if err := marketing.SaveRules(ctx, st, rules, "test", clock); err != nil {
+		return nil, err
+	}
+	noon := clock.Truncate(24 * time.Hour).Add(12 * time.Hour)
+	mk, err := marketing.Open(ctx, st, in, marketing.Config{Clock: func() time.Time { return noon }, PublicURL: "http://console.test"})
 	if err != nil {
 		return nil, err
 	}

@@ -159,6 +159,11 @@ func TestCSRFRejected(t *testing.T) {
 		{"/admission/add", url.Values{"list": {"black"}, "customer": {"1"}, "reason": {"probe"}}},
 		{"/admission/remove", url.Values{"list": {"black"}, "customer": {"1"}}},
 		{"/admission/rule", url.Values{"name": {"probe"}, "list": {"grey"}, "rule": {"class_a"}, "reason": {"probe"}}},
+		{"/offers", url.Values{"name": {"csrf_probe"}, "type": {"content"}, "content": {"x"}, "code": {"none"}, "valid_until": {"2099-01-01"}, "budget_count": {"1"}, "new": {"1"}}},
+		{"/campaigns", url.Values{"name": {"csrf_probe"}, "segment": {"vip"}, "ch_call": {"1"}, "script": {"x"}, "new": {"1"}}},
+		{"/campaigns/csrf_probe/launch", url.Values{}},
+		{"/calls/1/take", url.Values{}},
+		{"/calls/1/result", url.Values{"result": {"intent"}}},
 		{"/logout", url.Values{}},
 	}
 	for _, p := range posts {

@@ -216,7 +216,7 @@
   document.querySelectorAll("form[novalidate]").forEach(function (f) {
     f.addEventListener("submit", function (ev) {
       var bad = null;
-      f.querySelectorAll("input[required], textarea[required], input[pattern]").forEach(function (el) {
+      f.querySelectorAll("input[required], textarea[required], input[pattern], input[type=number], input[type=date], input[type=datetime-local]").forEach(function (el) {
         var ok = el.checkValidity() && (!el.required || el.value.trim() !== "");
         var note = el.nextElementSibling && el.nextElementSibling.classList.contains("js-error") ? el.nextElementSibling : null;
         if (ok) {
