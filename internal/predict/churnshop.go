@@ -138,7 +138,7 @@ type ShopEval struct {
 	// chosen model and the recency baseline on the test cutoff, at most
 	// rocPoints+1 of them each, for plotting.
 	ROC      map[string][][2]float64 `json:"roc,omitempty"`
-	Warnings    []string                 `json:"warnings,omitempty"`
+	Warnings []string                `json:"warnings,omitempty"`
 }
 
 func rate(y []bool) float64 {
