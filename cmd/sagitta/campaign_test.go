@@ -21,48 +21,15 @@ import (
 // record, is sent again with the same Message-ID and key, and no one else
 // gets anything twice.
 func TestCampaignSurvivesKill9(t *testing.T) {
-	dir := t.TempDir()
 	const n = 1500
-	var cust, orders bytes.Buffer
-	cust.WriteString("customer,email,name,consent_email\n")
-	orders.WriteString("order,customer,time,item,quantity,unit_price\n")
-	want := map[string]bool{}
-	for i := range n {
-		consent := "opt_in"
-		if i%10 == 9 {
-			consent = "opt_out"
-		}
-		fmt.Fprintf(&cust, "c%d,c%d@example.org,Customer %d,%s\n", i, i, i, consent)
-		fmt.Fprintf(&orders, "o%d,c%d,2025-05-%02dT10:00:00Z,i%d,1,%d\n", i, i, 1+i%28, i%40, 5+i%50)
-		if consent == "opt_in" {
-			want[fmt.Sprintf("c%d@example.org", i)] = true
-		}
-	}
-	cf := writeFile(t, dir, "customers.csv", cust.String())
-	of := writeFile(t, dir, "orders.csv", orders.String())
-	data := dir + "/data"
-	mustRun(t, "import", "customers", "--source", "shop", "--data-dir", data, cf)
-	mustRun(t, "import", "orders", "--source", "shop", "--data-dir", data, of)
-	mustRun(t, "features", "compute", "--as-of", "2025-06-01", "--data-dir", data)
-
+	dir, data, want := campaignShop(t, n)
 	mb, _ := markettest.NewMailbox(t, "", "", false)
 	mb.Delay = 2 * time.Millisecond
 	envs := []string{"SAGITTA_SMTP_ADDR=" + mb.Addr, "SAGITTA_SMTP_FROM=shop@example.org", "SAGITTA_SMTP_TLS=none",
 		"SAGITTA_PUBLIC_URL=https://shop.example", "SAGITTA_DATA_DIR=" + data}
 	runEnv := func(args ...string) result {
 		t.Helper()
-		cmd := exec.Command(bin, args...)
-		cmd.Env = append(os.Environ(), envs...)
-		var out, errb bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &errb
-		err := cmd.Run()
-		code := 0
-		if ee, ok := err.(*exec.ExitError); ok {
-			code = ee.ExitCode()
-		} else if err != nil {
-			t.Fatal(err)
-		}
-		return result{out.String(), errb.String(), code}
+		return runWith(t, envs, args...)
 	}
 	must := func(args ...string) string {
 		t.Helper()
@@ -75,9 +42,6 @@ func TestCampaignSurvivesKill9(t *testing.T) {
 	writeFile(t, dir, "offer.yaml", "name: spring10\ntype: coupon_amount\namount: 10\nbudget_count: 100000\nvalid_until: 2099-01-01T00:00:00Z\nrule: frequency >= 1\nprefix: SP-\n")
 	writeFile(t, dir, "campaign.yaml", "name: spring\nrule: frequency >= 1\noffer: spring10\nchannels: [email]\n"+
 		"subject: \"Hello {{.Name}}\"\nbody: |\n  Dear {{.Name}}, {{.Code}} gives you {{.Offer.Summary}}.\n  {{.Unsubscribe}}\n")
-	// no quiet hours: the test runs at any time of day
-	writeFile(t, dir, "rules.yaml", "caps: [{channel: \"*\", max: 1, window: 24h}]\nquiet_start: \"\"\nquiet_end: \"\"\n")
-	must("contact", "rules", dir+"/rules.yaml")
 	must("offer", "create", dir+"/offer.yaml")
 	// a template with a missing field: refused, naming it (exit 1)
 	writeFile(t, dir, "typo.yaml", "name: typo\nrule: frequency >= 1\nchannels: [email]\nsubject: s\nbody: \"{{.Coupon}}\"\n")
@@ -168,4 +132,96 @@ func TestCampaignSurvivesKill9(t *testing.T) {
 	}
 	t.Logf("%d customers, %d eligible; %d mails before the kill, %d after resume; %d in flight at the kill were sent again with the same key",
 		n, len(want), atKill, mb.Count(), resent)
+}
+
+// campaignShop imports n customers with e-mail consent (opted out when
+// i%10 == 9) and one order each, computes features and returns the
+// folder, the data directory and the addresses that may be mailed.
+func campaignShop(t *testing.T, n int) (dir, data string, want map[string]bool) {
+	t.Helper()
+	dir = t.TempDir()
+	var cust, orders bytes.Buffer
+	cust.WriteString("customer,email,name,consent_email\n")
+	orders.WriteString("order,customer,time,item,quantity,unit_price\n")
+	want = map[string]bool{}
+	for i := range n {
+		consent := "opt_in"
+		if i%10 == 9 {
+			consent = "opt_out"
+		}
+		fmt.Fprintf(&cust, "c%d,c%d@example.org,Customer %d,%s\n", i, i, i, consent)
+		fmt.Fprintf(&orders, "o%d,c%d,2025-05-%02dT10:00:00Z,i%d,1,%d\n", i, i, 1+i%28, i%40, 5+i%50)
+		if consent == "opt_in" {
+			want[fmt.Sprintf("c%d@example.org", i)] = true
+		}
+	}
+	cf := writeFile(t, dir, "customers.csv", cust.String())
+	of := writeFile(t, dir, "orders.csv", orders.String())
+	data = dir + "/data"
+	mustRun(t, "import", "customers", "--source", "shop", "--data-dir", data, cf)
+	mustRun(t, "import", "orders", "--source", "shop", "--data-dir", data, of)
+	mustRun(t, "features", "compute", "--as-of", "2025-06-01", "--data-dir", data)
+	// no quiet hours: the tests run at any time of day
+	writeFile(t, dir, "rules.yaml", "caps: [{channel: \"*\", max: 1, window: 24h}]\nquiet_start: \"\"\nquiet_end: \"\"\n")
+	mustRun(t, "contact", "rules", "--data-dir", data, dir+"/rules.yaml")
+	return dir, data, want
+}
+
+// sagitta serve dispatches a campaign launched over the API, serves the
+// one-click unsubscribe of its messages and the next-best-offers view.
+func TestServeRunsCampaigns(t *testing.T) {
+	_, data, want := campaignShop(t, 200)
+	mb, _ := markettest.NewMailbox(t, "", "", false)
+	t.Setenv("SAGITTA_SMTP_ADDR", mb.Addr)
+	t.Setenv("SAGITTA_SMTP_FROM", "shop@example.org")
+	t.Setenv("SAGITTA_SMTP_TLS", "none")
+	admin := strings.TrimSpace(mustRun(t, "apikey", "create", "--role", "admin", "--data-dir", data))
+	url, logs, stop := startServe(t, data)
+	defer stop()
+	for _, r := range []struct{ path, body string }{
+		{"/v1/offers", `{"name":"ten","type":"coupon_amount","amount":10,"budget_count":1000,"valid_until":"2099-01-01T00:00:00Z","rule":"frequency >= 1","script":"Offer 10 off"}`},
+		{"/v1/campaigns", `{"name":"spring","rule":"frequency >= 1","offer":"ten","channels":["email"],"subject":"Hi {{.Name}}","body":"{{.Code}} {{.Unsubscribe}}"}`},
+	} {
+		if code, body := call(t, "POST", url+r.path, admin, r.body); code != 201 {
+			t.Fatalf("POST %s: %d %s", r.path, code, body)
+		}
+	}
+	if code, body := call(t, "POST", url+"/v1/campaigns/spring/launch", admin, ""); code != 200 {
+		t.Fatalf("launch: %d %s", code, body)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		_, body := call(t, "GET", url+"/v1/campaigns/spring", admin, "")
+		if strings.Contains(body, `"state":"done"`) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the campaign did not finish: %s\n%s", body, logs.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	mails := mb.Mails()
+	if len(mails) != len(want) {
+		t.Fatalf("%d mails; want %d", len(mails), len(want))
+	}
+	lu := strings.Trim(mails[0].Header.Get("List-Unsubscribe"), "<>")
+	if !strings.HasPrefix(lu, url+"/v1/unsubscribe?t=") {
+		t.Fatalf("List-Unsubscribe %q does not point at the server %s", lu, url)
+	}
+	if code, body := call(t, "POST", lu, "", "List-Unsubscribe=One-Click"); code != 200 {
+		t.Fatalf("one-click unsubscribe: %d %s", code, body)
+	}
+	ref := strings.TrimSuffix(mails[0].To, "@example.org")
+	code, body := call(t, "GET", url+"/v1/customers/shop:"+ref+"/contacts", admin, "")
+	if code != 200 || !strings.Contains(body, `"Kind":"unsubscribed"`) || !strings.Contains(body, `"Kind":"sent"`) {
+		t.Errorf("contacts after the unsubscribe: %d %s", code, body)
+	}
+	// the offer was issued to everyone mailed: its limit of one is reached
+	code, body = call(t, "GET", url+"/v1/customers/shop:"+ref+"/next-best-offers?refused=true", admin, "")
+	if code != 200 || !strings.Contains(body, `"reason":"customer_limit: issued to this customer 1 of at most 1"`) || !strings.Contains(body, `"recent_contacts":[`) {
+		t.Errorf("next-best-offers: %d %s", code, body)
+	}
+	if strings.Contains(logs.String(), "@example.org") {
+		t.Errorf("the server log holds an e-mail address")
+	}
 }

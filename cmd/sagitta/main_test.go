@@ -52,8 +52,14 @@ type result struct {
 
 func run(t *testing.T, args ...string) result {
 	t.Helper()
+	return runWith(t, []string{"SAGITTA_DATA_DIR=", "SAGITTA_POSTGRES="}, args...)
+}
+
+// runWith runs the binary with env added to the environment.
+func runWith(t *testing.T, env []string, args ...string) result {
+	t.Helper()
 	cmd := exec.Command(bin, args...)
-	cmd.Env = append(os.Environ(), "SAGITTA_DATA_DIR=", "SAGITTA_POSTGRES=")
+	cmd.Env = append(os.Environ(), env...)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()
@@ -568,6 +574,9 @@ func TestIntelligenceAPI(t *testing.T) {
 		{"bad list", "POST", "/v1/admission", admin, `[{"list":"pink","customer":"shop:c1"}]`, 400, "not black, white or grey"},
 		{"segment after the black list", "GET", "/v1/segments/regulars", analyst, "", 200, `"count":0`},
 		{"list", "GET", "/v1/admission?list=black", analyst, "", 200, "asked not to be contacted"},
+		{"all lists", "GET", "/v1/admission", analyst, "", 200, "asked not to be contacted"},
+		{"bad limit", "GET", "/v1/admission?limit=0", analyst, "", 400, "limit"},
+		{"bad cursor", "GET", "/v1/admission?after=12", analyst, "", 400, "Next-After"},
 		{"unknown segment", "GET", "/v1/segments/nope", analyst, "", 404, "not found"},
 		{"off the black list", "DELETE", "/v1/admission/black/shop:c1", admin, "", 204, ""},
 		{"segment after leaving the list", "GET", "/v1/segments/regulars", analyst, "", 200, `"count":1`},

@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"maps"
+	"math"
 	"regexp"
 	"slices"
 	"strconv"
@@ -66,6 +67,7 @@ type Engine struct {
 	rules   map[string]RuleList
 	version uint64
 	cache   map[cacheKey]cached
+	sorted  map[string][]int64 // list → its customer ids, ascending; rebuilt after a change
 }
 
 type cached struct {
@@ -137,6 +139,7 @@ func (e *Engine) Load(ctx context.Context) error {
 func (e *Engine) changed() {
 	e.version++
 	clear(e.cache)
+	clear(e.sorted)
 }
 
 // Decision is the admission of one customer.
@@ -166,18 +169,63 @@ func live(en store.AdmissionEntry, now time.Time) bool {
 	return en.ExpiresAt.IsZero() || en.ExpiresAt.After(now)
 }
 
-// Entries returns the live entries of a list, by customer id.
+// Entries returns the live entries of a list ("" for all three, black,
+// grey, white), by customer id.
 func (e *Engine) Entries(list string) []store.AdmissionEntry {
-	now := e.opts.Clock()
-	e.mu.RLock()
-	defer e.mu.RUnlock()
 	var out []store.AdmissionEntry
-	for _, id := range slices.Sorted(maps.Keys(e.entries[list])) {
-		if en := e.entries[list][id]; live(en, now) {
-			out = append(out, en)
-		}
+	for _, l := range e.listsOf(list) {
+		page, _ := e.Page(l, 0, math.MaxInt)
+		out = append(out, page...)
 	}
 	return out
+}
+
+func (e *Engine) listsOf(list string) []string {
+	if list == "" {
+		return Lists
+	}
+	return []string{list}
+}
+
+// Page returns up to limit live entries of one list with customer ids
+// above after, by id, and the id to continue after (0 at the end). The ids
+// are sorted once per change of the lists, not per call.
+func (e *Engine) Page(list string, after int64, limit int) (page []store.AdmissionEntry, next int64) {
+	now := e.opts.Clock()
+	ids := e.sortedIDs(list)
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	i, _ := slices.BinarySearch(ids, after+1)
+	for ; i < len(ids) && len(page) < limit; i++ {
+		if en, ok := e.entries[list][ids[i]]; ok && live(en, now) {
+			page = append(page, en)
+		}
+	}
+	if i < len(ids) && len(page) == limit {
+		next = page[len(page)-1].CustomerID
+	}
+	return page, next
+}
+
+// sortedIDs returns a list's customer ids, ascending, from the cache.
+func (e *Engine) sortedIDs(list string) []int64 {
+	e.mu.RLock()
+	ids, ok := e.sorted[list]
+	e.mu.RUnlock()
+	if ok {
+		return ids
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if ids, ok := e.sorted[list]; ok {
+		return ids
+	}
+	ids = slices.Sorted(maps.Keys(e.entries[list]))
+	if e.sorted == nil {
+		e.sorted = map[string][]int64{}
+	}
+	e.sorted[list] = ids
+	return ids
 }
 
 // Rows returns the live members of a list as rows (dense customer numbers)

@@ -234,3 +234,53 @@ func TestRuleLists(t *testing.T) {
 		t.Fatalf("rules: %+v", e.Rules())
 	}
 }
+
+// Pages walk a list in customer order, skip expired entries, and follow
+// changes made between pages.
+func TestPage(t *testing.T) {
+	ctx := context.Background()
+	c := &clock{time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)}
+	e := New(Options{Store: newMemStore(), Clock: c.now})
+	var es []store.AdmissionEntry
+	for id := int64(1); id <= 25; id++ {
+		en := store.AdmissionEntry{List: "black", CustomerID: id * 10, Reason: "r"}
+		if id%5 == 0 {
+			en.ExpiresAt = c.t.Add(time.Hour) // expires before the pages are read
+		}
+		es = append(es, en)
+	}
+	if err := e.Add(ctx, es); err != nil {
+		t.Fatal(err)
+	}
+	c.t = c.t.Add(2 * time.Hour)
+	var got []int64
+	after := int64(0)
+	for pages := 0; ; pages++ {
+		page, next := e.Page("black", after, 7)
+		for _, en := range page {
+			got = append(got, en.CustomerID)
+		}
+		if pages == 0 { // a change between pages shows in the next ones
+			if err := e.Add(ctx, []store.AdmissionEntry{{List: "black", CustomerID: 255, Reason: "late"}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if next == 0 {
+			break
+		}
+		after = next
+	}
+	var want []int64
+	for id := int64(1); id <= 25; id++ {
+		if id%5 != 0 {
+			want = append(want, id*10)
+		}
+	}
+	want = append(want, 255)
+	if !slices.Equal(got, want) {
+		t.Errorf("pages gave %v, want %v", got, want)
+	}
+	if all := e.Entries(""); len(all) != len(want) {
+		t.Errorf("all lists: %d entries, want %d", len(all), len(want))
+	}
+}

@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/sagitta-dev/sagitta/internal/admission"
@@ -168,14 +171,54 @@ func (s *server) deleteSegment(w http.ResponseWriter, r *http.Request, key store
 	return nil
 }
 
-// admissionList answers the entries of one list (?list=black) or of all.
+// admissionList answers the live entries of one list (?list=black) or of
+// all three, by list and customer id, a page at a time: ?limit=N (default
+// 1000, at most 10000) and ?after=CURSOR from the previous page's
+// Next-After header (absent on the last page).
 func (s *server) admissionList(w http.ResponseWriter, r *http.Request, _ store.APIKey) error {
 	if s.insight == nil {
 		return errNoInsight
 	}
-	entries := s.insight.Lists.Entries(r.URL.Query().Get("list"))
-	if entries == nil {
-		entries = []store.AdmissionEntry{}
+	q := r.URL.Query()
+	lists := admission.Lists
+	if l := q.Get("list"); l != "" {
+		if l != store.ListBlack && l != store.ListWhite && l != store.ListGrey {
+			return errorf(http.StatusBadRequest, "list %q is not black, white or grey", l)
+		}
+		lists = []string{l}
+	}
+	limit := 1000
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 10000 {
+			return errorf(http.StatusBadRequest, "limit %q is not a number from 1 to 10000", v)
+		}
+		limit = n
+	}
+	start, after := lists[0], int64(0)
+	if v := q.Get("after"); v != "" {
+		l, id, ok := strings.Cut(v, ":")
+		n, err := strconv.ParseInt(id, 10, 64)
+		if !ok || err != nil || !slices.Contains(lists, l) {
+			return errorf(http.StatusBadRequest, "after %q is not a cursor from the Next-After header (LIST:ID)", v)
+		}
+		start, after = l, n
+	}
+	entries := []store.AdmissionEntry{}
+	for _, l := range lists[slices.Index(lists, start):] {
+		page, next := s.insight.Lists.Page(l, after, limit-len(entries))
+		entries = append(entries, page...)
+		after = 0
+		if next != 0 {
+			w.Header().Set("Next-After", fmt.Sprintf("%s:%d", l, next))
+			break
+		}
+		if len(entries) == limit {
+			if i := slices.Index(lists, l); i+1 < len(lists) {
+				w.Header().Set("Next-After", lists[i+1]+":0")
+			}
+			break
+		}
 	}
 	writeJSON(w, http.StatusOK, entries)
 	return nil

@@ -37,11 +37,14 @@ func marketingStatus(err error) (int, string, bool) {
 	return 0, "", false
 }
 
-func (s *server) mk() (*marketing.Service, error) {
-	if s.marketing == nil {
-		return nil, errNoMarketing
+// mk adapts a handler that needs the marketing service: 503 without it.
+func (s *server) mk(h func(w http.ResponseWriter, r *http.Request, key store.APIKey, m *marketing.Service) error) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request, key store.APIKey) error {
+		if s.marketing == nil {
+			return errNoMarketing
+		}
+		return h(w, r, key, s.marketing)
 	}
-	return s.marketing, nil
 }
 
 // lookup resolves a customer reference.
@@ -53,20 +56,12 @@ func (s *server) lookup(r *http.Request, ref string) (int64, error) {
 	return id, err
 }
 
-func (s *server) offers(w http.ResponseWriter, _ *http.Request, _ store.APIKey) error {
-	m, err := s.mk()
-	if err != nil {
-		return err
-	}
+func (s *server) offers(w http.ResponseWriter, _ *http.Request, _ store.APIKey, m *marketing.Service) error {
 	writeJSON(w, http.StatusOK, m.Offers.List())
 	return nil
 }
 
-func (s *server) saveOffer(w http.ResponseWriter, r *http.Request, key store.APIKey) error {
-	m, err := s.mk()
-	if err != nil {
-		return err
-	}
+func (s *server) saveOffer(w http.ResponseWriter, r *http.Request, key store.APIKey, m *marketing.Service) error {
 	var o offer.Offer
 	if err := decodeBody(r, &o); err != nil {
 		return err
@@ -79,11 +74,7 @@ func (s *server) saveOffer(w http.ResponseWriter, r *http.Request, key store.API
 	return nil
 }
 
-func (s *server) offerOne(w http.ResponseWriter, r *http.Request, _ store.APIKey) error {
-	m, err := s.mk()
-	if err != nil {
-		return err
-	}
+func (s *server) offerOne(w http.ResponseWriter, r *http.Request, _ store.APIKey, m *marketing.Service) error {
 	o, err := m.Offers.Get(r.PathValue("name"))
 	if err != nil {
 		return err
@@ -96,11 +87,7 @@ func (s *server) offerOne(w http.ResponseWriter, r *http.Request, _ store.APIKey
 	return nil
 }
 
-func (s *server) offerWhy(w http.ResponseWriter, r *http.Request, _ store.APIKey) error {
-	m, err := s.mk()
-	if err != nil {
-		return err
-	}
+func (s *server) offerWhy(w http.ResponseWriter, r *http.Request, _ store.APIKey, m *marketing.Service) error {
 	id, err := s.lookup(r, r.PathValue("ref"))
 	if err != nil {
 		return err
@@ -113,21 +100,13 @@ func (s *server) offerWhy(w http.ResponseWriter, r *http.Request, _ store.APIKey
 	return nil
 }
 
-func (s *server) policy(w http.ResponseWriter, r *http.Request, _ store.APIKey) error {
-	m, err := s.mk()
-	if err != nil {
-		return err
-	}
+func (s *server) policy(w http.ResponseWriter, r *http.Request, _ store.APIKey, m *marketing.Service) error {
 	writeJSON(w, http.StatusOK, m.Policy())
 	return nil
 }
 
 // putPolicy replaces the policy table; the body is JSON or YAML.
-func (s *server) putPolicy(w http.ResponseWriter, r *http.Request, key store.APIKey) error {
-	m, err := s.mk()
-	if err != nil {
-		return err
-	}
+func (s *server) putPolicy(w http.ResponseWriter, r *http.Request, key store.APIKey, m *marketing.Service) error {
 	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
 	if err != nil {
 		return err
@@ -144,10 +123,7 @@ func (s *server) putPolicy(w http.ResponseWriter, r *http.Request, key store.API
 	return nil
 }
 
-func (s *server) contactRules(w http.ResponseWriter, r *http.Request, _ store.APIKey) error {
-	if _, err := s.mk(); err != nil {
-		return err
-	}
+func (s *server) contactRules(w http.ResponseWriter, r *http.Request, _ store.APIKey, _ *marketing.Service) error {
 	rules, err := marketing.LoadRules(r.Context(), s.store)
 	if err != nil {
 		return err
@@ -156,10 +132,7 @@ func (s *server) contactRules(w http.ResponseWriter, r *http.Request, _ store.AP
 	return nil
 }
 
-func (s *server) putContactRules(w http.ResponseWriter, r *http.Request, key store.APIKey) error {
-	if _, err := s.mk(); err != nil {
-		return err
-	}
+func (s *server) putContactRules(w http.ResponseWriter, r *http.Request, key store.APIKey, _ *marketing.Service) error {
 	var rules contact.Rules
 	if err := decodeBody(r, &rules); err != nil {
 		return err
@@ -167,24 +140,16 @@ func (s *server) putContactRules(w http.ResponseWriter, r *http.Request, key sto
 	if err := marketing.SaveRules(r.Context(), s.store, rules, key.ID, s.now()); err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"rules": rules, "note": "applies to dispatchers started from now on"})
+	writeJSON(w, http.StatusOK, map[string]any{"rules": rules, "note": "running dispatchers apply it within 10 s"})
 	return nil
 }
 
-func (s *server) campaigns(w http.ResponseWriter, _ *http.Request, _ store.APIKey) error {
-	m, err := s.mk()
-	if err != nil {
-		return err
-	}
+func (s *server) campaigns(w http.ResponseWriter, _ *http.Request, _ store.APIKey, m *marketing.Service) error {
 	writeJSON(w, http.StatusOK, m.Campaigns.List())
 	return nil
 }
 
-func (s *server) saveCampaign(w http.ResponseWriter, r *http.Request, key store.APIKey) error {
-	m, err := s.mk()
-	if err != nil {
-		return err
-	}
+func (s *server) saveCampaign(w http.ResponseWriter, r *http.Request, key store.APIKey, m *marketing.Service) error {
 	var c campaign.Campaign
 	if err := decodeBody(r, &c); err != nil {
 		return err
@@ -197,11 +162,7 @@ func (s *server) saveCampaign(w http.ResponseWriter, r *http.Request, key store.
 	return nil
 }
 
-func (s *server) campaignOne(w http.ResponseWriter, r *http.Request, _ store.APIKey) error {
-	m, err := s.mk()
-	if err != nil {
-		return err
-	}
+func (s *server) campaignOne(w http.ResponseWriter, r *http.Request, _ store.APIKey, m *marketing.Service) error {
 	c, err := m.Campaigns.Get(r.PathValue("name"))
 	if err != nil {
 		return err
@@ -214,13 +175,10 @@ func (s *server) campaignOne(w http.ResponseWriter, r *http.Request, _ store.API
 	return nil
 }
 
-func (s *server) previewCampaign(w http.ResponseWriter, r *http.Request, _ store.APIKey) error {
-	m, err := s.mk()
-	if err != nil {
-		return err
-	}
+func (s *server) previewCampaign(w http.ResponseWriter, r *http.Request, _ store.APIKey, m *marketing.Service) error {
 	sample := 3
 	if v := r.URL.Query().Get("sample"); v != "" {
+		var err error
 		if sample, err = strconv.Atoi(v); err != nil || sample < 0 || sample > 100 {
 			return errorf(http.StatusBadRequest, "sample: want 0 to 100, got %q", v)
 		}
@@ -234,12 +192,9 @@ func (s *server) previewCampaign(w http.ResponseWriter, r *http.Request, _ store
 }
 
 // campaignAction launches, pauses or resumes a campaign.
-func (s *server) campaignAction(w http.ResponseWriter, r *http.Request, _ store.APIKey) error {
-	m, err := s.mk()
-	if err != nil {
-		return err
-	}
+func (s *server) campaignAction(w http.ResponseWriter, r *http.Request, _ store.APIKey, m *marketing.Service) error {
 	name := r.PathValue("name")
+	var err error
 	switch a := r.PathValue("action"); a {
 	case "launch":
 		_, err = m.Campaigns.Launch(r.Context(), name)
@@ -262,11 +217,7 @@ func (s *server) campaignAction(w http.ResponseWriter, r *http.Request, _ store.
 }
 
 // nextBestOffers is the unified policy view of a customer.
-func (s *server) nextBestOffers(w http.ResponseWriter, r *http.Request, _ store.APIKey) error {
-	m, err := s.mk()
-	if err != nil {
-		return err
-	}
+func (s *server) nextBestOffers(w http.ResponseWriter, r *http.Request, _ store.APIKey, m *marketing.Service) error {
 	id, err := s.lookup(r, r.PathValue("ref"))
 	if err != nil {
 		return err
@@ -308,10 +259,7 @@ type contactIn struct {
 
 // postContacts records contacts and responses (delivered, opened, clicked,
 // converted, bounced, unsubscribed, a store visit...) in the shared history.
-func (s *server) postContacts(w http.ResponseWriter, r *http.Request, _ store.APIKey) error {
-	if _, err := s.mk(); err != nil {
-		return err
-	}
+func (s *server) postContacts(w http.ResponseWriter, r *http.Request, _ store.APIKey, _ *marketing.Service) error {
 	in, err := decodeRecords[contactIn](http.MaxBytesReader(w, r.Body, s.maxBody), isJSONLines(r.Header.Get("Content-Type")), s.maxRecs)
 	if err != nil {
 		return err
@@ -342,10 +290,7 @@ func (s *server) postContacts(w http.ResponseWriter, r *http.Request, _ store.AP
 	return nil
 }
 
-func (s *server) calls(w http.ResponseWriter, r *http.Request, _ store.APIKey) error {
-	if _, err := s.mk(); err != nil {
-		return err
-	}
+func (s *server) calls(w http.ResponseWriter, r *http.Request, _ store.APIKey, _ *marketing.Service) error {
 	ts, err := call.List(r.Context(), s.store, r.URL.Query().Get("campaign"), r.URL.Query().Get("state"))
 	if err != nil {
 		return err
@@ -357,10 +302,7 @@ func (s *server) calls(w http.ResponseWriter, r *http.Request, _ store.APIKey) e
 	return nil
 }
 
-func (s *server) callAction(w http.ResponseWriter, r *http.Request, _ store.APIKey) error {
-	if _, err := s.mk(); err != nil {
-		return err
-	}
+func (s *server) callAction(w http.ResponseWriter, r *http.Request, _ store.APIKey, _ *marketing.Service) error {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil {
 		return errorf(http.StatusBadRequest, "call task id %q is not a number", r.PathValue("id"))
@@ -397,11 +339,7 @@ func (s *server) callAction(w http.ResponseWriter, r *http.Request, _ store.APIK
 
 // unsubscribePage answers a click on the link with a confirmation form
 // (a link scanner's GET must not unsubscribe anyone).
-func (s *server) unsubscribePage(w http.ResponseWriter, r *http.Request, _ store.APIKey) error {
-	m, err := s.mk()
-	if err != nil {
-		return err
-	}
+func (s *server) unsubscribePage(w http.ResponseWriter, r *http.Request, _ store.APIKey, m *marketing.Service) error {
 	tok := r.URL.Query().Get("t")
 	if _, _, _, err := m.Campaigns.ParseToken(tok); err != nil {
 		return err
@@ -415,11 +353,7 @@ func (s *server) unsubscribePage(w http.ResponseWriter, r *http.Request, _ store
 }
 
 // unsubscribe is the one-click endpoint (RFC 8058): POST with the signed token.
-func (s *server) unsubscribe(w http.ResponseWriter, r *http.Request, _ store.APIKey) error {
-	m, err := s.mk()
-	if err != nil {
-		return err
-	}
+func (s *server) unsubscribe(w http.ResponseWriter, r *http.Request, _ store.APIKey, m *marketing.Service) error {
 	if _, _, err := m.Campaigns.Unsubscribe(r.Context(), r.URL.Query().Get("t")); err != nil {
 		return err
 	}

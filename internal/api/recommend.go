@@ -131,7 +131,7 @@ func (s *server) customerRecommendations(w http.ResponseWriter, r *http.Request,
 	switch {
 	case err == nil:
 		body.Customer = &id
-		name = strconv.FormatInt(id, 10)
+		name = recommend.CustomerName(id)
 	case errors.Is(err, store.ErrNotFound), errors.Is(err, profile.ErrBadRef):
 	default:
 		return err

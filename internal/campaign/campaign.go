@@ -10,6 +10,8 @@ import (
 	"strings"
 	"text/template"
 	"time"
+
+	"github.com/sagitta-dev/sagitta/internal/contact"
 )
 
 // Errors.
@@ -56,6 +58,12 @@ type Campaign struct {
 	IncludeGrey bool `json:"include_grey,omitempty" yaml:"include_grey,omitempty"`
 	// StartAt delays the first send (one-off schedule); zero: at launch.
 	StartAt time.Time `json:"start_at,omitzero" yaml:"start_at,omitempty"`
+	// Trigger, when set, makes the campaign an event-triggered journey.
+	Trigger *Trigger `json:"trigger,omitempty" yaml:"trigger,omitempty"`
+	// Every, when set, repeats the campaign: each period (from the launch,
+	// or StartAt) the audience is evaluated again and messaged once; a
+	// customer gets at most one message per period. Zero: one-off.
+	Every contact.Duration `json:"every,omitempty" yaml:"every,omitempty"`
 }
 
 // Item is a recommended item as templates see it.
@@ -109,8 +117,15 @@ func (c *Campaign) Validate() error {
 	if !nameRE.MatchString(c.Name) {
 		return bad("name", "must be 1-64 of a-z, 0-9, '_', '.', '-', starting with a letter or digit")
 	}
-	if strings.TrimSpace(c.Segment) == "" && strings.TrimSpace(c.Rule) == "" {
-		return bad("segment", "a campaign needs an audience: a segment, a rule or both")
+	if c.Every != 0 && (c.Every < contact.Duration(time.Minute) || c.Trigger != nil) {
+		return bad("every", "a recurring campaign repeats at most every minute, and a journey cannot also recur")
+	}
+	if c.Trigger != nil {
+		if err := c.Trigger.validate(c); err != nil {
+			return err
+		}
+	} else if strings.TrimSpace(c.Segment) == "" && strings.TrimSpace(c.Rule) == "" {
+		return bad("segment", "a campaign needs an audience: a segment, a rule or both (or a trigger)")
 	}
 	if len(c.Channels) == 0 {
 		return bad("channels", "name at least one of %s", strings.Join(Channels, ", "))

@@ -14,6 +14,7 @@ import (
 	"github.com/emersion/go-smtp"
 
 	"github.com/sagitta-dev/sagitta/internal/campaign"
+	"github.com/sagitta-dev/sagitta/internal/insight"
 	"github.com/sagitta-dev/sagitta/internal/marketing"
 	"github.com/sagitta-dev/sagitta/internal/marketing/markettest"
 	"github.com/sagitta-dev/sagitta/internal/offer"
@@ -37,6 +38,11 @@ func newFixture(t *testing.T, n int, tweak func(*marketing.Config)) *fixture {
 	t.Helper()
 	dir := t.TempDir()
 	st, in := markettest.Shop(t, dir, n)
+	return newFixtureOn(t, st, in, n, tweak)
+}
+
+func newFixtureOn(t *testing.T, st store.Store, in *insight.Service, n int, tweak func(*marketing.Config)) *fixture {
+	t.Helper()
 	mb, tlsCfg := markettest.NewMailbox(t, "sagitta", "s3cret", true)
 	hook := markettest.NewHook(t, []byte(hookSecret))
 	start := time.Now()
@@ -104,7 +110,16 @@ func buyersWithEmail(n int) map[string]bool {
 }
 
 func TestEmailCampaignExactlyOnce(t *testing.T) {
-	f := newFixture(t, 300, nil)
+	testEmailCampaign(t, newFixture(t, 300, nil))
+}
+
+// The same campaign with PostgreSQL as the store.
+func TestEmailCampaignExactlyOncePostgres(t *testing.T) {
+	st, in := markettest.ShopIn(t, markettest.Postgres(t), t.TempDir(), 300)
+	testEmailCampaign(t, newFixtureOn(t, st, in, 300, nil))
+}
+
+func testEmailCampaign(t *testing.T, f *fixture) {
 	f.offer(t, offer.Offer{Name: "ten-off", Type: offer.CouponAmount, Amount: 10, BudgetCount: 1000, Rule: "frequency >= 1", Prefix: "TEN-"})
 	st := f.run(t, campaign.Campaign{Name: "spring", Rule: "frequency >= 1", Offer: "ten-off", Channels: []string{campaign.Email},
 		Subject: "A gift for you, {{.Name}}", Body: "Hello {{.Name}}, your code {{.Code}} gives {{.Offer.Summary}} until {{.Offer.ValidUntil}}.\nUnsubscribe: {{.Unsubscribe}}\n"})
@@ -317,5 +332,72 @@ func TestHardBounceSuppresses(t *testing.T) {
 	d, _ := f.st.DeliveriesOf(t.Context(), "b2", campaign.DefaultStep, []int64{sup[0].CustomerID})
 	if r := d[sup[0].CustomerID].Reason; !strings.HasPrefix(r, "suppressed") {
 		t.Errorf("second campaign, bounced customer: reason %q; want suppressed", r)
+	}
+}
+
+func TestLaunchNeedsConfiguredChannels(t *testing.T) {
+	f := newFixture(t, 10, nil)
+	c := campaign.Campaign{Name: "push", Rule: "frequency >= 1", Channels: []string{campaign.Push}, Body: "hi"}
+	if _, err := f.m.Campaigns.Save(t.Context(), c, "test"); err != nil {
+		t.Fatalf("save: %v", err)
+	}
+	_, err := f.m.Campaigns.Launch(t.Context(), "push")
+	var fe *campaign.FieldError
+	if !errors.As(err, &fe) || fe.Field != "channels" || !strings.Contains(err.Error(), `"push"`) {
+		t.Fatalf("launch without a push sender: %v", err)
+	}
+	if _, err := f.st.CampaignRun(t.Context(), "push"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("a refused launch left a run: %v", err)
+	}
+}
+
+// pauser pauses the campaign while its first batch is being sent.
+type pauser struct {
+	campaign.Sender
+	once sync.Once
+	svc  *campaign.Service
+}
+
+func (p *pauser) Send(ctx context.Context, msgs []campaign.Message) []error {
+	p.once.Do(func() {
+		if err := p.svc.Pause(ctx, msgs[0].Campaign); err != nil {
+			panic(err)
+		}
+	})
+	return p.Sender.Send(ctx, msgs)
+}
+
+func TestPauseResume(t *testing.T) {
+	f := newFixture(t, 150, func(c *marketing.Config) { c.Batch, c.Workers = 10, 1 })
+	f.m.Campaigns.SetSender(campaign.Email, &pauser{Sender: f.m.SMTP, svc: f.m.Campaigns})
+	st := f.run(t, campaign.Campaign{Name: "pz", Rule: "frequency >= 1", Channels: []string{campaign.Email}, Subject: "s", Body: "b"})
+	want := len(buyersWithEmail(150))
+	if st.State != store.RunPaused || st.Deliveries[store.DeliverySent] == 0 || f.mb.Count() >= want || st.Deliveries[store.DeliveryPending] != 0 {
+		t.Fatalf("after the pause: %+v, %d mails", st, f.mb.Count())
+	}
+	paused := f.mb.Count()
+	if err := f.m.Campaigns.Pause(t.Context(), "pz"); !errors.Is(err, campaign.ErrState) {
+		t.Errorf("pausing a paused campaign: %v", err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	dctx, stop := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { f.m.Campaigns.Run(dctx); close(done) }()
+	if err := f.m.Campaigns.Resume(ctx, "pz"); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.m.Campaigns.Wait(ctx, "pz"); err != nil {
+		t.Fatal(err)
+	}
+	stop()
+	<-done
+	st, _ = f.m.Campaigns.Status(ctx, "pz")
+	seen := map[string]int{}
+	for _, m := range f.mb.Mails() {
+		seen[m.To]++
+	}
+	if st.State != store.RunDone || f.mb.Count() != want || len(seen) != want {
+		t.Errorf("after resume: %+v; %d mails to %d addresses (%d before the pause); want %d", st, f.mb.Count(), len(seen), paused, want)
 	}
 }

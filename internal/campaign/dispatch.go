@@ -78,7 +78,7 @@ func (s *Service) decide(ctx context.Context, r reader, c *Saved, ids []int64, n
 				}
 			}
 		}
-		vs, err := s.guard.Check(ctx, r, ch, cands, now, false)
+		vs, err := s.guard.Load().Check(ctx, r, ch, cands, now, false)
 		if err != nil {
 			return d, err
 		}
@@ -171,6 +171,7 @@ func (s *Service) Run(ctx context.Context) error {
 	if err := s.Recover(ctx, s.opts.StaleAfter); err != nil {
 		return err
 	}
+	go s.journeys(ctx)
 	go func() {
 		t := time.NewTicker(s.opts.RecoverEvery)
 		defer t.Stop()
@@ -182,6 +183,9 @@ func (s *Service) Run(ctx context.Context) error {
 				if err := s.Load(ctx); err != nil && ctx.Err() == nil {
 					s.opts.Logger.Warn("reload campaigns", "error", err)
 					continue
+				}
+				if err := s.reloadRules(ctx); err != nil && ctx.Err() == nil {
+					s.opts.Logger.Warn("reload contact rules", "error", err)
 				}
 				if err := s.Recover(ctx, s.opts.StaleAfter); err != nil && ctx.Err() == nil {
 					s.opts.Logger.Warn("recover campaigns", "error", err)
@@ -201,24 +205,18 @@ func (s *Service) Run(ctx context.Context) error {
 // than stale ago are left alone (another dispatcher may be sending them);
 // with 0, all are sent again.
 func (s *Service) Recover(ctx context.Context, stale time.Duration) error {
-	for _, c := range s.List() {
+	running, err := s.running(ctx)
+	if err != nil {
+		return err
+	}
+	for _, r := range running {
 		s.runMu.Lock()
-		busy := s.live[c.Name] > 0
+		busy := s.live[r.c.Name] > 0
 		s.runMu.Unlock()
 		if busy {
 			continue
 		}
-		run, err := s.opts.Store.CampaignRun(ctx, c.Name)
-		if errors.Is(err, store.ErrNotFound) {
-			continue
-		}
-		if err != nil {
-			return err
-		}
-		if run.State != store.RunRunning {
-			continue
-		}
-		if err := s.recoverOne(ctx, c.Name, stale); err != nil {
+		if err := s.recoverOne(ctx, r.c.Name, stale); err != nil {
 			return err
 		}
 	}
@@ -241,16 +239,23 @@ func (s *Service) recoverOne(ctx context.Context, name string, stale time.Durati
 		return err
 	}
 	cutoff := s.opts.Clock().Add(-stale)
-	retry := make([]int64, 0, len(pending))
+	bySteps := map[string][]int64{}
+	var retry []int64
 	for _, d := range pending {
 		if stale <= 0 || !d.UpdatedAt.After(cutoff) {
+			bySteps[d.Step] = append(bySteps[d.Step], d.CustomerID)
 			retry = append(retry, d.CustomerID)
 		}
 	}
-	for from := 0; from < len(retry); from += s.opts.Batch {
-		if err := s.publish(ctx, Job{Campaign: name, IDs: retry[from:min(from+s.opts.Batch, len(retry))], Retry: true}); err != nil {
-			return err
+	for step, ids := range bySteps {
+		for from := 0; from < len(ids); from += s.opts.Batch {
+			if err := s.publish(ctx, Job{Campaign: name, IDs: ids[from:min(from+s.opts.Batch, len(ids))], Step: step, Retry: true}); err != nil {
+				return err
+			}
 		}
+	}
+	if c.Trigger != nil || c.Every != 0 {
+		return nil // their customers come with events or periods (see pollJourneys, pollPeriods)
 	}
 	bm := roaring64.New()
 	if err := bm.UnmarshalBinary(run.Audience); err != nil {
@@ -277,6 +282,9 @@ func (s *Service) recoverOne(ctx context.Context, name string, stale time.Durati
 
 // finish marks a running campaign done when nothing is left.
 func (s *Service) finish(ctx context.Context, name string) error {
+	if c, err := s.Get(name); err == nil && (c.Trigger != nil || c.Every != 0) {
+		return nil // a journey or a recurring campaign runs until paused
+	}
 	st, err := s.Status(ctx, name)
 	if err != nil {
 		return err
@@ -358,7 +366,7 @@ func (s *Service) dispatch(ctx context.Context, c *Saved, j Job) error {
 	now := s.opts.Clock().UTC().Truncate(time.Microsecond)
 	var d decision
 	err := s.opts.Store.UpdateMarketing(ctx, func(tx store.MarketingTx) error {
-		have, err := tx.DeliveriesOf(ctx, c.Name, DefaultStep, j.IDs)
+		have, err := tx.DeliveriesOf(ctx, c.Name, j.step(), j.IDs)
 		if err != nil {
 			return err
 		}
@@ -366,8 +374,15 @@ func (s *Service) dispatch(ctx context.Context, c *Saved, j Job) error {
 		if len(have) > 0 {
 			ids = slices.DeleteFunc(slices.Clone(ids), func(id int64) bool { _, ok := have[id]; return ok })
 		}
-		if d, err = s.decide(ctx, tx, c, ids, now); err != nil {
+		keep, reached, err := s.reachedGoal(ctx, c, Job{IDs: ids, Trigger: j.Trigger})
+		if err != nil {
 			return err
+		}
+		if d, err = s.decide(ctx, tx, c, keep, now); err != nil {
+			return err
+		}
+		for _, id := range reached {
+			d.drops[id], d.details[id] = "goal", "reached the journey's goal (an order) after the trigger"
 		}
 		rows := make([]store.Delivery, 0, len(d.send)+len(d.drops))
 		var issues []store.Issue
@@ -378,14 +393,14 @@ func (s *Service) dispatch(ctx context.Context, c *Saved, j Job) error {
 			}
 		}
 		for _, p := range d.send {
-			rows = append(rows, store.Delivery{Campaign: c.Name, CustomerID: p.id, Step: DefaultStep, Channel: p.channel, Offer: c.Offer,
+			rows = append(rows, store.Delivery{Campaign: c.Name, CustomerID: p.id, Step: j.step(), Channel: p.channel, Offer: c.Offer,
 				Code: p.code, State: store.DeliveryPending, CreatedAt: now, UpdatedAt: now})
 			if c.Offer != "" {
-				issues = append(issues, store.Issue{Offer: c.Offer, CustomerID: p.id, Campaign: c.Name, Step: DefaultStep, Code: p.code, Cost: unit, At: now})
+				issues = append(issues, store.Issue{Offer: c.Offer, CustomerID: p.id, Campaign: c.Name, Step: j.step(), Code: p.code, Cost: unit, At: now})
 			}
 		}
 		for id, reason := range d.drops {
-			rows = append(rows, store.Delivery{Campaign: c.Name, CustomerID: id, Step: DefaultStep, State: store.DeliveryDropped,
+			rows = append(rows, store.Delivery{Campaign: c.Name, CustomerID: id, Step: j.step(), State: store.DeliveryDropped,
 				Reason: reason + ": " + d.details[id], CreatedAt: now, UpdatedAt: now})
 		}
 		if _, err := tx.PutDeliveries(ctx, rows); err != nil {
@@ -404,7 +419,7 @@ func (s *Service) dispatch(ctx context.Context, c *Saved, j Job) error {
 	msgs := make([]store.Delivery, len(d.send))
 	to := make(map[int64]string, len(d.send))
 	for i, p := range d.send {
-		msgs[i] = store.Delivery{Campaign: c.Name, CustomerID: p.id, Step: DefaultStep, Channel: p.channel, Offer: c.Offer, Code: p.code,
+		msgs[i] = store.Delivery{Campaign: c.Name, CustomerID: p.id, Step: j.step(), Channel: p.channel, Offer: c.Offer, Code: p.code,
 			State: store.DeliveryPending, CreatedAt: now}
 		to[p.id] = p.to
 	}
@@ -414,7 +429,7 @@ func (s *Service) dispatch(ctx context.Context, c *Saved, j Job) error {
 // resend sends again deliveries reserved earlier and still pending (after
 // a failure or a crash), with the same key, once consent still allows.
 func (s *Service) resend(ctx context.Context, c *Saved, j Job) error {
-	have, err := s.opts.Store.DeliveriesOf(ctx, c.Name, DefaultStep, j.IDs)
+	have, err := s.opts.Store.DeliveriesOf(ctx, c.Name, j.step(), j.IDs)
 	if err != nil {
 		return err
 	}
@@ -460,7 +475,7 @@ func (s *Service) sendChunk(ctx context.Context, c *Saved, ds []store.Delivery, 
 			ids[i] = d.CustomerID
 		}
 		// consent at send time: an unsubscribe since the reservation wins
-		vs, err := s.guard.Check(ctx, s.opts.Store, ch, ids, now, true)
+		vs, err := s.guard.Load().Check(ctx, s.opts.Store, ch, ids, now, true)
 		if err != nil {
 			return err
 		}
@@ -546,7 +561,7 @@ func (s *Service) sendChunk(ctx context.Context, c *Saved, ds []store.Delivery, 
 	}
 	if len(retry) > 0 {
 		slices.Sort(retry)
-		return s.publish(ctx, Job{Campaign: c.Name, IDs: retry, Retry: true, Attempt: attempt + 1,
+		return s.publish(ctx, Job{Campaign: c.Name, IDs: retry, Step: ds[0].Step, Retry: true, Attempt: attempt + 1,
 			NotBefore: s.opts.Clock().Add(s.backoff(attempt))})
 	}
 	return nil
@@ -628,4 +643,47 @@ func (s *Service) names(ctx context.Context, ids []int64) (map[int64]string, err
 		}
 	}
 	return names, nil
+}
+
+// journeys polls for the events that trigger journeys until ctx ends.
+func (s *Service) journeys(ctx context.Context) {
+	last := map[string]time.Time{}
+	t := time.NewTicker(s.opts.PollEvery)
+	defer t.Stop()
+	for {
+		if err := s.pollJourneys(ctx, last); err != nil && ctx.Err() == nil {
+			s.opts.Logger.Warn("journeys", "error", err)
+		}
+		if err := s.pollPeriods(ctx); err != nil && ctx.Err() == nil {
+			s.opts.Logger.Warn("recurring campaigns", "error", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+type runningCampaign struct {
+	c   Saved
+	run store.CampaignRun
+}
+
+// running lists the campaigns launched and running, with their runs.
+func (s *Service) running(ctx context.Context) ([]runningCampaign, error) {
+	var out []runningCampaign
+	for _, c := range s.List() {
+		run, err := s.opts.Store.CampaignRun(ctx, c.Name)
+		if errors.Is(err, store.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if run.State == store.RunRunning {
+			out = append(out, runningCampaign{c, run})
+		}
+	}
+	return out, nil
 }

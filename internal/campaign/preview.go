@@ -2,6 +2,7 @@ package campaign
 
 import (
 	"context"
+	"fmt"
 	"sort"
 	"strings"
 
@@ -35,6 +36,9 @@ func (s *Service) Preview(ctx context.Context, name string, sample int) (Preview
 	}
 	if err := c.Validate(); err != nil {
 		return Preview{}, err
+	}
+	if c.Trigger != nil {
+		return Preview{}, fmt.Errorf("campaign %q is a journey: its audience comes with its trigger events, there is nothing to preview: %w", name, ErrState)
 	}
 	a, err := s.Materialize(ctx, &c.Campaign)
 	if err != nil {

@@ -34,13 +34,20 @@ func TestCapsAndConsentProperty(t *testing.T) {
 		{Channel: "*", Max: 2, Window: contact.Duration(72 * time.Hour)},
 		{Channel: "*", Max: 3, Window: contact.Duration(7 * 24 * time.Hour)},
 	}}
-	for seed := range uint64(4) {
+	for seed := range uint64(5) {
 		t.Run(fmt.Sprint("seed", seed), func(t *testing.T) {
 			r := rand.New(rand.NewPCG(seed, 42))
 			var mu sync.Mutex
 			now := markettest.AsOf
 			clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
-			f := newFixture(t, 80, func(c *marketing.Config) { c.Clock = clock; c.Batch = 16 })
+			tweak := func(c *marketing.Config) { c.Clock = clock; c.Batch = 16 }
+			var f *fixture
+			if seed == 4 { // one schedule on PostgreSQL
+				st, in := markettest.ShopIn(t, markettest.Postgres(t), t.TempDir(), 80)
+				f = newFixtureOn(t, st, in, 80, tweak)
+			} else {
+				f = newFixture(t, 80, tweak)
+			}
 			if err := marketing.SaveRules(t.Context(), f.st, rules, "test", now); err != nil {
 				t.Fatal(err)
 			}

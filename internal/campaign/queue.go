@@ -12,6 +12,8 @@ import (
 type Job struct {
 	Campaign  string
 	IDs       []int64
+	Step      string    // "" is DefaultStep; journeys: one step per trigger event
+	Trigger   time.Time // journeys: when the triggering event happened (the goal counts after it)
 	Retry     bool
 	Attempt   int
 	NotBefore time.Time // not before this instant
@@ -30,16 +32,21 @@ type Queue interface {
 
 // MemQueue is an unbounded in-process queue with delayed jobs.
 type MemQueue struct {
-	mu     sync.Mutex
-	cond   *sync.Cond
-	jobs   []Job
-	timers int
-	closed bool
+	now     func() time.Time
+	mu      sync.Mutex
+	cond    *sync.Cond
+	jobs    []Job
+	delayed []Job // NotBefore in the future, by the queue's clock
+	closed  bool
 }
 
-// NewMemQueue returns an empty queue.
-func NewMemQueue() *MemQueue {
-	q := &MemQueue{}
+// NewMemQueue returns an empty queue; delays are measured with clock
+// (time.Now when nil).
+func NewMemQueue(clock func() time.Time) *MemQueue {
+	if clock == nil {
+		clock = time.Now
+	}
+	q := &MemQueue{now: clock}
 	q.cond = sync.NewCond(&q.mu)
 	return q
 }
@@ -54,15 +61,8 @@ func (q *MemQueue) Publish(_ context.Context, j Job) error {
 	if q.closed {
 		return ErrClosed
 	}
-	if d := time.Until(j.NotBefore); d > 0 {
-		q.timers++
-		time.AfterFunc(d, func() {
-			q.mu.Lock()
-			q.timers--
-			q.jobs = append(q.jobs, j)
-			q.mu.Unlock()
-			q.cond.Signal()
-		})
+	if !j.NotBefore.IsZero() && j.NotBefore.After(q.now()) {
+		q.delayed = append(q.delayed, j)
 		return nil
 	}
 	q.jobs = append(q.jobs, j)
@@ -74,7 +74,29 @@ func (q *MemQueue) Publish(_ context.Context, j Job) error {
 func (q *MemQueue) Len() int {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	return len(q.jobs) + q.timers
+	return len(q.jobs) + len(q.delayed)
+}
+
+// due moves the delayed jobs whose time has come to the queue.
+func (q *MemQueue) due() {
+	now := q.now()
+	q.mu.Lock()
+	kept := q.delayed[:0]
+	moved := 0
+	for _, j := range q.delayed {
+		if j.NotBefore.After(now) {
+			kept = append(kept, j)
+			continue
+		}
+		q.jobs = append(q.jobs, j)
+		moved++
+	}
+	clear(q.delayed[len(kept):])
+	q.delayed = kept
+	q.mu.Unlock()
+	if moved > 0 {
+		q.cond.Broadcast()
+	}
 }
 
 func (q *MemQueue) next(ctx context.Context) (Job, bool) {
@@ -103,6 +125,18 @@ func (q *MemQueue) Consume(ctx context.Context, workers int, fn func(ctx context
 		q.cond.Broadcast()
 	})
 	defer stop()
+	go func() { // delayed jobs are looked at every 50 ms
+		t := time.NewTicker(50 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				q.due()
+			}
+		}
+	}()
 	var wg sync.WaitGroup
 	for range max(1, workers) {
 		wg.Add(1)
@@ -119,4 +153,11 @@ func (q *MemQueue) Consume(ctx context.Context, workers int, fn func(ctx context
 	}
 	wg.Wait()
 	return ctx.Err()
+}
+
+func (j *Job) step() string {
+	if j.Step == "" {
+		return DefaultStep
+	}
+	return j.Step
 }

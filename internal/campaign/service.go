@@ -2,19 +2,21 @@ package campaign
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"maps"
+	"reflect"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/RoaringBitmap/roaring/v2/roaring64"
 
 	"github.com/sagitta-dev/sagitta/internal/admission"
 	"github.com/sagitta-dev/sagitta/internal/contact"
+	"github.com/sagitta-dev/sagitta/internal/definition"
 	"github.com/sagitta-dev/sagitta/internal/offer"
 	"github.com/sagitta-dev/sagitta/internal/store"
 )
@@ -25,6 +27,8 @@ const DefinitionKind = "campaign"
 // Store is what campaigns keep and read; a store.Store implements it.
 type Store interface {
 	store.Marketing
+	ScanEvents(ctx context.Context, from, to time.Time, fn func(e *store.Event) error) error
+	Orders(ctx context.Context, customerID int64, asOf time.Time, limit int) ([]store.Order, error)
 	PutDefinition(ctx context.Context, d store.Definition) (version int, err error)
 	Definitions(ctx context.Context, kind string) ([]store.Definition, error)
 }
@@ -50,6 +54,8 @@ type Options struct {
 	Secret []byte
 	// PublicURL is the base of unsubscribe links, e.g. https://shop.example/sagitta.
 	PublicURL string
+	// PollEvery: how often Run looks for the events that trigger journeys (default 5 s).
+	PollEvery time.Duration
 	Logger    *slog.Logger
 	Clock     func() time.Time
 	Batch     int           // customers per job; default 500
@@ -62,27 +68,32 @@ type Options struct {
 	StaleAfter time.Duration
 	// RecoverEvery: how often Run looks for work left by others (default 10 s).
 	RecoverEvery time.Duration
+	// LoadRules, when set, is asked every RecoverEvery for the contact
+	// rules in force; a change applies to the sends decided afterwards.
+	LoadRules func(ctx context.Context) (contact.Rules, error)
 }
 
 // Service keeps campaigns, previews, launches and dispatches them.
 type Service struct {
 	opts  Options
-	guard *contact.Guard
-	mu    sync.RWMutex
-	camps map[string]Saved
+	guard atomic.Pointer[contact.Guard]
+	mu    sync.RWMutex // guards opts.Senders
+	camps *definition.Set[Campaign]
 	wake  chan string // a campaign changed state
 	runMu sync.Mutex
 	live  map[string]int // jobs queued or running per campaign, in this process
-	done  *sync.Cond
+	// periods: the last period of each recurring campaign queued by this process
+	periods map[string]int
+	done    *sync.Cond
 }
 
 // Saved is a campaign as stored.
 type Saved struct {
 	Campaign
-	Version   int       `json:"version"`
-	CreatedAt time.Time `json:"created_at"`
-	Author    string    `json:"author"`
+	definition.Meta
 }
+
+func saved(e definition.Entry[Campaign]) Saved { return Saved{Campaign: e.Value, Meta: e.Meta} }
 
 // New returns a Service; call Load, then Run to dispatch.
 func New(opts Options) (*Service, error) {
@@ -99,7 +110,7 @@ func New(opts Options) (*Service, error) {
 		opts.Rules = contact.DefaultRules()
 	}
 	if opts.Queue == nil {
-		opts.Queue = NewMemQueue()
+		opts.Queue = NewMemQueue(opts.Clock)
 	}
 	if opts.Batch <= 0 {
 		opts.Batch = 500
@@ -122,6 +133,9 @@ func New(opts Options) (*Service, error) {
 	if opts.RecoverEvery <= 0 {
 		opts.RecoverEvery = 10 * time.Second
 	}
+	if opts.PollEvery <= 0 {
+		opts.PollEvery = 5 * time.Second
+	}
 	if len(opts.Secret) < 16 {
 		return nil, errors.New("campaign service: a secret of at least 16 bytes is required")
 	}
@@ -132,7 +146,8 @@ func New(opts Options) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Service{opts: opts, guard: g, camps: map[string]Saved{}, live: map[string]int{}}
+	s := &Service{opts: opts, camps: definition.NewSet(DefinitionKind, func(c *Campaign, name string) { c.Name = name }), live: map[string]int{}, periods: map[string]int{}}
+	s.guard.Store(g)
 	s.done = sync.NewCond(&s.runMu)
 	return s, nil
 }
@@ -152,27 +167,32 @@ func (b blackLists) Black(id int64) (string, bool) {
 }
 
 // Guard returns the contact guard of the service.
-func (s *Service) Guard() *contact.Guard { return s.guard }
+func (s *Service) Guard() *contact.Guard { return s.guard.Load() }
+
+// reloadRules applies the contact rules LoadRules gives, when they changed.
+func (s *Service) reloadRules(ctx context.Context) error {
+	if s.opts.LoadRules == nil {
+		return nil
+	}
+	r, err := s.opts.LoadRules(ctx)
+	if err != nil {
+		return err
+	}
+	if reflect.DeepEqual(r, s.guard.Load().Rules()) {
+		return nil
+	}
+	g, err := contact.NewGuard(r, s.opts.Location, blackLists{s.opts.Lists})
+	if err != nil {
+		return err
+	}
+	s.guard.Store(g)
+	s.opts.Logger.Info("contact rules changed")
+	return nil
+}
 
 // Load reads the campaigns from the store.
 func (s *Service) Load(ctx context.Context) error {
-	defs, err := s.opts.Store.Definitions(ctx, DefinitionKind)
-	if err != nil {
-		return fmt.Errorf("load campaigns: %w", err)
-	}
-	m := make(map[string]Saved, len(defs))
-	for _, d := range defs {
-		var c Campaign
-		if err := json.Unmarshal(d.Body, &c); err != nil {
-			return fmt.Errorf("load campaign %q version %d: %w", d.Name, d.Version, err)
-		}
-		c.Name = d.Name
-		m[d.Name] = Saved{Campaign: c, Version: d.Version, CreatedAt: d.CreatedAt, Author: d.Author}
-	}
-	s.mu.Lock()
-	s.camps = m
-	s.mu.Unlock()
-	return nil
+	return s.camps.Load(ctx, s.opts.Store)
 }
 
 // Save validates and stores a campaign; a launched campaign cannot change.
@@ -188,7 +208,11 @@ func (s *Service) Save(ctx context.Context, c Campaign, author string) (Saved, e
 			return Saved{}, &FieldError{Campaign: c.Name, Field: "offer", Problem: err.Error()}
 		}
 	}
-	if _, err := s.audienceRule(&c); err != nil {
+	if c.Trigger != nil {
+		if _, err := s.journeyRule(&c); err != nil {
+			return Saved{}, err
+		}
+	} else if _, err := s.audienceRule(&c); err != nil {
 		return Saved{}, err
 	}
 	if _, err := s.opts.Store.CampaignRun(ctx, c.Name); err == nil {
@@ -196,45 +220,28 @@ func (s *Service) Save(ctx context.Context, c Campaign, author string) (Saved, e
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return Saved{}, err
 	}
-	for _, ch := range c.Channels {
-		if ch != Call && s.sender(ch) == nil {
-			return Saved{}, &FieldError{Campaign: c.Name, Field: "channels", Problem: fmt.Sprintf("channel %q is not configured on this server", ch)}
-		}
-	}
-	body, err := json.Marshal(c)
+	en, err := s.camps.Save(ctx, s.opts.Store, c.Name, c, author, s.opts.Clock())
 	if err != nil {
 		return Saved{}, err
 	}
-	now := s.opts.Clock().UTC().Truncate(time.Microsecond)
-	v, err := s.opts.Store.PutDefinition(ctx, store.Definition{Kind: DefinitionKind, Name: c.Name, Body: body, CreatedAt: now, Author: author})
-	if err != nil {
-		return Saved{}, fmt.Errorf("save campaign %q: %w", c.Name, err)
-	}
-	sv := Saved{Campaign: c, Version: v, CreatedAt: now, Author: author}
-	s.mu.Lock()
-	s.camps[c.Name] = sv
-	s.mu.Unlock()
-	return sv, nil
+	return saved(en), nil
 }
 
 // Get returns a campaign.
 func (s *Service) Get(name string) (Saved, error) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	c, ok := s.camps[name]
+	en, ok := s.camps.Get(name)
 	if !ok {
 		return Saved{}, fmt.Errorf("campaign %q: %w", name, ErrNotFound)
 	}
-	return c, nil
+	return saved(en), nil
 }
 
 // List returns the campaigns by name.
 func (s *Service) List() []Saved {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	out := make([]Saved, 0, len(s.camps))
-	for _, n := range slices.Sorted(maps.Keys(s.camps)) {
-		out = append(out, s.camps[n])
+	es := s.camps.List()
+	out := make([]Saved, len(es))
+	for i, en := range es {
+		out[i] = saved(en)
 	}
 	return out
 }
@@ -388,10 +395,23 @@ func (s *Service) Launch(ctx context.Context, name string) (Status, error) {
 	if err := c.Validate(); err != nil { // templates may refer to fields that no longer exist
 		return Status{}, err
 	}
+	for _, ch := range c.Channels {
+		if ch != Call && s.sender(ch) == nil {
+			return Status{}, &FieldError{Campaign: c.Name, Field: "channels", Problem: fmt.Sprintf("channel %q is not configured here (see SAGITTA_SMTP_ADDR, SAGITTA_SMS_WEBHOOK, SAGITTA_PUSH_WEBHOOK)", ch)}
+		}
+	}
 	if _, err := s.opts.Store.CampaignRun(ctx, name); err == nil {
 		return Status{}, fmt.Errorf("campaign %q was launched already (see its status; pause or resume it): %w", name, ErrState)
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return Status{}, err
+	}
+	if c.Trigger != nil { // a journey: its customers come with their events
+		now := s.opts.Clock().UTC().Truncate(time.Microsecond)
+		run := store.CampaignRun{Campaign: name, State: store.RunRunning, LaunchedAt: now, UpdatedAt: now}
+		if err := s.opts.Store.UpdateMarketing(ctx, func(tx store.MarketingTx) error { return tx.PutCampaignRun(ctx, run) }); err != nil {
+			return Status{}, fmt.Errorf("launch journey %q: %w", name, err)
+		}
+		return Status{Campaign: name, State: store.RunRunning, LaunchedAt: now, Deliveries: map[string]int64{}}, nil
 	}
 	a, err := s.Materialize(ctx, &c.Campaign)
 	if err != nil {
@@ -409,7 +429,14 @@ func (s *Service) Launch(ctx context.Context, name string) (Status, error) {
 	if err := s.opts.Store.UpdateMarketing(ctx, func(tx store.MarketingTx) error { return tx.PutCampaignRun(ctx, run) }); err != nil {
 		return Status{}, fmt.Errorf("launch campaign %q: %w", name, err)
 	}
-	if err := s.enqueue(ctx, name, a.IDs, c.StartAt); err != nil {
+	first := ""
+	if c.Every != 0 {
+		first = periodStep(0)
+		s.runMu.Lock()
+		s.periods[name] = 0
+		s.runMu.Unlock()
+	}
+	if err := s.enqueueStep(ctx, name, a.IDs, c.StartAt, first); err != nil {
 		return Status{}, err
 	}
 	s.opts.Logger.Info("campaign launched", "campaign", name, "audience", len(a.IDs))
@@ -427,8 +454,12 @@ func toUint64(ids []int64) []uint64 {
 
 // enqueue queues the ids in jobs of Batch customers.
 func (s *Service) enqueue(ctx context.Context, name string, ids []int64, notBefore time.Time) error {
+	return s.enqueueStep(ctx, name, ids, notBefore, "")
+}
+
+func (s *Service) enqueueStep(ctx context.Context, name string, ids []int64, notBefore time.Time, step string) error {
 	for from := 0; from < len(ids); from += s.opts.Batch {
-		j := Job{Campaign: name, IDs: ids[from:min(from+s.opts.Batch, len(ids))], NotBefore: notBefore}
+		j := Job{Campaign: name, IDs: ids[from:min(from+s.opts.Batch, len(ids))], NotBefore: notBefore, Step: step}
 		if err := s.publish(ctx, j); err != nil {
 			return fmt.Errorf("queue campaign %q: %w", name, err)
 		}

@@ -33,6 +33,7 @@ func openMarketing(ctx context.Context, env Env, st store.Store, in *insight.Ser
 		mc.PublicURL = publicURL
 	}
 	mc.Logger = logger
+	mc.Recommend = marketing.Recommender(env.Recommend, st)
 	return marketing.Open(ctx, st, in, mc)
 }
 
@@ -80,6 +81,10 @@ func runOffer(ctx context.Context, env Env, args []string) error {
 		"  free_shipping, gift, content), amount, percent, threshold, gift, content, code (none, shared, unique),\n" +
 		"  shared_code, prefix, valid_from, valid_until, budget_count, budget_cost, unit_cost, per_customer,\n" +
 		"  segment, rule, script, value"
+	if isHelp(args) {
+		fmt.Fprintln(env.Stdout, help)
+		return nil
+	}
 	if len(args) == 0 {
 		return usageErr(help)
 	}
@@ -97,22 +102,9 @@ func runOffer(ctx context.Context, env Env, args []string) error {
 	return withMarketing(ctx, env, cfg, func(st store.Store, m *marketing.Service) error {
 		switch args[0] {
 		case "create":
-			var one offer.Offer
-			var many []offer.Offer
-			list, err := readDoc(env, pos[0], &one, &many)
+			saved, err := createAll(env, pos[0], func(o offer.Offer) (offer.Saved, error) { return m.Offers.Save(ctx, o, "cli") })
 			if err != nil {
 				return err
-			}
-			if !list {
-				many = []offer.Offer{one}
-			}
-			var saved []offer.Saved
-			for _, o := range many {
-				s, err := m.Offers.Save(ctx, o, "cli")
-				if err != nil {
-					return err
-				}
-				saved = append(saved, s)
 			}
 			if *asJSON {
 				return writeJSON(env.Stdout, saved)
@@ -218,6 +210,10 @@ func runPolicy(ctx context.Context, env Env, args []string) error {
 	const help = "usage: sagitta policy {show [--json] | apply FILE | default}\n" +
 		"  the table maps value_loyalty_class, price sensitivity, lifecycle and churn risk to offer types and depth;\n" +
 		"  'default' prints the built-in table (YAML) to start from"
+	if isHelp(args) {
+		fmt.Fprintln(env.Stdout, help)
+		return nil
+	}
 	if len(args) == 0 {
 		return usageErr(help)
 	}
@@ -275,6 +271,10 @@ func runCampaign(ctx context.Context, env Env, args []string) error {
 		"  Channels come from the environment: SAGITTA_SMTP_ADDR, SAGITTA_SMTP_FROM, SAGITTA_SMTP_USER, SAGITTA_SMTP_PASSWORD,\n" +
 		"  SAGITTA_SMTP_TLS (starttls|tls|none), SAGITTA_SMS_WEBHOOK, SAGITTA_PUSH_WEBHOOK, SAGITTA_WEBHOOK_SECRET, SAGITTA_PUBLIC_URL.\n" +
 		"  launch and resume dispatch in the foreground until the campaign is done (--detach: leave it to 'sagitta serve')."
+	if isHelp(args) {
+		fmt.Fprintln(env.Stdout, help)
+		return nil
+	}
 	if len(args) == 0 {
 		return usageErr(help)
 	}
@@ -302,22 +302,9 @@ func runCampaign(ctx context.Context, env Env, args []string) error {
 		}
 		switch args[0] {
 		case "create":
-			var one campaign.Campaign
-			var many []campaign.Campaign
-			list, err := readDoc(env, pos[0], &one, &many)
+			saved, err := createAll(env, pos[0], func(c campaign.Campaign) (campaign.Saved, error) { return cs.Save(ctx, c, "cli") })
 			if err != nil {
 				return err
-			}
-			if !list {
-				many = []campaign.Campaign{one}
-			}
-			var saved []campaign.Saved
-			for _, c := range many {
-				s, err := cs.Save(ctx, c, "cli")
-				if err != nil {
-					return err
-				}
-				saved = append(saved, s)
 			}
 			return show(saved, func() {
 				for _, s := range saved {
@@ -480,6 +467,10 @@ func runContact(ctx context.Context, env Env, args []string) error {
 		"  without FILE shows the contact rules; with FILE (YAML or JSON) replaces them:\n" +
 		"  caps: [{channel: \"*\"|email|sms|push|call, max: N, window: 24h|7d}], quiet_start: \"21:00\", quiet_end: \"08:00\"\n" +
 		"  (\"\" for none), opt_out_only: [channels where no recorded decision means consent]"
+	if isHelp(args) {
+		fmt.Fprintln(env.Stdout, help)
+		return nil
+	}
 	if len(args) == 0 || args[0] != "rules" {
 		return usageErr(help)
 	}
@@ -517,4 +508,31 @@ func runContact(ctx context.Context, env Env, args []string) error {
 	out, _ := yaml.Marshal(r)
 	_, err = env.Stdout.Write(out)
 	return err
+}
+
+// isHelp reports a request for a command's help in place of a subcommand.
+func isHelp(args []string) bool {
+	return len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help")
+}
+
+// createAll reads one definition or a list from file and saves each.
+func createAll[T, S any](env Env, file string, save func(T) (S, error)) ([]S, error) {
+	var one T
+	var many []T
+	list, err := readDoc(env, file, &one, &many)
+	if err != nil {
+		return nil, err
+	}
+	if !list {
+		many = []T{one}
+	}
+	saved := make([]S, 0, len(many))
+	for _, v := range many {
+		s, err := save(v)
+		if err != nil {
+			return nil, err
+		}
+		saved = append(saved, s)
+	}
+	return saved, nil
 }

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/csv"
+	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -46,8 +47,9 @@ func modelFlags(fs *flag.FlagSet) *recommend.Config {
 	fs.IntVar(&c.ALS.Factors, "factors", c.ALS.Factors, "ALS: latent factors")
 	fs.IntVar(&c.ALS.Iterations, "iterations", c.ALS.Iterations, "ALS: alternating iterations")
 	fs.Float64Var(&c.ALS.Lambda, "lambda", c.ALS.Lambda, "ALS: L2 regularization")
-	fs.Float64Var(&c.ALS.Alpha, "alpha", c.ALS.Alpha, "ALS: confidence 1 + alpha × (1 + ln count)")
+	fs.Float64Var(&c.ALS.Alpha, "alpha", c.ALS.Alpha, "ALS: confidence 1 + alpha × log2(1 + summed weight)")
 	fs.IntVar(&c.ALS.CGSteps, "cg-steps", c.ALS.CGSteps, "ALS: conjugate-gradient steps per solve")
+	fs.Float64Var(&c.ALS.RegExponent, "reg-exponent", c.ALS.RegExponent, "ALS: scale each row's lambda by (n/mean n)^this (0: plain lambda)")
 	fs.IntVar(&c.KNN.Neighbors, "neighbors", c.KNN.Neighbors, "item-kNN: neighbours kept per item")
 	fs.Float64Var(&c.KNN.Shrink, "shrink", c.KNN.Shrink, "item-kNN: cosine shrinkage")
 	fs.StringVar(&c.KNN.Similarity, "similarity", c.KNN.Similarity, "item-kNN: cosine or rp3b")
@@ -160,9 +162,11 @@ func runRecommendTrain(ctx context.Context, env Env, args []string) error {
 	file := fs.String("interactions", "", "interaction file: CSV user,item[,rating,timestamp], MovieLens u.data or Online Retail CSV")
 	format := fs.String("format", recommend.FormatAuto, "auto, csv, movielens or online-retail")
 	fromStore := fs.Bool("from-store", false, "train on the sale orders (and --events) in the store")
-	events := fs.String("events", "cart_add,favorite", "with --from-store: event types counted as interactions (comma-separated, \"\" for none)")
+	events := fs.String("events", "cart_add:0.5,favorite:0.5,view:0.1", "with --from-store: event types counted as interactions, TYPE:WEIGHT comma-separated (a purchase weighs 1; \"\" for none)")
 	asOfFlag := fs.String("as-of", "", "with --from-store: orders and events at or before this date or instant")
-	support := fs.String("rules-support", "0.001", "with --from-store: minimum support of the cart-completion rules")
+	support := fs.String("rules-support", "0.005", "with --from-store: minimum support of the cart-completion rules")
+	segAttr := fs.String("segment-attribute", "country", "with --from-store: customer attribute whose values are the segments of the cold start (\"\" for none)")
+	maxLen := fs.Int("rules-max-len", 4, "with --from-store: longest itemset of the cart-completion rules (antecedent + consequent)")
 	confidence := fs.String("rules-confidence", "0.2", "with --from-store: minimum confidence of the cart-completion rules")
 	out := fs.String("out", "", "model file (default with --from-store: DATA_DIR/models/recommend.model)")
 	seed := fs.Uint64("seed", 1, "training seed")
@@ -190,11 +194,9 @@ func runRecommendTrain(ctx context.Context, env Env, args []string) error {
 		if ro.MinConfidence, err = rules.ParseThreshold("--rules-confidence", *confidence); err != nil {
 			return usageErr("%v", err)
 		}
-		var asOf time.Time
-		if *asOfFlag != "" {
-			if asOf, err = parseAsOf(*asOfFlag); err != nil {
-				return usageErr("--as-of: %v", err)
-			}
+		asOf, err := optionalAsOf(*asOfFlag)
+		if err != nil {
+			return err
 		}
 		if *out == "" {
 			*out = ModelFile(cfg.DataDir)
@@ -204,13 +206,11 @@ func runRecommendTrain(ctx context.Context, env Env, args []string) error {
 			return err
 		}
 		defer st.Close()
-		var types []string
-		for t := range strings.SplitSeq(*events, ",") {
-			if t = strings.TrimSpace(t); t != "" {
-				types = append(types, t)
-			}
+		weights, err := parseEventWeights(*events)
+		if err != nil {
+			return err
 		}
-		if d, cat, err = recommend.OrderInteractions(ctx, st, asOf, types); err != nil {
+		if d, cat, err = recommend.OrderInteractions(ctx, st, asOf, weights); err != nil {
 			return err
 		}
 		if d.Len() == 0 {
@@ -238,18 +238,36 @@ func runRecommendTrain(ctx context.Context, env Env, args []string) error {
 	trainSec := time.Since(start).Seconds()
 	if *fromStore {
 		m.SetCatalogue(cat)
-		res, err := rules.Mine(ctx, baskets, ro)
-		if err != nil {
-			return err
+		if *segAttr != "" {
+			vals, err := segmentValues(ctx, env, cfg, *segAttr)
+			if err != nil {
+				return err
+			}
+			m.SetSegments(*segAttr, vals)
 		}
-		m.RuleItems, m.Rules = res.Items, res.Rules
+		ro.MaxLen = *maxLen
+		res, err := rules.Mine(ctx, baskets, ro)
+		switch {
+		case errors.Is(err, rules.ErrTooMany):
+			fmt.Fprintf(env.Stderr, "warning: no cart rules: %v\n", err)
+		case err != nil:
+			return err
+		default:
+			m.RuleItems, m.Rules = res.Items, res.Rules
+		}
 	}
 	if err := m.Save(*out); err != nil {
 		return err
 	}
 	if *asJSON {
+		segmented := 0
+		for _, sg := range m.Segment {
+			if sg != "" {
+				segmented++
+			}
+		}
 		return writeJSON(env.Stdout, map[string]any{"model": m.Fit.Kind, "out": *out, "users": len(m.Users), "items": len(m.Items),
-			"interactions": d.Len(), "rules": len(m.Rules), "train_seconds": trainSec})
+			"interactions": d.Len(), "rules": len(m.Rules), "users_with_segment": segmented, "train_seconds": trainSec})
 	}
 	fmt.Fprintf(env.Stdout, "trained %s on %s users × %s items (%s interactions) in %.2fs; %s rules; wrote %s\n", m.Fit.Kind,
 		thousands(int64(len(m.Users))), thousands(int64(len(m.Items))), thousands(int64(d.Len())), trainSec, thousands(int64(len(m.Rules))), *out)
@@ -308,7 +326,8 @@ func runRecommendTopN(ctx context.Context, env Env, args []string) error {
 // startRecommender loads the model from DATA_DIR/models (if there is one)
 // and, when poll > 0, swaps in a newer file whenever training rewrites it.
 func startRecommender(ctx context.Context, dataDir string, st store.Store, poll time.Duration, logger *slog.Logger) *recommend.Service {
-	rec := recommend.NewService(recommend.ServiceOptions{Items: st, History: recommend.StoreHistory{Store: st}})
+	h := recommend.StoreHistory{Store: st}
+	rec := recommend.NewService(recommend.ServiceOptions{Items: st, History: h, Segment: h})
 	path := ModelFile(dataDir)
 	var loaded time.Time
 	load := func() {
@@ -344,4 +363,52 @@ func startRecommender(ctx context.Context, dataDir string, st store.Store, poll 
 		}()
 	}
 	return rec
+}
+
+// optionalAsOf reads an --as-of flag; "" is no bound.
+func optionalAsOf(v string) (time.Time, error) {
+	if v == "" {
+		return time.Time{}, nil
+	}
+	t, err := parseAsOf(v)
+	if err != nil {
+		return t, usageErr("--as-of: %v", err)
+	}
+	return t, nil
+}
+
+// segmentValues reads one customer attribute of every customer.
+func segmentValues(ctx context.Context, env Env, cfg config.Config, attr string) (map[int64]string, error) {
+	st, err := open(ctx, env, cfg)
+	if err != nil {
+		return nil, err
+	}
+	defer st.Close()
+	vals, err := st.AttributeValues(ctx, attr)
+	if err != nil {
+		return nil, fmt.Errorf("read the attribute %q: %w", attr, err)
+	}
+	return vals, nil
+}
+
+// parseEventWeights reads "cart_add:0.5,view:0.1" (a type without a weight
+// weighs 1).
+func parseEventWeights(v string) (map[string]float32, error) {
+	out := map[string]float32{}
+	for part := range strings.SplitSeq(v, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		typ, ws, found := strings.Cut(part, ":")
+		w := 1.0
+		if found {
+			var err error
+			if w, err = strconv.ParseFloat(ws, 64); err != nil || w <= 0 {
+				return nil, usageErr("--events: %q: the weight must be a positive number", part)
+			}
+		}
+		out[strings.TrimSpace(typ)] = float32(w)
+	}
+	return out, nil
 }

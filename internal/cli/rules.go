@@ -16,7 +16,7 @@ import (
 
 // runRules implements "sagitta rules mine".
 func runRules(ctx context.Context, env Env, args []string) error {
-	const help = "usage: sagitta rules mine (--baskets FILE | --from-store) --min-support S --min-confidence C [--min-lift L] [--max-itemsets N] [--top N] [--json]"
+	const help = "usage: sagitta rules mine (--baskets FILE | --from-store) --min-support S --min-confidence C [--min-lift L] [--max-len N] [--max-itemsets N] [--top N] [--json]"
 	if len(args) == 0 || args[0] != "mine" {
 		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
 			fmt.Fprintln(env.Stdout, help)
@@ -33,6 +33,7 @@ func runRules(ctx context.Context, env Env, args []string) error {
 	confS := fs.String("min-confidence", "", "minimum confidence in (0, 1], e.g. 0.5 (compared as exact fractions)")
 	liftS := fs.String("min-lift", "", "minimum lift (> 0); default none")
 	maxSets := fs.Int("max-itemsets", rules.DefaultMaxItemsets, "refuse to mine more frequent itemsets than this")
+	maxLen := fs.Int("max-len", 0, "longest itemset (antecedent + consequent); 0: no limit")
 	top := fs.Int("top", 0, "print only the first N rules (0: all)")
 	asJSON := fs.Bool("json", false, `print {"rules":N,"itemsets":M,...}`)
 	pos, err := parse(fs, args[1:])
@@ -52,15 +53,13 @@ func runRules(ctx context.Context, env Env, args []string) error {
 	if o.MinLift, err = rules.ParseLift("--min-lift", *liftS); err != nil {
 		return usageErr("%v", err)
 	}
-	o.MaxItemsets = *maxSets
+	o.MaxItemsets, o.MaxLen = *maxSets, *maxLen
 
 	var b *rules.Baskets
 	if *fromStore {
-		var asOf time.Time
-		if *asOfFlag != "" {
-			if asOf, err = parseAsOf(*asOfFlag); err != nil {
-				return usageErr("--as-of: %v", err)
-			}
+		asOf, err := optionalAsOf(*asOfFlag)
+		if err != nil {
+			return err
 		}
 		st, err := open(ctx, env, cfg)
 		if err != nil {

@@ -267,7 +267,7 @@ func runUpliftScore(ctx context.Context, env Env, args []string) error {
 		for i := range s.Uplift {
 			rec := head[:0:0]
 			if idc >= 0 {
-				rec = append(rec, t.Cols[idc][i])
+				rec = append(rec, t.Cols[idc].At(i))
 			}
 			rec = append(rec, strconv.FormatFloat(s.Uplift[i], 'g', 8, 64), strconv.FormatFloat(s.Propensity[i], 'g', 8, 64))
 			if err := cw.Write(rec); err != nil {
@@ -328,16 +328,19 @@ func runUpliftTarget(ctx context.Context, env Env, args []string) error {
 	fs := flagSetOnly(env, "uplift target")
 	model := fs.String("model", "", "model file written by 'uplift train' (required)")
 	data := fs.String("data", "", "CSV file of the prospects, with the model's feature columns (required)")
-	cost := fs.Float64("cost", -1, "cost of giving the offer to one customer (required)")
+	cost := fs.Float64("cost", 0, "cost of giving the offer to one customer (required)")
+	redeem := fs.Float64("redeem-cost", 0, "cost paid only when a treated customer converts (a coupon's discount)")
 	value := fs.Float64("value", 0, "value of one conversion (required)")
-	budget := fs.Float64("budget", 0, "most that may be spent (cost × customers); 0 = no limit")
+	budget := fs.Float64("budget", 0, "most that may be spent (expected cost of the customers chosen); 0 = no limit")
 	id := fs.String("id", "", "id column written to --out")
 	out := fs.String("out", "", "CSV file to write the chosen customers to, best first")
 	asJSON := fs.Bool("json", false, "print the plans as JSON")
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
-	if *model == "" || *data == "" || *cost < 0 || *value <= 0 {
+	costSet := false
+	fs.Visit(func(f *flag.Flag) { costSet = costSet || f.Name == "cost" })
+	if *model == "" || *data == "" || !costSet || *cost < 0 || *value <= 0 {
 		return usageErr("--model, --data, --cost ≥ 0 and --value > 0 are required")
 	}
 	t, idc, s, err := scoreFile(ctx, *model, *data, *id)
@@ -348,7 +351,7 @@ func runUpliftTarget(ctx context.Context, env Env, args []string) error {
 	for i := range ps {
 		ps[i] = measure.Prospect{Customer: int64(i), Uplift: s.Uplift[i], Propensity: s.Propensity[i]}
 	}
-	plan, err := measure.Target(ps, measure.Budget{Cost: *cost, Value: *value, Limit: *budget})
+	plan, err := measure.Target(ps, measure.Budget{Cost: *cost, RedeemCost: *redeem, Value: *value, Limit: *budget})
 	if err != nil {
 		return usageErr("%v", err)
 	}
@@ -363,9 +366,9 @@ func runUpliftTarget(ctx context.Context, env Env, args []string) error {
 			for _, i := range plan.Uplift.Chosen {
 				ref := strconv.Itoa(i + 1)
 				if idc >= 0 {
-					ref = t.Cols[idc][i]
+					ref = t.Cols[idc].At(i)
 				}
-				cw.Write([]string{ref, strconv.FormatFloat(s.Uplift[i], 'g', 8, 64), strconv.FormatFloat(s.Uplift[i]**value-*cost, 'g', 8, 64)})
+				cw.Write([]string{ref, strconv.FormatFloat(s.Uplift[i], 'g', 8, 64), strconv.FormatFloat(s.Uplift[i]**value-*cost-*redeem*s.Propensity[i], 'g', 8, 64)})
 			}
 			cw.Flush()
 			return cw.Error()
@@ -426,7 +429,7 @@ func runUpliftReport(_ context.Context, env Env, args []string) error {
 			return nil, fmt.Errorf("%s: column %q not found; the header has %s", *data, name, strings.Join(t.Header, ", "))
 		}
 		v := make([]float64, t.Rows())
-		for i, s := range t.Cols[j] {
+		for i, s := range t.Cols[j].All() {
 			if s == "" {
 				continue
 			}
@@ -494,8 +497,9 @@ func runUpliftSimulate(_ context.Context, env Env, args []string) error {
 	out := fs.String("out", "", "CSV file of the randomized campaign (required)")
 	truth := fs.String("truth", "", "CSV file of the hidden truth: type and true uplift per customer")
 	seed := fs.Uint64("seed", 1, "random seed; the same seed gives the same files")
-	offer := fs.String("offer", "discount", "which simulated offer: discount, new_product or win_back")
+	offer := fs.String("offer", "discount", "which simulated offer: discount, new_product, win_back or flash (nonlinear truth)")
 	share := fs.Float64("treat-share", 0.5, "share of customers treated")
+	asJSON := fs.Bool("json", false, "print what was written as JSON")
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
@@ -516,8 +520,10 @@ func runUpliftSimulate(_ context.Context, env Env, args []string) error {
 		o = sim.NewProduct
 	case "win_back":
 		o = sim.WinBack
+	case "flash":
+		o = sim.Flash
 	default:
-		return usageErr("--offer %q: want discount, new_product or win_back", *offer)
+		return usageErr("--offer %q: want discount, new_product, win_back or flash", *offer)
 	}
 	cs := sim.Customers(*n, *seed)
 	rs := sim.Run(cs, o, *share, *seed+1)
@@ -528,6 +534,19 @@ func runUpliftSimulate(_ context.Context, env Env, args []string) error {
 		if err := writeFileAtomic(*truth, func(w io.Writer) error { return sim.WriteTruth(w, cs, rs, o) }); err != nil {
 			return err
 		}
+	}
+	if *asJSON {
+		var treated, converted int
+		for _, r := range rs {
+			if r.Treated {
+				treated++
+			}
+			if r.Converted {
+				converted++
+			}
+		}
+		return writeJSON(env.Stdout, map[string]any{"customers": *n, "offer": o.Name, "seed": *seed, "treated": treated,
+			"converted": converted, "data": *out, "truth": *truth})
 	}
 	fmt.Fprintf(env.Stdout, "%s customers of offer %s written to %s", thousands(int64(*n)), o.Name, *out)
 	if *truth != "" {

@@ -21,8 +21,8 @@ func runCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
 func TestUpliftCommands(t *testing.T) {
 	dir := t.TempDir()
 	data, truth, model, scores := filepath.Join(dir, "sim.csv"), filepath.Join(dir, "truth.csv"), filepath.Join(dir, "m.json"), filepath.Join(dir, "s.csv")
-	if code, _, errs := runCLI(t, "uplift", "simulate", "--customers", "6000", "--out", data, "--truth", truth, "--seed", "3"); code != 0 {
-		t.Fatalf("simulate: %d %s", code, errs)
+	if code, out, errs := runCLI(t, "uplift", "simulate", "--customers", "6000", "--out", data, "--truth", truth, "--seed", "3", "--json"); code != 0 || !strings.Contains(out, `"customers": 6000`) {
+		t.Fatalf("simulate: %d %s %s", code, out, errs)
 	}
 	spec := []string{"--data", data, "--treatment-col", "treatment", "--treatment", "treatment", "--control", "control", "--outcome", "converted", "--id", "customer_id", "--exclude", "revenue"}
 	code, out, errs := runCLI(t, append([]string{"uplift", "train", "--model", "two-model", "--out", model, "--json"}, spec...)...)

@@ -27,9 +27,10 @@ type Config struct {
 	SMTPTLSConfig                                       *tls.Config // nil: system roots
 	WebhookTimeout                                      time.Duration
 	Retry                                               time.Duration // first retry delay of failed sends
+	PollEvery                                           time.Duration // how often journeys look for trigger events
 	SMSWebhook, PushWebhook, WebhookSecret              string
 	PublicURL                                           string
-	Workers, Batch                                      int
+	Workers, Batch, SendChunk                           int
 	Holdout                                             campaign.Holdout
 	Recommend                                           campaign.Recommender
 	Logger                                              *slog.Logger
@@ -158,7 +159,8 @@ func Open(ctx context.Context, st store.Store, in *insight.Service, cfg Config) 
 	}
 	s.Campaigns, err = campaign.New(campaign.Options{Store: st, Offers: s.Offers, Audience: aud, Lists: in.Lists, Rules: rules,
 		Location: cfg.Location, Senders: senders, Holdout: cfg.Holdout, Recommend: cfg.Recommend, Secret: secret, PublicURL: cfg.PublicURL,
-		Logger: cfg.Logger, Clock: cfg.Clock, Workers: cfg.Workers, Batch: cfg.Batch, Retry: cfg.Retry})
+		LoadRules: func(ctx context.Context) (contact.Rules, error) { return LoadRules(ctx, st) },
+		Logger:    cfg.Logger, Clock: cfg.Clock, Workers: cfg.Workers, Batch: cfg.Batch, SendChunk: cfg.SendChunk, Retry: cfg.Retry, PollEvery: cfg.PollEvery})
 	if err != nil {
 		return nil, err
 	}

@@ -54,32 +54,40 @@ func TestTargetOnKnownTruth(t *testing.T) {
 	for i := range cs {
 		ps[i] = measure.Prospect{Customer: cs[i].ID, Uplift: s.Uplift[i], Propensity: s.Propensity[i]}
 	}
-	b := measure.Budget{Cost: 2, Value: 30, Limit: 0.2 * 20000 * 2}
-	plan, err := measure.Target(ps, b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	trueProfit := func(chosen []int) float64 {
-		var p float64
-		for _, i := range chosen {
-			p += sim.Discount.TrueUplift(&cs[i])*b.Value - b.Cost
+	for _, b := range []measure.Budget{
+		{Cost: 2, Value: 30, Limit: 0.2 * 20000 * 2},        // a fixed cost per customer, 20% of them
+		{Cost: 0.2, RedeemCost: 8, Value: 40, Limit: 10000}, // a coupon paid on redemption
+	} {
+		plan, err := measure.Target(ps, b)
+		if err != nil {
+			t.Fatal(err)
 		}
-		return p
-	}
-	var all float64
-	for i := range cs {
-		all += sim.Discount.TrueUplift(&cs[i])*b.Value - b.Cost
-	}
-	up, prop := trueProfit(plan.Uplift.Chosen), trueProfit(plan.Propensity.Chosen)
-	random := all * float64(plan.Propensity.Customers) / float64(len(cs))
-	t.Logf("budget %v: uplift plan %d customers, expected profit %.0f, true %.0f; propensity %d customers, expected %.0f, true %.0f; random expected %.0f, true %.0f (%s)",
-		b.Limit, plan.Uplift.Customers, plan.Uplift.Profit, up, plan.Propensity.Customers, plan.Propensity.Profit, prop, plan.Random.Profit, random, plan.StopReason)
-	if up <= prop || up <= random {
-		t.Fatalf("true profit: uplift %.0f, propensity %.0f, random %.0f: uplift targeting should win", up, prop, random)
-	}
-	// The expected figures shown before launch are close to the truth.
-	if d := plan.Uplift.Profit - up; d > 0.15*up || d < -0.15*up {
-		t.Errorf("expected profit %.0f vs true %.0f: more than 15%% off", plan.Uplift.Profit, up)
+		trueProfit := func(i int) float64 {
+			_, pt := sim.Discount.Response(&cs[i])
+			return sim.Discount.TrueUplift(&cs[i])*b.Value - b.Cost - b.RedeemCost*pt
+		}
+		sum := func(chosen []int) float64 {
+			var p float64
+			for _, i := range chosen {
+				p += trueProfit(i)
+			}
+			return p
+		}
+		var all float64
+		for i := range cs {
+			all += trueProfit(i)
+		}
+		up, prop := sum(plan.Uplift.Chosen), sum(plan.Propensity.Chosen)
+		random := all * float64(plan.Random.Customers) / float64(len(cs))
+		t.Logf("%+v: uplift plan %d customers, expected profit %.0f, true %.0f; propensity %d customers, expected %.0f, true %.0f; random %d customers, expected %.0f, true %.0f (%s)",
+			b, plan.Uplift.Customers, plan.Uplift.Profit, up, plan.Propensity.Customers, plan.Propensity.Profit, prop, plan.Random.Customers, plan.Random.Profit, random, plan.StopReason)
+		if up <= prop || up <= random {
+			t.Fatalf("true profit: uplift %.0f, propensity %.0f, random %.0f: uplift targeting should win", up, prop, random)
+		}
+		// The expected figures shown before launch are close to the truth.
+		if d := plan.Uplift.Profit - up; d > 0.15*up || d < -0.15*up {
+			t.Errorf("expected profit %.0f vs true %.0f: more than 15%% off", plan.Uplift.Profit, up)
+		}
 	}
 }
 

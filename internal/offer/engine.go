@@ -2,16 +2,14 @@ package offer
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
-	"maps"
 	"slices"
-	"sync"
 	"time"
 
 	"github.com/sagitta-dev/sagitta/internal/admission"
+	"github.com/sagitta-dev/sagitta/internal/definition"
 	"github.com/sagitta-dev/sagitta/internal/rule"
 	"github.com/sagitta-dev/sagitta/internal/store"
 )
@@ -25,6 +23,8 @@ type Store interface {
 	Definitions(ctx context.Context, kind string) ([]store.Definition, error)
 	OfferUse(ctx context.Context, offer string) (store.OfferUse, error)
 	IssuedTo(ctx context.Context, offer string, customerIDs []int64) (map[int64]int, error)
+	OfferUses(ctx context.Context) (map[string]store.OfferUse, error)
+	IssuesOf(ctx context.Context, customerID int64) (map[string]int, error)
 }
 
 // Audience evaluates eligibility rules over the customers' features, tags
@@ -62,17 +62,16 @@ type Options struct {
 // Engine keeps the offers and decides eligibility. It is safe for concurrent use.
 type Engine struct {
 	opts   Options
-	mu     sync.RWMutex
-	offers map[string]Saved
+	offers *definition.Set[Offer]
 }
 
 // Saved is an offer as stored.
 type Saved struct {
 	Offer
-	Version   int       `json:"version"`
-	CreatedAt time.Time `json:"created_at"`
-	Author    string    `json:"author"`
+	definition.Meta
 }
+
+func saved(e definition.Entry[Offer]) Saved { return Saved{Offer: e.Value, Meta: e.Meta} }
 
 // New returns an Engine; call Load to read the stored offers.
 func New(opts Options) *Engine {
@@ -82,28 +81,12 @@ func New(opts Options) *Engine {
 	if opts.Clock == nil {
 		opts.Clock = time.Now
 	}
-	return &Engine{opts: opts, offers: map[string]Saved{}}
+	return &Engine{opts: opts, offers: definition.NewSet(DefinitionKind, func(o *Offer, name string) { o.Name = name })}
 }
 
 // Load reads the offers from the store.
 func (e *Engine) Load(ctx context.Context) error {
-	defs, err := e.opts.Store.Definitions(ctx, DefinitionKind)
-	if err != nil {
-		return fmt.Errorf("load offers: %w", err)
-	}
-	m := make(map[string]Saved, len(defs))
-	for _, d := range defs {
-		var o Offer
-		if err := json.Unmarshal(d.Body, &o); err != nil {
-			return fmt.Errorf("load offer %q version %d: %w", d.Name, d.Version, err)
-		}
-		o.Name = d.Name
-		m[d.Name] = Saved{Offer: o, Version: d.Version, CreatedAt: d.CreatedAt, Author: d.Author}
-	}
-	e.mu.Lock()
-	e.offers = m
-	e.mu.Unlock()
-	return nil
+	return e.offers.Load(ctx, e.opts.Store)
 }
 
 // eligibility returns the rule an offer's customers must satisfy.
@@ -138,40 +121,28 @@ func (e *Engine) Save(ctx context.Context, o Offer, author string) (Saved, error
 	if _, err := e.eligibility(&o); err != nil {
 		return Saved{}, err
 	}
-	body, err := json.Marshal(o)
+	en, err := e.offers.Save(ctx, e.opts.Store, o.Name, o, author, e.opts.Clock())
 	if err != nil {
-		return Saved{}, fmt.Errorf("save offer %q: %w", o.Name, err)
+		return Saved{}, err
 	}
-	now := e.opts.Clock().UTC().Truncate(time.Microsecond)
-	v, err := e.opts.Store.PutDefinition(ctx, store.Definition{Kind: DefinitionKind, Name: o.Name, Body: body, CreatedAt: now, Author: author})
-	if err != nil {
-		return Saved{}, fmt.Errorf("save offer %q: %w", o.Name, err)
-	}
-	s := Saved{Offer: o, Version: v, CreatedAt: now, Author: author}
-	e.mu.Lock()
-	e.offers[o.Name] = s
-	e.mu.Unlock()
-	return s, nil
+	return saved(en), nil
 }
 
 // Get returns an offer.
 func (e *Engine) Get(name string) (Saved, error) {
-	e.mu.RLock()
-	defer e.mu.RUnlock()
-	s, ok := e.offers[name]
+	en, ok := e.offers.Get(name)
 	if !ok {
 		return Saved{}, fmt.Errorf("offer %q: %w", name, ErrNotFound)
 	}
-	return s, nil
+	return saved(en), nil
 }
 
 // List returns the offers by name.
 func (e *Engine) List() []Saved {
-	e.mu.RLock()
-	defer e.mu.RUnlock()
-	out := make([]Saved, 0, len(e.offers))
-	for _, n := range slices.Sorted(maps.Keys(e.offers)) {
-		out = append(out, e.offers[n])
+	es := e.offers.List()
+	out := make([]Saved, len(es))
+	for i, en := range es {
+		out[i] = saved(en)
 	}
 	return out
 }
@@ -213,6 +184,20 @@ func (e *Engine) Why(ctx context.Context, name string, customerID int64) (Verdic
 	if err != nil {
 		return Verdict{}, err
 	}
+	issued, err := e.opts.Store.IssuedTo(ctx, name, []int64{customerID})
+	if err != nil {
+		return Verdict{}, fmt.Errorf("why offer %q: %w", name, err)
+	}
+	use, err := e.opts.Store.OfferUse(ctx, name)
+	if err != nil {
+		return Verdict{}, fmt.Errorf("why offer %q: %w", name, err)
+	}
+	return e.why(ctx, s, customerID, issued[customerID], use)
+}
+
+// why decides with the customer's issues of the offer and the offer's use known.
+func (e *Engine) why(ctx context.Context, s Saved, customerID int64, n int, use store.OfferUse) (Verdict, error) {
+	name := s.Name
 	o := &s.Offer
 	now := e.opts.Clock()
 	v := Verdict{Offer: name, CustomerID: customerID}
@@ -265,17 +250,8 @@ func (e *Engine) Why(ctx context.Context, name string, customerID int64) (Verdic
 		v.Checks = append(v.Checks, Step{Check: CheckRule, Pass: x.Result, Detail: detail, Rule: &x})
 	}
 	// limit
-	issued, err := e.opts.Store.IssuedTo(ctx, name, []int64{customerID})
-	if err != nil {
-		return Verdict{}, fmt.Errorf("why offer %q: %w", name, err)
-	}
-	n := issued[customerID]
 	add(CheckLimit, n < o.PerCustomer, "issued to this customer %d of at most %d", n, o.PerCustomer)
 	// budget
-	use, err := e.opts.Store.OfferUse(ctx, name)
-	if err != nil {
-		return Verdict{}, fmt.Errorf("why offer %q: %w", name, err)
-	}
 	pass, detail := budgetLeft(o, use, 1)
 	add(CheckBudget, pass, "%s", detail)
 
@@ -442,8 +418,16 @@ func (e *Engine) Best(ctx context.Context, id int64, p *Policy, withRefused bool
 			b.Policy = &row
 		}
 	}
+	uses, err := e.opts.Store.OfferUses(ctx)
+	if err != nil {
+		return Best{}, err
+	}
+	issues, err := e.opts.Store.IssuesOf(ctx, id)
+	if err != nil {
+		return Best{}, err
+	}
 	for _, s := range e.List() {
-		v, err := e.Why(ctx, s.Name, id)
+		v, err := e.why(ctx, s, id, issues[s.Name], uses[s.Name])
 		if err != nil {
 			return Best{}, err
 		}

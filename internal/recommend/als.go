@@ -13,11 +13,14 @@ type ALSOptions struct {
 	Factors    int     // default 64
 	Iterations int     // default 15
 	Lambda     float64 // L2 regularization; default 0.1
-	Alpha      float64 // confidence c = 1 + Alpha × (1 + ln count); default 10
+	Alpha      float64 // confidence c = 1 + Alpha × log2(1 + weight); default 10
 	CGSteps    int     // conjugate-gradient steps per solve; default 3
-	Workers    int     // goroutines; default 2
-	Seed       uint64
-	Progress   func(iteration, total int)
+	// RegExponent ν scales each row's regularization by (n/mean n)^ν, n
+	// the row's interactions (frequency-scaled regularization); 0: plain λ.
+	RegExponent float64
+	Workers     int // goroutines; default 2
+	Seed        uint64
+	Progress    func(iteration, total int)
 }
 
 func (o ALSOptions) withDefaults() ALSOptions {
@@ -55,7 +58,8 @@ type ALS struct {
 	once   sync.Once
 }
 
-// FitALS factorizes m (users × items, weights = interaction counts).
+// FitALS factorizes m (users × items, values = summed interaction
+// weights: one purchase or rating is 1).
 func FitALS(ctx context.Context, m *Matrix, o ALSOptions) (*ALS, error) {
 	o = o.withDefaults()
 	if o.Lambda < 0 || o.Alpha < 0 {
@@ -71,7 +75,7 @@ func FitALS(ctx context.Context, m *Matrix, o ALSOptions) (*ALS, error) {
 	for i := range a.Y {
 		a.Y[i] = float32(rng.NormFloat64() * scale)
 	}
-	conf := func(v float32) float32 { return float32(1 + o.Alpha*(1+math.Log(float64(v)))) }
+	conf := func(v float32) float32 { return float32(1 + o.Alpha*math.Log2(1+float64(v))) }
 	c := &Matrix{Rows: m.Rows, Cols: m.Cols, Ptr: m.Ptr, Idx: m.Idx, Val: make([]float32, len(m.Val))}
 	for k, v := range m.Val {
 		c.Val[k] = conf(v)
@@ -81,8 +85,8 @@ func FitALS(ctx context.Context, m *Matrix, o ALSOptions) (*ALS, error) {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		solveAll(c, a.X, a.Y, f, o.Lambda, o.CGSteps, o.Workers)
-		solveAll(ct, a.Y, a.X, f, o.Lambda, o.CGSteps, o.Workers)
+		solveAll(c, a.X, a.Y, f, o.Lambda, o.RegExponent, o.CGSteps, o.Workers)
+		solveAll(ct, a.Y, a.X, f, o.Lambda, o.RegExponent, o.CGSteps, o.Workers)
 		if o.Progress != nil {
 			o.Progress(it+1, o.Iterations)
 		}
@@ -115,8 +119,9 @@ func gram(y []float32, f int) []float32 {
 }
 
 // solveAll updates every row of x from the fixed factors y, in parallel.
-func solveAll(c *Matrix, x, y []float32, f int, lambda float64, steps, workers int) {
+func solveAll(c *Matrix, x, y []float32, f int, lambda, nu float64, steps, workers int) {
 	yty := gram(y, f)
+	mean := float64(len(c.Idx)) / float64(max(1, c.Rows))
 	var wg sync.WaitGroup
 	rows := c.Rows
 	chunk := (rows + workers - 1) / workers
@@ -131,7 +136,11 @@ func solveAll(c *Matrix, x, y []float32, f int, lambda float64, steps, workers i
 			s := newCGSolver(f)
 			for u := lo; u < hi; u++ {
 				items, cs := c.Row(int32(u))
-				s.solve(x[u*f:(u+1)*f], y, yty, items, cs, lambda, steps)
+				lam := lambda
+				if nu != 0 {
+					lam *= math.Pow((float64(len(items))+1)/(mean+1), nu)
+				}
+				s.solve(x[u*f:(u+1)*f], y, yty, items, cs, lam, steps)
 			}
 		}()
 	}

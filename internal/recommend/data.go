@@ -17,10 +17,11 @@ import (
 // Dataset is a list of implicit-feedback interactions (user saw, rated or
 // bought item at a time) over dense user and item numbers.
 type Dataset struct {
-	Users []string // user names by number
-	Items []string // item names by number
-	U, I  []int32  // per interaction
-	T     []int64  // Unix seconds, 0 when unknown
+	Users []string  // user names by number
+	Items []string  // item names by number
+	U, I  []int32   // per interaction
+	T     []int64   // Unix seconds, 0 when unknown
+	W     []float32 // weight: 1 for a purchase or a rating, less for a lighter event
 	users map[string]int32
 	items map[string]int32
 }
@@ -30,8 +31,11 @@ func NewDataset() *Dataset {
 	return &Dataset{users: map[string]int32{}, items: map[string]int32{}}
 }
 
-// Add appends one interaction.
-func (d *Dataset) Add(user, item string, t int64) {
+// Add appends one interaction of weight 1.
+func (d *Dataset) Add(user, item string, t int64) { d.AddWeighted(user, item, t, 1) }
+
+// AddWeighted appends one interaction of weight w (> 0).
+func (d *Dataset) AddWeighted(user, item string, t int64, w float32) {
 	u, ok := d.users[user]
 	if !ok {
 		u = int32(len(d.Users))
@@ -47,6 +51,7 @@ func (d *Dataset) Add(user, item string, t int64) {
 	d.U = append(d.U, u)
 	d.I = append(d.I, i)
 	d.T = append(d.T, t)
+	d.W = append(d.W, w)
 }
 
 // Len is the number of interactions.
@@ -157,6 +162,25 @@ func readCSV(ctx context.Context, r io.Reader, name string, d *Dataset) error {
 		return fmt.Errorf("%s:1: the header must name the columns user and item (and optionally rating, timestamp), got %q", name, strings.Join(head, ","))
 	}
 	tc, hasT := col["timestamp"]
+	return eachRecord(ctx, cr, name, func(line int, rec []string) error {
+		if uc >= len(rec) || ic >= len(rec) || rec[uc] == "" || rec[ic] == "" {
+			return fmt.Errorf("%s:%d: user and item are required", name, line)
+		}
+		var t int64
+		if hasT && tc < len(rec) && rec[tc] != "" {
+			var err error
+			if t, err = parseTime(rec[tc]); err != nil {
+				return fmt.Errorf("%s:%d: column %d (timestamp): %v", name, line, tc+1, err)
+			}
+		}
+		d.Add(rec[uc], rec[ic], t)
+		return nil
+	})
+}
+
+// eachRecord calls fn for every CSV record after the header, with its line
+// number, checking ctx now and then.
+func eachRecord(ctx context.Context, cr *csv.Reader, name string, fn func(line int, rec []string) error) error {
 	for line := 2; ; line++ {
 		rec, err := cr.Read()
 		if errors.Is(err, io.EOF) {
@@ -168,16 +192,9 @@ func readCSV(ctx context.Context, r io.Reader, name string, d *Dataset) error {
 		if line%(1<<16) == 0 && ctx.Err() != nil {
 			return ctx.Err()
 		}
-		if uc >= len(rec) || ic >= len(rec) || rec[uc] == "" || rec[ic] == "" {
-			return fmt.Errorf("%s:%d: user and item are required", name, line)
+		if err := fn(line, rec); err != nil {
+			return err
 		}
-		var t int64
-		if hasT && tc < len(rec) && rec[tc] != "" {
-			if t, err = parseTime(rec[tc]); err != nil {
-				return fmt.Errorf("%s:%d: column %d (timestamp): %v", name, line, tc+1, err)
-			}
-		}
-		d.Add(rec[uc], rec[ic], t)
 	}
 }
 
@@ -200,35 +217,30 @@ func parseTime(s string) (int64, error) {
 func readOnlineRetail(ctx context.Context, r io.Reader, name string, d *Dataset) error {
 	cr := csv.NewReader(r)
 	cr.ReuseRecord = true
-	if _, err := cr.Read(); err != nil {
+	head, err := cr.Read()
+	if err != nil {
 		return fmt.Errorf("%s: cannot read the header: %w", name, err)
 	}
+	if len(head) < 8 {
+		return fmt.Errorf("%s:1: an Online Retail file has 8 columns (InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country), got %d", name, len(head))
+	}
 	// InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country
-	for line := 2; ; line++ {
-		rec, err := cr.Read()
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("%s: %w", name, err)
-		}
-		if line%(1<<16) == 0 && ctx.Err() != nil {
-			return ctx.Err()
-		}
+	return eachRecord(ctx, cr, name, func(line int, rec []string) error {
 		if strings.HasPrefix(rec[0], "C") || rec[6] == "" {
-			continue
+			return nil
 		}
 		q, err := strconv.ParseFloat(rec[3], 64)
 		if err != nil {
 			return fmt.Errorf("%s:%d: column 4 (Quantity): %q is not a number", name, line, rec[3])
 		}
 		if q <= 0 {
-			continue
+			return nil
 		}
 		t, err := time.Parse("2006-01-02 15:04:05", rec[4])
 		if err != nil {
 			return fmt.Errorf("%s:%d: column 5 (InvoiceDate): %q is not YYYY-MM-DD hh:mm:ss", name, line, rec[4])
 		}
 		d.Add(strings.TrimSuffix(rec[6], ".0"), rec[1], t.Unix())
-	}
+		return nil
+	})
 }

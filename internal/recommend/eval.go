@@ -29,7 +29,7 @@ type Split struct {
 // one of them chosen uniformly at random (all interactions with it leave
 // the training data). Users with one item stay in training untested.
 func LeaveOneOut(d *Dataset, seed uint64) *Split {
-	all := buildMatrix(len(d.Users), len(d.Items), d.U, d.I)
+	all := buildMatrix(len(d.Users), len(d.Items), d.U, d.I, d.W)
 	rng := rand.New(rand.NewPCG(seed, 0x100))
 	test := make([][]int32, all.Rows)
 	keep := make([]bool, 0)
@@ -44,13 +44,23 @@ func LeaveOneOut(d *Dataset, seed uint64) *Split {
 		}
 	}
 	var us, is []int32
+	var ws []float32
 	for k := range d.U {
 		if d.I[k] != held[d.U[k]] {
 			us = append(us, d.U[k])
 			is = append(is, d.I[k])
+			ws = append(ws, weight(d, k))
 		}
 	}
-	return &Split{Train: buildMatrix(all.Rows, all.Cols, us, is), Test: test, Items: all.Cols}
+	return &Split{Train: buildMatrix(all.Rows, all.Cols, us, is, ws), Test: test, Items: all.Cols}
+}
+
+// weight is interaction k's weight (1 when the dataset has none).
+func weight(d *Dataset, k int) float32 {
+	if d.W == nil {
+		return 1
+	}
+	return d.W[k]
 }
 
 // SampleNegatives draws, for every tested user, n items the user never
@@ -89,6 +99,7 @@ func (s *Split) SampleNegatives(n int, seed uint64) {
 // only appear after cut count as relevant (and can never be hit).
 func TimeSplit(d *Dataset, cut int64) (*Split, error) {
 	var us, is []int32
+	var ws []float32
 	for k := range d.U {
 		if d.T[k] == 0 {
 			return nil, errors.New("time split: interactions without a timestamp")
@@ -96,12 +107,13 @@ func TimeSplit(d *Dataset, cut int64) (*Split, error) {
 		if d.T[k] < cut {
 			us = append(us, d.U[k])
 			is = append(is, d.I[k])
+			ws = append(ws, weight(d, k))
 		}
 	}
 	if len(us) == 0 || len(us) == d.Len() {
 		return nil, fmt.Errorf("time split: no interactions on one side of the cut")
 	}
-	train := buildMatrix(len(d.Users), len(d.Items), us, is)
+	train := buildMatrix(len(d.Users), len(d.Items), us, is, ws)
 	test := make([][]int32, train.Rows)
 	seen := map[[2]int32]bool{}
 	for k := range d.U {
@@ -126,16 +138,16 @@ func TimeSplit(d *Dataset, cut int64) (*Split, error) {
 // tuning without looking at the test items.
 func (s *Split) Validation(seed uint64) *Split {
 	var us, is []int32
+	var ws []float32
 	for u := range s.Train.Rows {
 		items, w := s.Train.Row(int32(u))
 		for k, i := range items {
-			for range int(w[k]) {
-				us = append(us, int32(u))
-				is = append(is, i)
-			}
+			us = append(us, int32(u))
+			is = append(is, i)
+			ws = append(ws, w[k])
 		}
 	}
-	d := &Dataset{U: us, I: is, Users: make([]string, s.Train.Rows), Items: make([]string, s.Items)}
+	d := &Dataset{U: us, I: is, W: ws, Users: make([]string, s.Train.Rows), Items: make([]string, s.Items)}
 	return LeaveOneOut(d, seed)
 }
 

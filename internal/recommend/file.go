@@ -34,6 +34,10 @@ type Model struct {
 	// nil when trained from a file.
 	Category []string
 	Price    []float64
+	// Segment of every user (by user number) under the attribute
+	// SegmentAttr, for the cold start of new customers; nil when unknown.
+	SegmentAttr string
+	Segment     []string
 	// Rules for cart completion (from orders), over the names RuleItems.
 	RuleItems []string
 	Rules     []rules.Rule
@@ -44,7 +48,7 @@ type Model struct {
 
 // Train fits a model on every interaction of d.
 func Train(ctx context.Context, d *Dataset, c Config) (*Model, error) {
-	m := buildMatrix(len(d.Users), len(d.Items), d.U, d.I)
+	m := buildMatrix(len(d.Users), len(d.Items), d.U, d.I, d.W)
 	f, err := Fit(ctx, m, c)
 	if err != nil {
 		return nil, err

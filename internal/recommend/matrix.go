@@ -20,9 +20,9 @@ func (m *Matrix) Row(u int32) ([]int32, []float32) {
 // NNZ is the number of stored entries.
 func (m *Matrix) NNZ() int { return len(m.Idx) }
 
-// buildMatrix aggregates interactions (u, i) into a matrix whose weight is
-// the number of interactions of the pair.
-func buildMatrix(rows, cols int, us, is []int32) *Matrix {
+// buildMatrix aggregates interactions (u, i) of weights ws (nil: 1 each)
+// into a matrix whose value is the sum of the pair's weights.
+func buildMatrix(rows, cols int, us, is []int32, ws []float32) *Matrix {
 	m := &Matrix{Rows: rows, Cols: cols, Ptr: make([]int32, rows+1)}
 	for _, u := range us {
 		m.Ptr[u+1]++
@@ -31,9 +31,14 @@ func buildMatrix(rows, cols int, us, is []int32) *Matrix {
 		m.Ptr[r+1] += m.Ptr[r]
 	}
 	idx := make([]int32, len(us))
+	wv := make([]float32, len(us))
 	pos := slices.Clone(m.Ptr[:rows])
 	for k, u := range us {
 		idx[pos[u]] = is[k]
+		wv[pos[u]] = 1
+		if ws != nil {
+			wv[pos[u]] = ws[k]
+		}
 		pos[u]++
 	}
 	// Sort and merge duplicates per row.
@@ -43,14 +48,15 @@ func buildMatrix(rows, cols int, us, is []int32) *Matrix {
 	var ov []float32
 	for r := 0; r < rows; r++ {
 		row := idx[m.Ptr[r]:m.Ptr[r+1]]
-		slices.Sort(row)
+		rw := wv[m.Ptr[r]:m.Ptr[r+1]]
+		sortPairs(row, rw)
 		for j, it := range row {
 			if j > 0 && row[j-1] == it {
-				ov[len(ov)-1]++
+				ov[len(ov)-1] += rw[j]
 				continue
 			}
 			oi = append(oi, it)
-			ov = append(ov, 1)
+			ov = append(ov, rw[j])
 		}
 		out = append(out, int32(len(oi)))
 	}
@@ -77,4 +83,23 @@ func (m *Matrix) Transpose() *Matrix {
 		}
 	}
 	return t
+}
+
+// sortPairs sorts items ascending, carrying their weights along.
+func sortPairs(items []int32, w []float32) {
+	if slices.IsSorted(items) {
+		return
+	}
+	order := make([]int, len(items))
+	for k := range order {
+		order[k] = k
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return int(items[a]) - int(items[b]) })
+	it2 := make([]int32, len(items))
+	w2 := make([]float32, len(items))
+	for k, o := range order {
+		it2[k], w2[k] = items[o], w[o]
+	}
+	copy(items, it2)
+	copy(w, w2)
 }

@@ -190,3 +190,47 @@ func TestTrainTopNContract(t *testing.T) {
 		t.Errorf("reading garbage: %v", err)
 	}
 }
+
+// TestServingQuality checks that the serving path (candidates from item-kNN
+// neighbours and popular items, re-scored by ALS, then filtered) keeps most
+// of the full-ranking quality on MovieLens leave-one-out.
+func TestServingQuality(t *testing.T) {
+	d := readFile(t, movielensPath)
+	s := LeaveOneOut(d, 1)
+	ctx := context.Background()
+	c := DefaultConfig()
+	c.ALS.Seed = 1
+	f, err := Fit(ctx, s.Train, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	full, err := Evaluate(ctx, f, s, 10, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := NewService(ServiceOptions{})
+	m := &Model{Users: d.Users, Items: d.Items, Seen: s.Train, Fit: f}
+	m.index()
+	svc.Swap(m)
+	hits, users := 0, 0
+	for u, rel := range s.Test {
+		if len(rel) == 0 {
+			continue
+		}
+		users++
+		recs, err := svc.TopN(ctx, d.Users[u], 10, Filters{})
+		if err != nil || len(recs) != 10 {
+			t.Fatalf("user %s: %d recommendations, %v", d.Users[u], len(recs), err)
+		}
+		for _, r := range recs {
+			if r.Item == d.Items[rel[0]] {
+				hits++
+			}
+		}
+	}
+	hr := float64(hits) / float64(users)
+	t.Logf("HR@10 serving %.4f, full ranking %.4f", hr, full.HR)
+	if hr < 0.9*full.HR {
+		t.Errorf("serving HR@10 %.4f < 0.9 × full ranking %.4f", hr, full.HR)
+	}
+}

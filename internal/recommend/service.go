@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -28,6 +29,12 @@ type ItemLookup interface {
 // for customers the model has not seen (or activity since training).
 type HistoryLookup interface {
 	CustomerItems(ctx context.Context, customer string, limit int) ([]string, error)
+}
+
+// SegmentLookup finds a customer's value of a segment attribute (e.g.
+// country), for the cold start of customers the model has not seen.
+type SegmentLookup interface {
+	CustomerSegment(ctx context.Context, customer, attr string) (string, error)
 }
 
 // Filters are the business rules applied to every answer. The zero value
@@ -62,13 +69,14 @@ type Recommendation struct {
 	Item   string  `json:"item"`
 	Rank   int     `json:"rank"`
 	Score  float64 `json:"score"`
-	Reason string  `json:"reason"` // personal, popular, popular_in_category, bought_together, similar_items
+	Reason string  `json:"reason"` // personal, popular, popular_in_category, popular_in_segment, bought_together, similar_items
 }
 
 // ServiceOptions configure a Service.
 type ServiceOptions struct {
 	Items   ItemLookup    // optional: active flags, categories and prices of items
 	History HistoryLookup // optional: histories of customers unknown to the model
+	Segment SegmentLookup // optional: segments of customers unknown to the model
 	// ItemTTL is how long an item record is cached (default 1 minute).
 	ItemTTL time.Duration
 	Now     func() time.Time
@@ -94,6 +102,7 @@ type served struct {
 	m       *Model
 	popular []int32            // items by popularity, most popular first
 	byCat   map[string][]int32 // category → its items by popularity (top 200)
+	bySeg   map[string][]int32 // segment → the items most popular with its users (top 200)
 	rules   *rules.Index
 }
 
@@ -128,7 +137,46 @@ func (s *Service) Swap(m *Model) {
 	if len(m.Rules) > 0 {
 		sv.rules = rules.NewIndex(m.RuleItems, m.Rules)
 	}
+	sv.bySeg = segmentPopular(m)
 	s.cur.Store(sv)
+}
+
+// segmentPopular ranks, per segment, the items by how many of the
+// segment's users interacted with them.
+func segmentPopular(m *Model) map[string][]int32 {
+	if m.Segment == nil {
+		return nil
+	}
+	counts := map[string]map[int32]int{}
+	for u, seg := range m.Segment {
+		if seg == "" {
+			continue
+		}
+		c := counts[seg]
+		if c == nil {
+			c = map[int32]int{}
+			counts[seg] = c
+		}
+		items, _ := m.Seen.Row(int32(u))
+		for _, i := range items {
+			c[i]++
+		}
+	}
+	out := make(map[string][]int32, len(counts))
+	for seg, c := range counts {
+		items := make([]int32, 0, len(c))
+		for i := range c {
+			items = append(items, i)
+		}
+		slices.SortFunc(items, func(a, b int32) int {
+			if d := cmp.Compare(c[b], c[a]); d != 0 {
+				return d
+			}
+			return cmp.Compare(a, b)
+		})
+		out[seg] = items[:min(200, len(items))]
+	}
+	return out
 }
 
 // Model returns the current model, nil before the first Swap.
@@ -172,18 +220,28 @@ type candidate struct {
 	reason string
 }
 
-// TopN returns up to n items for a customer (the model's user name: the
-// customer id in decimal for models trained from the store). An unknown
-// customer gets items similar to what the history lookup knows of them,
-// then the popular items of their first-touched category, then popular
-// items: never an error.
-func (s *Service) TopN(ctx context.Context, customer string, n int, f Filters) ([]Recommendation, error) {
+// current is the served model, for a request of n items.
+func (s *Service) current(n int) (*served, error) {
 	sv := s.cur.Load()
 	if sv == nil {
 		return nil, ErrNoModel
 	}
 	if n <= 0 {
 		return nil, fmt.Errorf("n = %d must be positive", n)
+	}
+	return sv, nil
+}
+
+// TopN returns up to n items for a customer (the model's user name: the
+// customer id in decimal for models trained from the store). An unknown
+// customer gets items similar to what the history lookup knows of them,
+// then the popular items of their first-touched category, then those
+// popular in their segment (SegmentLookup), then popular items: never an
+// error.
+func (s *Service) TopN(ctx context.Context, customer string, n int, f Filters) ([]Recommendation, error) {
+	sv, err := s.current(n)
+	if err != nil {
+		return nil, err
 	}
 	m := sv.m
 	u := m.User(customer)
@@ -209,11 +267,24 @@ func (s *Service) TopN(ctx context.Context, customer string, n int, f Filters) (
 	}
 	var cands []candidate
 	if len(hist) > 0 {
-		cands = sv.personal(u, hist)
+		sc := getScratch(len(m.Items))
+		defer scratchPool.Put(sc)
+		cands = sv.personal(u, hist, sc)
 	}
+	// Fallbacks, in this order, after the scored candidates.
+	var then []candidate
 	if firstCat != "" {
 		for r, i := range sv.byCat[firstCat] {
-			cands = append(cands, candidate{i: i, score: 1e-9 / float64(r+1), reason: "popular_in_category"})
+			then = append(then, candidate{i: i, score: 1 / float64(r+1), reason: "popular_in_category"})
+		}
+	}
+	if u < 0 && s.opts.Segment != nil && sv.bySeg != nil {
+		seg, err := s.opts.Segment.CustomerSegment(ctx, customer, m.SegmentAttr)
+		if err != nil {
+			return nil, fmt.Errorf("read the segment of %q: %w", customer, err)
+		}
+		for r, i := range sv.bySeg[seg] {
+			then = append(then, candidate{i: i, score: 1 / float64(r+1), reason: "popular_in_segment"})
 		}
 	}
 	exclude := map[int32]bool{}
@@ -224,32 +295,79 @@ func (s *Service) TopN(ctx context.Context, customer string, n int, f Filters) (
 			}
 		}
 	}
-	return s.finish(ctx, sv, cands, exclude, n, f), nil
+	return s.finish(ctx, sv, cands, then, exclude, n, f), nil
+}
+
+// Candidate generation bounds: neighbours taken per history item, history
+// items used, popular items always considered.
+const (
+	candNeighbors = 50
+	candHistory   = 100
+	candPopular   = 200
+)
+
+// scratch is per-request working memory, pooled.
+type scratch struct {
+	acc     []float32
+	mark    []uint32
+	epoch   uint32
+	touched []int32
+	cands   []candidate
+	als     []float64
+}
+
+var scratchPool sync.Pool
+
+func getScratch(n int) *scratch {
+	sc, _ := scratchPool.Get().(*scratch)
+	if sc == nil || len(sc.acc) != n {
+		sc = &scratch{acc: make([]float32, n), mark: make([]uint32, n)}
+	}
+	sc.epoch++
+	if sc.epoch == 0 { // wrapped: reset the marks
+		clear(sc.mark)
+		sc.epoch = 1
+	}
+	sc.touched = sc.touched[:0]
+	return sc
+}
+
+func (sc *scratch) add(i int32, v float32) {
+	if sc.mark[i] != sc.epoch {
+		sc.mark[i] = sc.epoch
+		sc.acc[i] = 0
+		sc.touched = append(sc.touched, i)
+	}
+	sc.acc[i] += v
 }
 
 // personal scores the candidates of a user with history: the item-kNN
-// neighbours of the history and the 200 most popular items, by the model.
-func (sv *served) personal(u int32, hist []int32) []candidate {
+// neighbours of the history and the most popular items, by the model.
+// The candidates live in sc until it goes back to the pool.
+func (sv *served) personal(u int32, hist []int32, sc *scratch) []candidate {
 	m := sv.m
 	fit := m.Fit
-	knn := map[int32]float64{}
 	if fit.KNN != nil {
-		for _, i := range hist {
+		h := hist
+		if len(h) > candHistory {
+			h = h[len(h)-candHistory:]
+		}
+		for _, i := range h {
 			nb, sim := fit.KNN.Neighbors(i)
+			nb = nb[:min(len(nb), candNeighbors)]
 			for k, j := range nb {
-				knn[j] += float64(sim[k])
+				sc.add(j, sim[k])
 			}
 		}
 	}
-	for _, i := range sv.popular[:min(200, len(sv.popular))] {
-		if _, ok := knn[i]; !ok {
-			knn[i] = 0
-		}
+	for _, i := range sv.popular[:min(candPopular, len(sv.popular))] {
+		sc.add(i, 0)
 	}
-	cands := make([]candidate, 0, len(knn))
-	for i, v := range knn {
-		cands = append(cands, candidate{i: i, score: v})
+	cands := slices.Grow(sc.cands[:0], len(sc.touched))[:len(sc.touched)]
+	for k, i := range sc.touched {
+		cands[k] = candidate{i: i, score: float64(sc.acc[i])}
 	}
+	sc.cands = cands
 	var xu []float32
 	if fit.ALS != nil && (fit.Kind == ModelALS || fit.Kind == ModelBlend) {
 		f := fit.ALS.F
@@ -260,7 +378,9 @@ func (sv *served) personal(u int32, hist []int32) []candidate {
 		}
 	}
 	var maxK, maxA, maxP float64
-	als := make([]float64, len(cands))
+	als := slices.Grow(sc.als[:0], len(cands))[:len(cands)]
+	clear(als)
+	sc.als = als
 	for k, c := range cands {
 		maxK = max(maxK, c.score)
 		if xu != nil {
@@ -297,9 +417,47 @@ func (sv *served) personal(u int32, hist []int32) []candidate {
 	return cands
 }
 
-// finish boosts, sorts and filters the candidates, then fills up with
-// popular items.
-func (s *Service) finish(ctx context.Context, sv *served, cands []candidate, exclude map[int32]bool, n int, f Filters) []Recommendation {
+func cmpCand(a, b candidate) int {
+	if c := cmp.Compare(b.score, a.score); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.i, b.i)
+}
+
+// selectBest moves the t best candidates to the front of c, unordered
+// (quickselect).
+func selectBest(c []candidate, t int) {
+	lo, hi := 0, len(c)-1
+	for lo < hi {
+		p := c[(lo+hi)/2]
+		i, j := lo, hi
+		for i <= j {
+			for cmpCand(c[i], p) < 0 {
+				i++
+			}
+			for cmpCand(c[j], p) > 0 {
+				j--
+			}
+			if i <= j {
+				c[i], c[j] = c[j], c[i]
+				i++
+				j--
+			}
+		}
+		switch {
+		case t <= j:
+			hi = j
+		case t >= i:
+			lo = i
+		default:
+			return
+		}
+	}
+}
+
+// finish boosts, sorts and filters the candidates, then takes the
+// fallbacks in their order, then fills up with popular items.
+func (s *Service) finish(ctx context.Context, sv *served, cands, then []candidate, exclude map[int32]bool, n int, f Filters) []Recommendation {
 	m := sv.m
 	for _, name := range f.ExcludeItems {
 		if i := m.Item(name); i >= 0 {
@@ -320,12 +478,13 @@ func (s *Service) finish(ctx context.Context, sv *served, cands []candidate, exc
 			}
 		}
 	}
-	slices.SortFunc(cands, func(a, b candidate) int {
-		if c := cmp.Compare(b.score, a.score); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.i, b.i)
-	})
+	// Sort only the best few unless the filters throw most of them away.
+	head, tail := cands, []candidate(nil)
+	if t := max(64, 8*n); len(cands) > 2*t {
+		selectBest(cands, t)
+		head, tail = cands[:t], cands[t:]
+	}
+	slices.SortFunc(head, cmpCand)
 	out := make([]Recommendation, 0, n)
 	perCat := map[string]int{}
 	taken := map[int32]bool{}
@@ -341,7 +500,18 @@ func (s *Service) finish(ctx context.Context, sv *served, cands []candidate, exc
 		out = append(out, Recommendation{Item: name, Rank: len(out) + 1, Score: c.score, Reason: c.reason})
 		return len(out) == n
 	}
-	for _, c := range cands {
+	for _, c := range head {
+		if take(c) {
+			return out
+		}
+	}
+	slices.SortFunc(tail, cmpCand)
+	for _, c := range tail {
+		if take(c) {
+			return out
+		}
+	}
+	for _, c := range then {
 		if take(c) {
 			return out
 		}
@@ -425,12 +595,9 @@ func hasPrefix(s string, prefixes []string) bool {
 // the model does not know (new items), then popular items. Items in the
 // cart are never returned; unknown items are never an error.
 func (s *Service) CartCompletion(ctx context.Context, cart []string, n int, f Filters) ([]Recommendation, error) {
-	sv := s.cur.Load()
-	if sv == nil {
-		return nil, ErrNoModel
-	}
-	if n <= 0 {
-		return nil, fmt.Errorf("n = %d must be positive", n)
+	sv, err := s.current(n)
+	if err != nil {
+		return nil, err
 	}
 	m := sv.m
 	exclude := map[int32]bool{}
@@ -488,5 +655,17 @@ func (s *Service) CartCompletion(ctx context.Context, cart []string, n int, f Fi
 		best[c.i] = len(uniq)
 		uniq = append(uniq, c)
 	}
-	return s.finish(ctx, sv, uniq, exclude, n, f), nil
+	return s.finish(ctx, sv, uniq, nil, exclude, n, f), nil
 }
+
+// Recommender is what campaign templates and next-best-offer logic call;
+// *Service implements it.
+type Recommender interface {
+	TopN(ctx context.Context, customer string, n int, f Filters) ([]Recommendation, error)
+	CartCompletion(ctx context.Context, cart []string, n int, f Filters) ([]Recommendation, error)
+}
+
+var _ Recommender = (*Service)(nil)
+
+// CustomerName is the model's name of a store customer: its id in decimal.
+func CustomerName(id int64) string { return strconv.FormatInt(id, 10) }

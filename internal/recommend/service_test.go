@@ -22,7 +22,8 @@ import (
 type shop struct {
 	st       *sqlite.Store
 	model    *Model
-	newCust  string
+	newCust  string // has an order of a home/garden item
+	southern string // no order, attribute country = south
 	inactive string
 }
 
@@ -57,6 +58,15 @@ func newShop(t *testing.T) *shop {
 			return err
 		}
 		sh.newCust = strconv.FormatInt(id, 10)
+		south, err := tx.NewCustomer(ctx, time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC))
+		if err != nil {
+			return err
+		}
+		sh.southern = strconv.FormatInt(south, 10)
+		if err := tx.PutAttribute(ctx, store.Attribute{CustomerID: south, Name: "country", Value: "south", Source: "test",
+			ObservedAt: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC), Rule: "latest"}); err != nil {
+			return err
+		}
 		o := store.Order{Source: "test", ExtID: "o1", CustomerID: id, PlacedAt: time.Date(2024, 2, 1, 0, 0, 0, 0, time.UTC), Kind: store.OrderSale}
 		if _, err := tx.PutOrder(ctx, &o); err != nil {
 			return err
@@ -106,12 +116,20 @@ func newShop(t *testing.T) *shop {
 		t.Fatal(err)
 	}
 	m.RuleItems, m.Rules = res.Items, res.Rules
+	// Odd customers (home buyers) live in the south.
+	m.SegmentAttr = "country"
+	m.Segment = make([]string, len(m.Users))
+	for u, name := range m.Users {
+		n, _ := strconv.Atoi(strings.TrimPrefix(name, "c"))
+		m.Segment[u] = []string{"north", "south"}[n%2]
+	}
 	sh.model = m
 	return sh
 }
 
 func (sh *shop) service() *Service {
-	s := NewService(ServiceOptions{Items: sh.st, History: StoreHistory{Store: sh.st}})
+	h := StoreHistory{Store: sh.st}
+	s := NewService(ServiceOptions{Items: sh.st, History: h, Segment: h})
 	s.Swap(sh.model)
 	return s
 }
@@ -244,6 +262,16 @@ func TestColdStart(t *testing.T) {
 	if home < 3 {
 		t.Errorf("new customer who bought a garden item got %d home items of 5: %+v", home, recs)
 	}
+	// No history, but the store knows their country: popular in that segment.
+	recs, err = s.TopN(ctx, sh.southern, 5, Filters{})
+	if err != nil || len(recs) != 5 || recs[0].Reason != "popular_in_segment" {
+		t.Fatalf("customer with a segment: %+v %v", recs, err)
+	}
+	for _, r := range recs {
+		if !strings.HasPrefix(sh.model.Category[sh.model.Item(r.Item)], "home/") {
+			t.Errorf("southern customer got %s (%s), not a home item", r.Item, sh.model.Category[sh.model.Item(r.Item)])
+		}
+	}
 	// A cart with a new item only the catalogue knows: popular in its category.
 	recs, err = s.CartCompletion(ctx, []string{"new-mug"}, 3, Filters{})
 	if err != nil || len(recs) != 3 || recs[0].Reason != "popular_in_category" || sh.model.Category[sh.model.Item(recs[0].Item)] != "home/kitchen" {
@@ -323,5 +351,43 @@ func TestSwap(t *testing.T) {
 	close(errs)
 	for err := range errs {
 		t.Error(err)
+	}
+}
+
+func TestSelectBest(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for trial := range 500 {
+		n := 1 + rng.IntN(300)
+		c := make([]candidate, n)
+		for k := range c {
+			c[k] = candidate{i: int32(k), score: float64(rng.IntN(20))} // many ties
+		}
+		want := slices.Clone(c)
+		slices.SortFunc(want, cmpCand)
+		k := rng.IntN(n)
+		selectBest(c, k)
+		got := slices.Clone(c[:k])
+		slices.SortFunc(got, cmpCand)
+		if !slices.Equal(got, want[:k]) {
+			t.Fatalf("trial %d: n %d k %d: best %v, want %v", trial, n, k, got, want[:k])
+		}
+	}
+}
+
+func TestWeightedInteractions(t *testing.T) {
+	d := NewDataset()
+	d.Add("u", "b", 1)
+	d.AddWeighted("u", "a", 2, 0.5)
+	d.AddWeighted("u", "b", 3, 0.25)
+	d.Add("v", "a", 4)
+	m := buildMatrix(len(d.Users), len(d.Items), d.U, d.I, d.W)
+	items, w := m.Row(0)
+	// Items are numbered b = 0, a = 1.
+	if !slices.Equal(items, []int32{0, 1}) || !slices.Equal(w, []float32{1.25, 0.5}) {
+		t.Fatalf("row of u: %v %v", items, w)
+	}
+	s := LeaveOneOut(d, 1)
+	if s.Train.NNZ() != 2 || len(s.Test[0]) != 1 {
+		t.Fatalf("leave-one-out of u: %d entries left, test %v", s.Train.NNZ(), s.Test[0])
 	}
 }

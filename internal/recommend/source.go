@@ -50,18 +50,19 @@ type Catalogue struct {
 }
 
 // OrderInteractions reads the sale lines (positive quantity, known
-// customer) placed at or before asOf as interactions: user = the customer
-// id in decimal, item = the item id. Events of the given types (cart_add,
-// favorite, view, ...) are added as interactions too. It also returns the
-// items' categories and latest unit prices.
-func OrderInteractions(ctx context.Context, src store.Analytics, asOf time.Time, eventTypes []string) (*Dataset, Catalogue, error) {
+// customer) placed at or before asOf as interactions of weight 1: user =
+// the customer id in decimal, item = the item id. Item events of the types
+// in eventWeights (cart_add, favorite, view, ...) are added with their
+// type's weight. It also returns the items' categories and latest unit
+// prices.
+func OrderInteractions(ctx context.Context, src store.Analytics, asOf time.Time, eventWeights map[string]float32) (*Dataset, Catalogue, error) {
 	d := NewDataset()
 	cat := Catalogue{Category: map[string]string{}, Price: map[string]float64{}}
 	err := src.ScanLines(ctx, asOf, func(row *store.LineRow) error {
 		if row.Kind != store.OrderSale || row.CustomerID == 0 || row.Quantity <= 0 || row.ItemID == "" {
 			return nil
 		}
-		d.Add(strconv.FormatInt(row.CustomerID, 10), row.ItemID, row.PlacedAt.Unix())
+		d.Add(CustomerName(row.CustomerID), row.ItemID, row.PlacedAt.Unix())
 		if row.Category != "" {
 			cat.Category[row.ItemID] = row.Category
 		}
@@ -73,14 +74,10 @@ func OrderInteractions(ctx context.Context, src store.Analytics, asOf time.Time,
 	if err != nil {
 		return nil, cat, fmt.Errorf("scan order lines: %w", err)
 	}
-	if len(eventTypes) > 0 {
-		want := map[string]bool{}
-		for _, t := range eventTypes {
-			want[t] = true
-		}
+	if len(eventWeights) > 0 {
 		err = src.ScanEvents(ctx, time.Time{}, asOf, func(e *store.Event) error {
-			if e.CustomerID != 0 && e.ItemID != "" && want[e.Type] {
-				d.Add(strconv.FormatInt(e.CustomerID, 10), e.ItemID, e.At.Unix())
+			if w := eventWeights[e.Type]; w > 0 && e.CustomerID != 0 && e.ItemID != "" {
+				d.AddWeighted(CustomerName(e.CustomerID), e.ItemID, e.At.Unix(), w)
 			}
 			return nil
 		})
@@ -146,4 +143,34 @@ func (h StoreHistory) CustomerItems(ctx context.Context, customer string, limit 
 		}
 	}
 	return out, nil
+}
+
+// SetSegments records every user's value of a customer attribute (e.g.
+// country) as its segment; users are store customer ids in decimal.
+func (m *Model) SetSegments(attr string, values map[int64]string) {
+	m.SegmentAttr = attr
+	m.Segment = make([]string, len(m.Users))
+	for u, name := range m.Users {
+		if id, err := strconv.ParseInt(name, 10, 64); err == nil {
+			m.Segment[u] = values[id]
+		}
+	}
+}
+
+// CustomerSegment implements SegmentLookup: the customer's value of attr.
+func (h StoreHistory) CustomerSegment(ctx context.Context, customer, attr string) (string, error) {
+	id, err := strconv.ParseInt(customer, 10, 64)
+	if err != nil || id <= 0 || attr == "" {
+		return "", nil
+	}
+	attrs, err := h.Store.Attributes(ctx, id)
+	if err != nil {
+		return "", fmt.Errorf("read attributes: %w", err)
+	}
+	for _, a := range attrs {
+		if a.Name == attr {
+			return a.Value, nil
+		}
+	}
+	return "", nil
 }

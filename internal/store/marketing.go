@@ -166,6 +166,10 @@ type MarketingReader interface {
 	DeliveredCustomers(ctx context.Context, campaign, step string) ([]int64, error)
 	// OfferUse is what has been issued of an offer.
 	OfferUse(ctx context.Context, offer string) (OfferUse, error)
+	// OfferUses is OfferUse of every offer issued at least once.
+	OfferUses(ctx context.Context) (map[string]OfferUse, error)
+	// IssuesOf counts, by offer, how often each offer was issued to one customer.
+	IssuesOf(ctx context.Context, customerID int64) (map[string]int, error)
 	// IssuedTo counts how often the offer was issued to each customer that has it.
 	IssuedTo(ctx context.Context, offer string, customerIDs []int64) (map[int64]int, error)
 	// CampaignRun returns a launched campaign; ErrNotFound when not launched.

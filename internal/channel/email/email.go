@@ -16,9 +16,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/emersion/go-sasl"
-	"github.com/emersion/go-smtp"
-
 	"github.com/sagitta-dev/sagitta/internal/campaign"
 )
 
@@ -47,9 +44,10 @@ type Options struct {
 
 // Sender is a campaign.Sender over SMTP. It is safe for concurrent use.
 type Sender struct {
-	opts Options
-	pool chan *smtp.Client
-	sent atomic.Int64
+	opts  Options
+	pool  chan *conn    // idle connections
+	slots chan struct{} // at most Conns connections in use, across concurrent Sends
+	sent  atomic.Int64
 }
 
 var _ campaign.Sender = (*Sender)(nil)
@@ -87,60 +85,26 @@ func New(opts Options) (*Sender, error) {
 			opts.Domain = "sagitta.invalid"
 		}
 	}
-	return &Sender{opts: opts, pool: make(chan *smtp.Client, opts.Conns)}, nil
+	return &Sender{opts: opts, pool: make(chan *conn, opts.Conns), slots: make(chan struct{}, opts.Conns)}, nil
 }
 
 // Sent counts the messages accepted by the server.
 func (s *Sender) Sent() int64 { return s.sent.Load() }
 
-func (s *Sender) dial() (*smtp.Client, error) {
-	cfg := s.opts.TLSConfig
-	host, _, _ := net.SplitHostPort(s.opts.Addr)
-	if cfg == nil {
-		cfg = &tls.Config{ServerName: host, MinVersion: tls.VersionTLS12}
-	}
-	d := net.Dialer{Timeout: s.opts.Timeout}
-	conn, err := d.Dial("tcp", s.opts.Addr)
-	if err != nil {
-		return nil, err
-	}
-	var c *smtp.Client
-	switch s.opts.TLS {
-	case TLSImplicit:
-		c = smtp.NewClient(tls.Client(conn, cfg))
-	case TLSStartTLS:
-		if c, err = smtp.NewClientStartTLS(conn, cfg); err != nil {
-			conn.Close()
-			return nil, fmt.Errorf("starttls: %w", err)
-		}
-	default:
-		c = smtp.NewClient(conn)
-	}
-	c.CommandTimeout = s.opts.Timeout
-	c.SubmissionTimeout = s.opts.Timeout
-	if s.opts.Username != "" {
-		if err := c.Auth(sasl.NewPlainClient("", s.opts.Username, s.opts.Password)); err != nil {
-			c.Close()
-			return nil, fmt.Errorf("smtp auth: %w", err)
-		}
-	}
-	return c, nil
-}
-
-func (s *Sender) get() (*smtp.Client, error) {
+func (s *Sender) get() (*conn, error) {
 	select {
 	case c := <-s.pool:
 		return c, nil
 	default:
-		return s.dial()
+		return dialConn(&s.opts)
 	}
 }
 
-func (s *Sender) put(c *smtp.Client) {
+func (s *Sender) put(c *conn) {
 	select {
 	case s.pool <- c:
 	default:
-		c.Quit()
+		c.quit()
 	}
 }
 
@@ -149,90 +113,64 @@ func (s *Sender) Close() error {
 	for {
 		select {
 		case c := <-s.pool:
-			c.Quit()
+			c.quit()
 		default:
 			return nil
 		}
 	}
 }
 
-// Send sends each message in its own SMTP transaction, on up to Conns
-// connections at once.
+// Send sends each message in its own SMTP transaction, the messages split
+// over up to Conns connections, pipelined on each.
 func (s *Sender) Send(ctx context.Context, msgs []campaign.Message) []error {
 	errs := make([]error, len(msgs))
-	var next atomic.Int64
+	if len(msgs) == 0 {
+		return errs
+	}
+	conns := min(len(msgs), s.opts.Conns)
+	per := (len(msgs) + conns - 1) / conns
 	var wg sync.WaitGroup
-	for range min(len(msgs), s.opts.Conns) {
+	for from := 0; from < len(msgs); from += per {
+		group := make([]*campaign.Message, 0, per)
+		ge := make([]*error, 0, per)
+		for i := from; i < min(from+per, len(msgs)); i++ {
+			group = append(group, &msgs[i])
+			ge = append(ge, &errs[i])
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			var c *smtp.Client
-			var buf bytes.Buffer
-			defer func() {
-				if c != nil {
-					s.put(c)
+			select {
+			case s.slots <- struct{}{}:
+				defer func() { <-s.slots }()
+			case <-ctx.Done():
+				for _, e := range ge {
+					*e = ctx.Err()
 				}
-			}()
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= len(msgs) {
-					return
+				return
+			}
+			c, err := s.get()
+			if err != nil {
+				for _, e := range ge {
+					*e = fmt.Errorf("connect to %s: %w", s.opts.Addr, err)
 				}
-				if err := ctx.Err(); err != nil {
-					errs[i] = err
-					continue
-				}
-				if c == nil {
-					var err error
-					if c, err = s.get(); err != nil {
-						errs[i] = fmt.Errorf("connect to %s: %w", s.opts.Addr, err)
-						continue
-					}
-				}
-				err := s.send(c, &msgs[i], &buf)
-				var se *smtp.SMTPError
-				switch {
-				case err == nil:
-					s.sent.Add(1)
-				case errors.As(err, &se) && se.Code >= 500:
-					errs[i] = fmt.Errorf("smtp %d %s: %w", se.Code, se.Message, campaign.ErrPermanent)
-					if c.Reset() != nil {
-						c.Close()
-						c = nil
-					}
-				default:
-					errs[i] = err
-					c.Close() // the connection is in an unknown state
-					c = nil
+				return
+			}
+			if err := c.sendAll(s.opts.From, group, ge, s.Compose); err != nil {
+				return // c is closed
+			}
+			ok := int64(0)
+			for _, e := range ge {
+				if *e == nil {
+					ok++
 				}
 			}
+			s.sent.Add(ok)
+			s.put(c)
 		}()
 	}
 	wg.Wait()
 	return errs
-}
-
-func (s *Sender) send(c *smtp.Client, m *campaign.Message, buf *bytes.Buffer) error {
-	if m.To == "" {
-		return fmt.Errorf("message %s has no address: %w", m.Key, campaign.ErrPermanent)
-	}
-	if err := c.Mail(s.opts.From, nil); err != nil {
-		return err
-	}
-	if err := c.Rcpt(m.To, nil); err != nil {
-		return err
-	}
-	w, err := c.Data()
-	if err != nil {
-		return err
-	}
-	buf.Reset()
-	s.Compose(buf, m)
-	if _, err := w.Write(buf.Bytes()); err != nil {
-		w.Close()
-		return err
-	}
-	return w.Close()
 }
 
 // MessageID is the Message-ID of a delivery: the same for every send of it.
@@ -270,5 +208,7 @@ func (s *Sender) Compose(b *bytes.Buffer, m *campaign.Message) {
 	qp := quotedprintable.NewWriter(b)
 	qp.Write([]byte(m.Body))
 	qp.Close()
-	b.WriteString("\r\n")
+	if !bytes.HasSuffix(b.Bytes(), []byte("\r\n")) {
+		b.WriteString("\r\n")
+	}
 }

@@ -14,6 +14,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -23,6 +24,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/mail"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -30,12 +32,14 @@ import (
 
 	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
+	"github.com/jackc/pgx/v5"
 
 	"github.com/sagitta-dev/sagitta/internal/channel/webhook"
 	"github.com/sagitta-dev/sagitta/internal/identity"
 	"github.com/sagitta-dev/sagitta/internal/ingest"
 	"github.com/sagitta-dev/sagitta/internal/insight"
 	"github.com/sagitta-dev/sagitta/internal/store"
+	"github.com/sagitta-dev/sagitta/internal/store/postgres"
 	"github.com/sagitta-dev/sagitta/internal/store/sqlite"
 )
 
@@ -49,12 +53,18 @@ var AsOf = time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
 // then computes features, tags and segments as of AsOf.
 func Shop(tb testing.TB, dir string, n int) (store.Store, *insight.Service) {
 	tb.Helper()
-	ctx := context.Background()
-	st, err := sqlite.Open(ctx, dir, sqlite.Options{})
+	st, err := sqlite.Open(context.Background(), dir, sqlite.Options{})
 	if err != nil {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { st.Close() })
+	return ShopIn(tb, st, dir, n)
+}
+
+// ShopIn fills st (empty) with the shop of Shop; dir keeps the features.
+func ShopIn(tb testing.TB, st store.Store, dir string, n int) (store.Store, *insight.Service) {
+	tb.Helper()
+	ctx := context.Background()
 	var b ingest.Batch
 	for i := range n {
 		consent := map[string]string{"email": store.ConsentOptIn}
@@ -332,3 +342,42 @@ func (h *Hook) Requests() (requests, badSignatures int) {
 
 // KeyOf returns the X-Sagitta-Key header of a mail.
 func KeyOf(m Mail) string { return strings.TrimSpace(m.Header.Get("X-Sagitta-Key")) }
+
+// Postgres opens a store in a fresh schema of the PostgreSQL server at
+// $SAGITTA_TEST_POSTGRES (default loopback), dropped when the test ends;
+// it skips the test when none is reachable (fails when
+// SAGITTA_REQUIRE_POSTGRES=1).
+func Postgres(tb testing.TB) store.Store {
+	tb.Helper()
+	dsn := os.Getenv("SAGITTA_TEST_POSTGRES")
+	if dsn == "" {
+		dsn = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		if os.Getenv("SAGITTA_REQUIRE_POSTGRES") == "1" {
+			tb.Fatalf("PostgreSQL not reachable: %v", err)
+		}
+		tb.Skipf("PostgreSQL not reachable (%v): set SAGITTA_TEST_POSTGRES or start a server", err)
+	}
+	conn.Close(ctx)
+	b := make([]byte, 8)
+	rand.Read(b)
+	schema := "sagitta_mt_" + hex.EncodeToString(b)
+	st, err := postgres.Open(context.Background(), dsn, postgres.Options{Schema: schema})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() {
+		st.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if c, err := pgx.Connect(ctx, dsn); err == nil {
+			c.Exec(ctx, "DROP SCHEMA IF EXISTS "+pgx.Identifier{schema}.Sanitize()+" CASCADE")
+			c.Close(ctx)
+		}
+	})
+	return st
+}

@@ -54,6 +54,9 @@ type Offer struct {
 	// Weights of the persuadable score on the standardized features
 	// (price sensitivity, recency, frequency, app channel, class C).
 	Persuade [5]float64
+	// Niche adds to the persuadable score of customers aged 30–44 who
+	// prefer SMS: an interaction no linear model of the features represents.
+	Niche float64
 }
 
 // Discount is the default offer: price-sensitive, lapsing, class B/C
@@ -65,6 +68,10 @@ var NewProduct = Offer{Name: "new_product", Persuade: [5]float64{-1.8, -0.8, 1.2
 
 // WinBack persuades customers who lapsed long ago and buy by e-mail.
 var WinBack = Offer{Name: "win_back", Persuade: [5]float64{0.3, 2.0, 0.2, -0.7, 0.3}}
+
+// Flash persuades one niche (SMS customers aged 30–44) and, a little, the
+// price-sensitive: a nonlinear truth.
+var Flash = Offer{Name: "flash", Persuade: [5]float64{0.6, 0, 0, 0, 0}, Niche: 3.2}
 
 // TypeProbs returns P(type | features) for the offer, in the order of Types.
 func (o Offer) TypeProbs(c *Customer) [4]float64 {
@@ -84,11 +91,15 @@ func (o Offer) TypeProbs(c *Customer) [4]float64 {
 		age = (float64(c.Age) - 45) / 15
 	}
 	w := o.Persuade
+	niche := 0.0
+	if c.Channel == "sms" && c.Age >= 30 && c.Age < 45 {
+		niche = o.Niche
+	}
 	s := [4]float64{
-		-1.1 + w[0]*ps + w[1]*rec + w[2]*freq + w[3]*app + w[4]*classC, // persuadable
-		-0.4 + 1.6*freq - 0.9*rec,                                      // sure thing
-		-0.2 + 1.4*rec - 0.8*freq,                                      // lost cause
-		-0.9 - 1.5*ps + 0.6*age + 0.4*freq,                             // do not disturb
+		-1.1 + w[0]*ps + w[1]*rec + w[2]*freq + w[3]*app + w[4]*classC + niche, // persuadable
+		-0.4 + 1.6*freq - 0.9*rec,          // sure thing
+		-0.2 + 1.4*rec - 0.8*freq,          // lost cause
+		-0.9 - 1.5*ps + 0.6*age + 0.4*freq, // do not disturb
 	}
 	var z float64
 	for k := range s {

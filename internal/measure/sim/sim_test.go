@@ -31,7 +31,7 @@ func TestDeterministic(t *testing.T) {
 // true response probabilities.
 func TestTruthConsistent(t *testing.T) {
 	cs := Customers(200000, 1)
-	for _, o := range []Offer{Discount, NewProduct, WinBack} {
+	for _, o := range []Offer{Discount, NewProduct, WinBack, Flash} {
 		rs := Run(cs, o, 0.5, 2)
 		share := map[string]float64{}
 		var wantShare [4]float64

@@ -77,15 +77,15 @@ func (e *Encoder) Names() []string {
 // and at least one does; otherwise it is categorical.
 func FitEncoder(t *Table, features []string, rows []int) (*Encoder, error) {
 	e := &Encoder{}
-	each := func(col []string, f func(string)) {
+	each := func(col *Column, f func(string)) {
 		if rows == nil {
-			for _, v := range col {
+			for _, v := range col.All() {
 				f(v)
 			}
 			return
 		}
 		for _, i := range rows {
-			f(col[i])
+			f(col.At(i))
 		}
 	}
 	for _, name := range features {
@@ -93,7 +93,7 @@ func FitEncoder(t *Table, features []string, rows []int) (*Encoder, error) {
 		if j < 0 {
 			return nil, fmt.Errorf("%s: feature column %q not found", t.Name, name)
 		}
-		col := t.Cols[j]
+		col := &t.Cols[j]
 		c := ColumnCode{Name: name, Numeric: true}
 		var n, blanks int
 		var scale float64
@@ -184,9 +184,9 @@ func (e *Encoder) Encode(t *Table, rows []int) ([]float64, error) {
 		if j < 0 {
 			return nil, fmt.Errorf("%s: feature column %q of the model not found; the header has %s", t.Name, c.Name, quoteList(t.Header))
 		}
-		col := t.Cols[j]
+		col := &t.Cols[j]
 		for r, i := range rows {
-			v := col[i]
+			v := col.At(i)
 			row := x[r*w+off:]
 			if c.Numeric {
 				if v == "" || v == "NA" || v == "NaN" {

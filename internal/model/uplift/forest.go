@@ -29,6 +29,7 @@ type ForestOptions struct {
 	MaxDepth  int       // 8
 	MinLeaf   int       // treated and control rows each per leaf: max(10, min(100, n/200))
 	Sample    float64   // share of rows drawn without replacement per tree: 0.5
+	MaxSample int       // most rows per tree: 150,000 (bounds the cost on big data)
 	Features  int       // features tried per split: ⌈d/3⌉
 	Bins      int       // quantile bins per feature: 32 (≤ 255)
 	Criterion Criterion // Euclidean
@@ -48,6 +49,9 @@ func (o ForestOptions) withDefaults(n, d int) ForestOptions {
 	}
 	if o.Sample <= 0 || o.Sample > 1 {
 		o.Sample = 0.5
+	}
+	if o.MaxSample <= 0 {
+		o.MaxSample = 150_000
 	}
 	if o.Features <= 0 {
 		o.Features = max(1, (d+2)/3)
@@ -109,6 +113,31 @@ func (f *Forest) Predict(x []float64) (uplift, pt float64) {
 	}
 	k := float64(len(f.Trees))
 	return uplift / k, pt / k
+}
+
+// predictBlock writes the forest's uplift of every row of the block x
+// (rows of d features) into up.
+func (f *Forest) predictBlock(x []float64, d int, up []float64) {
+	clear(up)
+	for t := range f.Trees {
+		nodes := f.Trees[t].Nodes
+		for i := range up {
+			row := x[i*d : (i+1)*d]
+			n := &nodes[0]
+			for n.Feature >= 0 {
+				if row[n.Feature] <= n.Threshold {
+					n = &nodes[n.Left]
+				} else {
+					n = &nodes[n.Right]
+				}
+			}
+			up[i] += n.PT - n.PC
+		}
+	}
+	k := float64(len(f.Trees))
+	for i := range up {
+		up[i] /= k
+	}
 }
 
 // binned is the training matrix cut into quantile bins.
@@ -202,7 +231,7 @@ func fitForest(ctx context.Context, x []float64, d int, rows []int, treated, y [
 			g := grower{b: b, treated: treated, y: y, cell: cell, o: o}
 			for t := range next {
 				r := rand.New(rand.NewPCG(o.Seed, uint64(t)+1))
-				m := int(math.Round(o.Sample * float64(len(rows))))
+				m := min(int(math.Round(o.Sample*float64(len(rows)))), o.MaxSample)
 				sub := make([]int, len(rows))
 				copy(sub, rows)
 				for i := 0; i < m; i++ { // partial Fisher–Yates

@@ -131,6 +131,10 @@ func TestLabelsErrors(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), `outcome column "buy" has 1 rows that are not 0/1, true/false or yes/no (first at line 3); values found: "1"×1, "maybe"×1, "yes"×1`) {
 		t.Errorf("bad outcome: %v", err)
 	}
+	tab4, _ := ReadCSV(strings.NewReader("grp,buy\nT,1.00\nC,0.000\nT,No\n"), "h.csv")
+	if _, y, err := (Spec{TreatmentCol: "grp", Treatment: "T", Control: "C", Outcome: "buy"}).Labels(tab4); err != nil || !y[0] || y[1] || y[2] {
+		t.Errorf("outcomes 1.00, 0.000, No: %v %v", y, err)
+	}
 	tab3, _ := ReadCSV(strings.NewReader("grp,buy\nT,1\nT,0\n"), "e.csv")
 	_, _, err = Spec{TreatmentCol: "grp", Treatment: "T", Control: "C", Outcome: "buy"}.Labels(tab3)
 	if err == nil || !strings.Contains(err.Error(), "both arms are needed") {
@@ -174,5 +178,35 @@ func TestEncoder(t *testing.T) {
 	}
 	if _, err := e.Encode(tab2, nil); err == nil || !strings.Contains(err.Error(), `new.csv:3: column "num": "ten" is not a number`) {
 		t.Fatalf("bad number: %v", err)
+	}
+}
+
+func TestColumn(t *testing.T) {
+	c := ColumnOf([]string{"a", "", "ccc", "dd"})
+	if c.Len() != 4 || c.At(0) != "a" || c.At(1) != "" || c.At(2) != "ccc" || c.At(3) != "dd" {
+		t.Fatalf("column %+v", c)
+	}
+	var got []string
+	for i, v := range c.All() {
+		if c.At(i) != v {
+			t.Fatalf("All row %d: %q vs %q", i, v, c.At(i))
+		}
+		got = append(got, v)
+		if i == 2 {
+			break
+		}
+	}
+	if strings.Join(got, ",") != "a,,ccc" {
+		t.Fatalf("All with break: %v", got)
+	}
+	tab, _ := ReadCSV(strings.NewReader("x\n1\n2\n"), "t.csv")
+	if err := tab.AddColumn("y", []string{"a"}); err == nil {
+		t.Fatal("short column accepted")
+	}
+	if err := tab.AddColumn("x", []string{"a", "b"}); err == nil {
+		t.Fatal("duplicate column accepted")
+	}
+	if err := tab.AddColumn("y", []string{"a", "b"}); err != nil || tab.Cols[1].At(1) != "b" {
+		t.Fatalf("AddColumn: %v", err)
 	}
 }

@@ -329,9 +329,16 @@ func (m *Model) Score(ctx context.Context, t *Table) (Scores, error) {
 	for range min(runtime.GOMAXPROCS(0), (n+chunk-1)/chunk) {
 		wg.Go(func() {
 			for lo := range next {
-				for i := lo; i < min(lo+chunk, n); i++ {
+				hi := min(lo+chunk, n)
+				if m.Kind == TreeForest {
+					// Tree by tree over the block, so one tree's nodes stay in cache.
+					m.Forest.predictBlock(x[lo*d:hi*d], d, s.Uplift[lo:hi])
+				}
+				for i := lo; i < hi; i++ {
 					row := x[i*d : (i+1)*d]
-					s.Uplift[i] = m.upliftRow(row)
+					if m.Kind != TreeForest {
+						s.Uplift[i] = m.upliftRow(row)
+					}
 					s.Propensity[i] = m.Treated.Prob(row)
 				}
 			}

@@ -34,7 +34,13 @@ func TestTelcoSemiSynthetic(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	col := func(name string) []string { return tab.Cols[tab.Col(name)] }
+	col := func(name string) []string {
+		var vs []string
+		for _, v := range tab.Cols[tab.Col(name)].All() {
+			vs = append(vs, v)
+		}
+		return vs
+	}
 	contract, tenure, monthly, churn := col("Contract"), col("tenure"), col("MonthlyCharges"), col("Churn")
 	n := tab.Rows()
 	r := rand.New(rand.NewPCG(2026, 7))
@@ -75,8 +81,12 @@ func TestTelcoSemiSynthetic(t *testing.T) {
 			retained[i] = "1"
 		}
 	}
-	tab.Header = append(tab.Header, "treatment", "retained")
-	tab.Cols = append(tab.Cols, treatment, retained)
+	if err := tab.AddColumn("treatment", treatment); err != nil {
+		t.Fatal(err)
+	}
+	if err := tab.AddColumn("retained", retained); err != nil {
+		t.Fatal(err)
+	}
 	spec := uplift.Spec{TreatmentCol: "treatment", Treatment: "offer", Control: "none", Outcome: "retained",
 		ID: "customerID", Exclude: []string{"Churn"}}
 

@@ -5,17 +5,91 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
+	"math"
 	"sort"
 	"strconv"
 	"strings"
 	"unicode/utf8"
 )
 
-// Table is a CSV file held as strings, column by column.
+// Table is a CSV file held as text, column by column.
 type Table struct {
 	Name   string // file name, for errors
 	Header []string
-	Cols   [][]string // Cols[j][i]: column j of data row i
+	Cols   []Column // Cols[j].At(i): column j of data row i
+}
+
+// Column holds one column's values compactly: all their bytes in one
+// string and where each ends (a value costs its length plus 4 bytes, not a
+// string header and an allocation of its own).
+type Column struct {
+	data string
+	ends []uint32
+}
+
+// ColumnOf makes a column of the given values.
+func ColumnOf(vals []string) Column {
+	var b columnBuilder
+	for _, v := range vals {
+		b.add(v)
+	}
+	return b.column()
+}
+
+// Len is the number of values.
+func (c *Column) Len() int { return len(c.ends) }
+
+// At is value i.
+func (c *Column) At(i int) string {
+	lo := uint32(0)
+	if i > 0 {
+		lo = c.ends[i-1]
+	}
+	return c.data[lo:c.ends[i]]
+}
+
+// All yields every (row, value).
+func (c *Column) All() iter.Seq2[int, string] {
+	return func(yield func(int, string) bool) {
+		lo := uint32(0)
+		for i, e := range c.ends {
+			if !yield(i, c.data[lo:e]) {
+				return
+			}
+			lo = e
+		}
+	}
+}
+
+type columnBuilder struct {
+	b    strings.Builder
+	ends []uint32
+}
+
+// add appends a value; false when the column would pass 4 GiB.
+func (cb *columnBuilder) add(v string) bool {
+	if uint64(cb.b.Len())+uint64(len(v)) > math.MaxUint32 {
+		return false
+	}
+	cb.b.WriteString(v)
+	cb.ends = append(cb.ends, uint32(cb.b.Len()))
+	return true
+}
+
+func (cb *columnBuilder) column() Column { return Column{data: cb.b.String(), ends: cb.ends} }
+
+// AddColumn appends a column; it must have a value for every row.
+func (t *Table) AddColumn(name string, vals []string) error {
+	if t.Col(name) >= 0 {
+		return fmt.Errorf("%s: column %q exists", t.Name, name)
+	}
+	if len(t.Cols) > 0 && len(vals) != t.Rows() {
+		return fmt.Errorf("%s: column %q has %d values for %d rows", t.Name, name, len(vals), t.Rows())
+	}
+	t.Header = append(t.Header, name)
+	t.Cols = append(t.Cols, ColumnOf(vals))
+	return nil
 }
 
 // Rows is the number of data rows.
@@ -23,7 +97,7 @@ func (t *Table) Rows() int {
 	if len(t.Cols) == 0 {
 		return 0
 	}
-	return len(t.Cols[0])
+	return t.Cols[0].Len()
 }
 
 // Col returns the index of a column or -1.
@@ -64,12 +138,8 @@ func ReadCSV(r io.Reader, name string) (*Table, error) {
 		seen[h] = true
 		t.Header[j] = h
 	}
-	t.Cols = make([][]string, len(head))
-	// Intern repeated values (categories, 0/1) to keep memory small.
-	intern := make([]map[string]string, len(head))
-	for j := range intern {
-		intern[j] = map[string]string{}
-	}
+	bs := make([]columnBuilder, len(head))
+	line := 1
 	for {
 		rec, err := cr.Read()
 		if errors.Is(err, io.EOF) {
@@ -78,6 +148,7 @@ func ReadCSV(r io.Reader, name string) (*Table, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", name, err)
 		}
+		line++
 		for j, v := range rec {
 			v = strings.TrimSpace(v)
 			if !utf8.ValidString(v) {
@@ -85,17 +156,14 @@ func ReadCSV(r io.Reader, name string) (*Table, error) {
 				// and scoring see the same level.
 				v = strings.ToValidUTF8(v, "\uFFFD")
 			}
-			m := intern[j]
-			if s, ok := m[v]; ok {
-				v = s
-			} else {
-				v = strings.Clone(v)
-				if len(m) < 4096 {
-					m[v] = v
-				}
+			if !bs[j].add(v) {
+				return nil, fmt.Errorf("%s:%d: column %q holds more than 4 GiB of text", name, line, t.Header[j])
 			}
-			t.Cols[j] = append(t.Cols[j], v)
 		}
+	}
+	t.Cols = make([]Column, len(head))
+	for j := range bs {
+		t.Cols[j] = bs[j].column()
 	}
 	return t, nil
 }
@@ -171,7 +239,7 @@ func (s Spec) Labels(t *Table) (treated, y []bool, err error) {
 	treated, y = make([]bool, n), make([]bool, n)
 	var badT, badY []int
 	var nt, nc int
-	for i, v := range t.Cols[tc] {
+	for i, v := range t.Cols[tc].All() {
 		switch v {
 		case s.Treatment:
 			treated[i] = true
@@ -182,7 +250,7 @@ func (s Spec) Labels(t *Table) (treated, y []bool, err error) {
 			badT = append(badT, i)
 		}
 	}
-	for i, v := range t.Cols[oc] {
+	for i, v := range t.Cols[oc].All() {
 		b, ok := parseBool(v)
 		if !ok {
 			badY = append(badY, i)
@@ -191,15 +259,15 @@ func (s Spec) Labels(t *Table) (treated, y []bool, err error) {
 	}
 	if len(badT) > 0 {
 		return nil, nil, fmt.Errorf("%s: column %q has %d rows that are neither treatment %q nor control %q (first at line %d); values found: %s",
-			t.Name, s.TreatmentCol, len(badT), s.Treatment, s.Control, badT[0]+2, valueCounts(t.Cols[tc]))
+			t.Name, s.TreatmentCol, len(badT), s.Treatment, s.Control, badT[0]+2, valueCounts(&t.Cols[tc]))
 	}
 	if len(badY) > 0 {
 		return nil, nil, fmt.Errorf("%s: outcome column %q has %d rows that are not 0/1, true/false or yes/no (first at line %d); values found: %s",
-			t.Name, s.Outcome, len(badY), badY[0]+2, valueCounts(t.Cols[oc]))
+			t.Name, s.Outcome, len(badY), badY[0]+2, valueCounts(&t.Cols[oc]))
 	}
 	if nt == 0 || nc == 0 {
 		return nil, nil, fmt.Errorf("%s: column %q has %d treatment (%q) and %d control (%q) rows; both arms are needed; values found: %s",
-			t.Name, s.TreatmentCol, nt, s.Treatment, nc, s.Control, valueCounts(t.Cols[tc]))
+			t.Name, s.TreatmentCol, nt, s.Treatment, nc, s.Control, valueCounts(&t.Cols[tc]))
 	}
 	return treated, y, nil
 }
@@ -211,14 +279,17 @@ func parseBool(v string) (bool, bool) {
 	case "0", "false", "no", "n", "f", "0.0":
 		return false, true
 	}
+	if f, err := strconv.ParseFloat(v, 64); err == nil && (f == 0 || f == 1) {
+		return f == 1, true // "1.00", "0e0"
+	}
 	return false, false
 }
 
 // valueCounts lists the distinct values of a column with their counts, the
 // most frequent first, at most 10.
-func valueCounts(col []string) string {
+func valueCounts(col *Column) string {
 	m := map[string]int{}
-	for _, v := range col {
+	for _, v := range col.All() {
 		m[v]++
 	}
 	vs := byCount(m)

@@ -59,9 +59,10 @@ func topShare(score, truth []float64, share float64) float64 {
 
 // The target: on the simulated shop at a 20% contact budget, uplift
 // targeting recovers ≥ 80% of the incremental conversions targeting by the
-// true uplift would, and beats propensity and random targeting.
+// true uplift would, and beats propensity and random targeting — for four
+// offers, one of them (flash) with a nonlinear truth.
 func TestTargetingOnKnownTruth(t *testing.T) {
-	for _, o := range []sim.Offer{sim.Discount, sim.NewProduct, sim.WinBack} {
+	for _, o := range []sim.Offer{sim.Discount, sim.NewProduct, sim.WinBack, sim.Flash} {
 		t.Run(o.Name, func(t *testing.T) { testTargeting(t, o) })
 	}
 }
@@ -76,8 +77,8 @@ func testTargeting(t *testing.T, o sim.Offer) {
 	}
 	random := 0.2 * mean
 	kinds := uplift.Kinds
-	if o.Name == sim.Discount.Name {
-		kinds = append([]string{uplift.Auto}, kinds...) // auto is slow: one offer is enough
+	if o.Name == sim.Discount.Name || o.Name == sim.Flash.Name {
+		kinds = append([]string{uplift.Auto}, kinds...) // auto is slow: two offers are enough
 	}
 	for _, kind := range kinds {
 		t.Run(kind, func(t *testing.T) {
@@ -93,7 +94,11 @@ func testTargeting(t *testing.T, o sim.Offer) {
 			prop := topShare(s.Propensity, truth, 0.2)
 			t.Logf("%s (chosen %s, cv %v): incremental conversions at 20%%: uplift %.0f = %.1f%% of oracle %.0f; propensity %.0f; random %.0f",
 				kind, m.Kind, m.Selection, got, 100*got/oracle, oracle, prop, random)
-			if got < 0.8*oracle {
+			// The flash offer's truth has an interaction (SMS × age band) that
+			// no linear model represents: only the forest, and auto choosing
+			// it, are held to the target there.
+			linearMiss := o.Niche != 0 && (m.Kind == uplift.TwoModel || m.Kind == uplift.ClassTransform)
+			if got < 0.8*oracle && !linearMiss {
 				t.Errorf("uplift targeting recovers %.1f%% of the oracle's incremental conversions, want ≥ 80%%", 100*got/oracle)
 			}
 			if got <= prop || got <= random {

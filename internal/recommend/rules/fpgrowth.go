@@ -98,7 +98,11 @@ func FrequentItemsets(ctx context.Context, b *Baskets, o Options) (*Result, erro
 		rank[it] = int32(r)
 	}
 
-	t := newTree(len(order))
+	nodes := 0
+	for _, s := range b.Sets {
+		nodes += len(s)
+	}
+	t := newTree(len(order), min(nodes, 1<<22))
 	path := make([]int32, 0, 64)
 	for i, s := range b.Sets {
 		if i%(1<<14) == 0 && ctx.Err() != nil {
@@ -119,8 +123,10 @@ func FrequentItemsets(ctx context.Context, b *Baskets, o Options) (*Result, erro
 		return nil, err
 	}
 	res.counts = make(map[string]int, len(res.Itemsets))
+	var kb []byte
 	for _, s := range res.Itemsets {
-		res.counts[key(s.Items)] = s.Count
+		kb = appendKey(kb[:0], s.Items)
+		res.counts[string(kb)] = s.Count
 	}
 	slices.SortFunc(res.Itemsets, func(x, y Itemset) int {
 		if c := cmp.Compare(len(x.Items), len(y.Items)); c != 0 {
@@ -143,29 +149,50 @@ func (r *Result) Count(items []int32) (int, bool) {
 }
 
 // key encodes ascending ids as a map key.
-func key(items []int32) string {
-	b := make([]byte, 0, 4*len(items))
+func key(items []int32) string { return string(appendKey(nil, items)) }
+
+func appendKey(b []byte, items []int32) []byte {
 	for _, it := range items {
 		b = append(b, byte(it>>24), byte(it>>16), byte(it>>8), byte(it))
 	}
-	return string(b)
+	return b
 }
 
 // fptree is an FP-tree in flat slices; node 0 is the root. Items are ranks
-// (0 = most frequent) and go down a path in ascending order.
+// (0 = most frequent) and go down a path in ascending order. The nodes of
+// one item are chained through link, starting at head[item].
 type fptree struct {
 	item   []int32
 	count  []int32
 	parent []int32
 	child  []int32 // first child, -1 when none
 	next   []int32 // next sibling, -1 when none
-	heads  [][]int32
+	link   []int32 // next node of the same item, -1 at the end
+	head   []int32 // per item, first node, -1 when none
 }
 
-func newTree(nItems int) *fptree {
-	return &fptree{
-		item: []int32{-1}, count: []int32{0}, parent: []int32{-1}, child: []int32{-1}, next: []int32{-1},
-		heads: make([][]int32, nItems),
+func newTree(nItems, capNodes int) *fptree {
+	t := &fptree{
+		item: make([]int32, 1, capNodes+1), count: make([]int32, 1, capNodes+1), parent: make([]int32, 1, capNodes+1),
+		child: make([]int32, 1, capNodes+1), next: make([]int32, 1, capNodes+1), link: make([]int32, 1, capNodes+1),
+		head: make([]int32, nItems),
+	}
+	t.item[0], t.parent[0], t.child[0], t.next[0], t.link[0] = -1, -1, -1, -1, -1
+	for i := range t.head {
+		t.head[i] = -1
+	}
+	return t
+}
+
+// reset empties t for reuse with nItems items and room for capNodes nodes.
+func (t *fptree) reset(nItems, capNodes int) {
+	grow := func(s []int32) []int32 { return slices.Grow(append(s[:0], 0), capNodes) }
+	t.item, t.count, t.parent = grow(t.item), grow(t.count), grow(t.parent)
+	t.child, t.next, t.link = grow(t.child), grow(t.next), grow(t.link)
+	t.item[0], t.count[0], t.parent[0], t.child[0], t.next[0], t.link[0] = -1, 0, -1, -1, -1, -1
+	t.head = slices.Grow(t.head[:0], nItems)[:nItems]
+	for i := range t.head {
+		t.head[i] = -1
 	}
 }
 
@@ -183,8 +210,9 @@ func (t *fptree) insert(path []int32, c int32) {
 			t.parent = append(t.parent, n)
 			t.child = append(t.child, -1)
 			t.next = append(t.next, t.child[n])
+			t.link = append(t.link, t.head[it])
 			t.child[n] = ch
-			t.heads[it] = append(t.heads[it], ch)
+			t.head[it] = ch
 		}
 		t.count[ch] += c
 		n = ch
@@ -199,17 +227,35 @@ type miner struct {
 	order    []int32 // rank → item id
 	res      *Result
 	steps    int
+	path     []int32
+	arena    []int32   // backing of the emitted itemsets
+	trees    []*fptree // conditional trees by depth, reused
+	cnts     [][]int32 // conditional item counts by depth, reused
+}
+
+// scratch returns the reusable tree and counts of a depth.
+func (m *miner) scratch(depth, nItems, capNodes int) (*fptree, []int32) {
+	for len(m.trees) <= depth {
+		m.trees = append(m.trees, &fptree{})
+		m.cnts = append(m.cnts, nil)
+	}
+	t := m.trees[depth]
+	t.reset(nItems, capNodes)
+	c := slices.Grow(m.cnts[depth][:0], nItems)[:nItems]
+	clear(c)
+	m.cnts[depth] = c
+	return t, c
 }
 
 // mine emits every frequent itemset of t extended by prefix (ranks).
 func (m *miner) mine(t *fptree, nItems int, prefix []int32) error {
 	for it := nItems - 1; it >= 0; it-- {
-		nodes := t.heads[it]
-		if len(nodes) == 0 {
+		first := t.head[it]
+		if first < 0 {
 			continue
 		}
 		var sup int32
-		for _, nd := range nodes {
+		for nd := first; nd >= 0; nd = t.link[nd] {
 			sup += t.count[nd]
 		}
 		if sup < m.minCount {
@@ -223,32 +269,37 @@ func (m *miner) mine(t *fptree, nItems int, prefix []int32) error {
 			continue
 		}
 		// The conditional pattern base: the paths above it's nodes.
-		cnt := make([]int32, it)
-		any := false
-		for _, nd := range nodes {
+		total := 0
+		for nd := first; nd >= 0; nd = t.link[nd] {
+			for p := t.parent[nd]; p > 0; p = t.parent[p] {
+				total++
+			}
+		}
+		ct, cnt := m.scratch(len(set), it, total)
+		for nd := first; nd >= 0; nd = t.link[nd] {
 			c := t.count[nd]
 			for p := t.parent[nd]; p > 0; p = t.parent[p] {
 				cnt[t.item[p]] += c
 			}
 		}
+		frequent := false
 		for _, c := range cnt {
 			if c >= m.minCount {
-				any = true
+				frequent = true
 				break
 			}
 		}
-		if !any {
+		if !frequent {
 			continue
 		}
-		ct := newTree(it)
-		var path []int32
-		for _, nd := range nodes {
-			path = path[:0]
+		for nd := first; nd >= 0; nd = t.link[nd] {
+			path := m.path[:0]
 			for p := t.parent[nd]; p > 0; p = t.parent[p] {
 				if cnt[t.item[p]] >= m.minCount {
 					path = append(path, t.item[p])
 				}
 			}
+			m.path = path
 			if len(path) == 0 {
 				continue
 			}
@@ -271,7 +322,11 @@ func (m *miner) emit(ranks []int32, count int) error {
 	if m.steps%(1<<14) == 0 && m.ctx.Err() != nil {
 		return m.ctx.Err()
 	}
-	items := make([]int32, len(ranks))
+	if cap(m.arena)-len(m.arena) < len(ranks) {
+		m.arena = make([]int32, 0, 1<<16)
+	}
+	items := m.arena[len(m.arena) : len(m.arena)+len(ranks) : len(m.arena)+len(ranks)]
+	m.arena = m.arena[:len(m.arena)+len(ranks)]
 	for i, r := range ranks {
 		items[i] = m.order[r]
 	}

@@ -32,6 +32,8 @@ func (r *Result) deriveRules(o Options) []Rule {
 		}
 	}
 	x := make([]int32, 0, 16)
+	var kb []byte
+	var arena []int32
 	for _, s := range r.Itemsets {
 		if len(s.Items) < 2 {
 			continue
@@ -40,7 +42,8 @@ func (r *Result) deriveRules(o Options) []Rule {
 		for i, y := range s.Items {
 			x = append(x[:0], s.Items[:i]...)
 			x = append(x, s.Items[i+1:]...)
-			cx := uint64(r.counts[key(x)])
+			kb = appendKey(kb[:0], x)
+			cx := uint64(r.counts[string(kb)])
 			if !geq(cz, uint64(o.MinConfidence.Den), uint64(o.MinConfidence.Num), cx) {
 				continue
 			}
@@ -54,8 +57,13 @@ func (r *Result) deriveRules(o Options) []Rule {
 			if cz != cx {
 				conv = (1 - sy) / (1 - conf)
 			}
+			if cap(arena)-len(arena) < len(x) {
+				arena = make([]int32, 0, 1<<14)
+			}
+			ant := append(arena[len(arena):len(arena):len(arena)+len(x)], x...)
+			arena = arena[:len(arena)+len(x)]
 			out = append(out, Rule{
-				Antecedent: slices.Clone(x), Consequent: y,
+				Antecedent: ant, Consequent: y,
 				Count: int(cz), AntecedentCount: int(cx), ConsequentCount: int(cy),
 				Support: float64(cz) / float64(n), Confidence: conf, Lift: conf / sy, Conviction: conv,
 			})

@@ -246,6 +246,34 @@ func (r reader) IssuedTo(ctx context.Context, offer string, ids []int64) (map[in
 	return out, nil
 }
 
+func (r reader) OfferUses(ctx context.Context) (map[string]store.OfferUse, error) {
+	rows, err := r.q.Query(ctx, `SELECT offer, count, cost FROM offer_use`)
+	if err != nil {
+		return nil, fmt.Errorf("list offer use: %w", err)
+	}
+	out := map[string]store.OfferUse{}
+	var o string
+	var u store.OfferUse
+	if _, err := pgx.ForEachRow(rows, []any{&o, &u.Count, &u.Cost}, func() error { out[o] = u; return nil }); err != nil {
+		return nil, fmt.Errorf("list offer use: %w", err)
+	}
+	return out, nil
+}
+
+func (r reader) IssuesOf(ctx context.Context, customerID int64) (map[string]int, error) {
+	rows, err := r.q.Query(ctx, `SELECT offer, count(*) FROM issues WHERE customer_id = $1 GROUP BY offer`, customerID)
+	if err != nil {
+		return nil, fmt.Errorf("count issues of customer %d: %w", customerID, err)
+	}
+	out := map[string]int{}
+	var o string
+	var n int
+	if _, err := pgx.ForEachRow(rows, []any{&o, &n}, func() error { out[o] = n; return nil }); err != nil {
+		return nil, fmt.Errorf("count issues of customer %d: %w", customerID, err)
+	}
+	return out, nil
+}
+
 func (r reader) CampaignRun(ctx context.Context, campaign string) (store.CampaignRun, error) {
 	run := store.CampaignRun{Campaign: campaign}
 	err := r.q.QueryRow(ctx, `SELECT state, audience, size, launched_at, updated_at FROM campaign_runs WHERE campaign = $1`, campaign).

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"strconv"
@@ -41,24 +42,22 @@ FROM deliveries WHERE campaign = ?1 AND step = ?2 AND customer_id IN (SELECT val
 	sqlOfferUse           = rq(`SELECT count, cost FROM offer_use WHERE offer = ?`)
 	sqlIssuedTo           = rq(`SELECT customer_id, COUNT(*) FROM issues
 WHERE offer = ?1 AND customer_id IN (SELECT value FROM json_each(?2)) GROUP BY customer_id`)
+	sqlOfferUses   = rq(`SELECT offer, count, cost FROM offer_use`)
+	sqlIssuesOf    = rq(`SELECT offer, COUNT(*) FROM issues WHERE customer_id = ? GROUP BY offer`)
 	sqlCampaignRun = rq(`SELECT state, audience, size, launched_at, updated_at FROM campaign_runs WHERE campaign = ?`)
 	sqlCallTasks   = rq(`SELECT id, campaign, customer_id, offer, script, assignee, state, result, callback_at, note, created_at, updated_at
 FROM call_tasks WHERE (?1 = '' OR campaign = ?1) AND (?2 = '' OR state = ?2) ORDER BY id`)
 	sqlCallTask = rq(`SELECT id, campaign, customer_id, offer, script, assignee, state, result, callback_at, note, created_at, updated_at
 FROM call_tasks WHERE id = ?`)
 
-	sqlAddContact = wq(`INSERT INTO contacts (customer_id, channel, kind, campaign, step, offer, at, detail)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
-	sqlPutDelivery = wq(`INSERT INTO deliveries (campaign, customer_id, step, channel, offer, code, state, attempts, reason, created_at, updated_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`)
 	sqlUpdateDelivery = wq(`UPDATE deliveries SET state = ?4, attempts = ?5, reason = ?6, updated_at = ?7
 WHERE campaign = ?1 AND customer_id = ?2 AND step = ?3`)
 	sqlPutSuppression = wq(`INSERT INTO suppressions (customer_id, channel, reason, at) VALUES (?, ?, ?, ?)
 ON CONFLICT (customer_id, channel) DO UPDATE SET reason = excluded.reason, at = excluded.at`)
 	sqlAddIssue = wq(`INSERT INTO issues (offer, customer_id, campaign, step, code, cost, at) VALUES (?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT DO NOTHING`)
-	sqlAddOfferUse = wq(`INSERT INTO offer_use (offer, count, cost) VALUES (?1, 1, ?2)
-ON CONFLICT (offer) DO UPDATE SET count = count + 1, cost = cost + ?2`)
+	sqlAddOfferUseN = wq(`INSERT INTO offer_use (offer, count, cost) VALUES (?1, ?2, ?3)
+ON CONFLICT (offer) DO UPDATE SET count = count + ?2, cost = cost + ?3`)
 	sqlPutCampaignRun = wq(`INSERT INTO campaign_runs (campaign, state, audience, size, launched_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)
 ON CONFLICT (campaign) DO UPDATE SET state = excluded.state, audience = excluded.audience, size = excluded.size,
 	launched_at = excluded.launched_at, updated_at = excluded.updated_at`)
@@ -74,6 +73,19 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (campaign, customer_id) DO 
 	sqlMergeContacts      = wq(`UPDATE contacts SET customer_id = ?1 WHERE customer_id = ?2`)
 	sqlMergeSuppressions  = wq(`UPDATE OR IGNORE suppressions SET customer_id = ?1 WHERE customer_id = ?2`)
 	sqlDeleteSuppressions = wq(`DELETE FROM suppressions WHERE customer_id = ?`)
+)
+
+// Bulk statements of the dispatch path (see tx.insertRows).
+var (
+	contactsBulk = newBulkInsert(`INSERT INTO contacts (customer_id, channel, kind, campaign, step, offer, at, detail) VALUES `,
+		"(?, ?, ?, ?, ?, ?, ?, ?)", "", 8)
+	deliveriesBulk = newBulkInsert(`INSERT OR IGNORE INTO deliveries (campaign, customer_id, step, channel, offer, code, state, attempts, reason, created_at, updated_at) VALUES `,
+		"(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", "", 11)
+	issuesBulk = newBulkInsert(`INSERT OR IGNORE INTO issues (offer, customer_id, campaign, step, code, cost, at) VALUES `,
+		"(?, ?, ?, ?, ?, ?, ?)", "", 7)
+	// UPDATE ... FROM a list of values: one statement per chunk of rows.
+	deliveryUpdates = newBulkInsert(`UPDATE deliveries SET state = v.column4, attempts = v.column5, reason = v.column6, updated_at = v.column7 FROM (VALUES `,
+		"(?, ?, ?, ?, ?, ?, ?)", `) AS v WHERE deliveries.campaign = v.column1 AND deliveries.customer_id = v.column2 AND deliveries.step = v.column3`, 7)
 )
 
 // idList renders ids as a JSON array for json_each.
@@ -137,20 +149,20 @@ func (r reader) ConsentsOf(ctx context.Context, channel string, ids []int64) (ma
 	return out, err
 }
 
-// pairs runs a query of (customer_id, value) rows into a map; a later row
-// of a customer replaces an earlier one.
-func (r reader) pairs(ctx context.Context, what, query string, args ...any) (map[int64]string, error) {
+// scanMap runs a query of (key, value) rows into a map; a later row of a
+// key replaces an earlier one.
+func scanMap[K comparable, V any](ctx context.Context, q querier, what, query string, args ...any) (map[K]V, error) {
 	type kv struct {
-		id int64
-		v  string
+		k K
+		v V
 	}
-	rows, err := list(ctx, r.q, what, query, func(rows *sql.Rows) (kv, error) {
+	rows, err := list(ctx, q, what, query, func(rows *sql.Rows) (kv, error) {
 		var x kv
-		return x, rows.Scan(&x.id, &x.v)
+		return x, rows.Scan(&x.k, &x.v)
 	}, args...)
-	out := make(map[int64]string, len(rows))
+	out := make(map[K]V, len(rows))
 	for _, x := range rows {
-		out[x.id] = x.v
+		out[x.k] = x.v
 	}
 	return out, err
 }
@@ -159,14 +171,14 @@ func (r reader) AddressesOf(ctx context.Context, kind string, ids []int64) (map[
 	if len(ids) == 0 {
 		return map[int64]string{}, nil
 	}
-	return r.pairs(ctx, "addresses", sqlAddressesOf, kind, idList(ids))
+	return scanMap[int64, string](ctx, r.q, "addresses", sqlAddressesOf, kind, idList(ids))
 }
 
 func (r reader) AttributeOf(ctx context.Context, name string, ids []int64) (map[int64]string, error) {
 	if len(ids) == 0 {
 		return map[int64]string{}, nil
 	}
-	return r.pairs(ctx, "attribute "+name, sqlAttributeOf, name, idList(ids))
+	return scanMap[int64, string](ctx, r.q, "attribute "+name, sqlAttributeOf, name, idList(ids))
 }
 
 func (r reader) SuppressionsOf(ctx context.Context, ids []int64) ([]store.Suppression, error) {
@@ -207,19 +219,7 @@ func (r reader) DeliveriesOf(ctx context.Context, campaign, step string, ids []i
 }
 
 func (r reader) DeliveryCounts(ctx context.Context, campaign string) (map[string]int64, error) {
-	type kv struct {
-		k string
-		v int64
-	}
-	rows, err := list(ctx, r.q, "delivery counts", sqlDeliveryCounts, func(rows *sql.Rows) (kv, error) {
-		var x kv
-		return x, rows.Scan(&x.k, &x.v)
-	}, campaign)
-	out := make(map[string]int64, len(rows))
-	for _, x := range rows {
-		out[x.k] = x.v
-	}
-	return out, err
+	return scanMap[string, int64](ctx, r.q, "delivery counts", sqlDeliveryCounts, campaign)
 }
 
 func (r reader) DeliveredCustomers(ctx context.Context, campaign, step string) ([]int64, error) {
@@ -242,22 +242,30 @@ func (r reader) OfferUse(ctx context.Context, offer string) (store.OfferUse, err
 }
 
 func (r reader) IssuedTo(ctx context.Context, offer string, ids []int64) (map[int64]int, error) {
-	out := make(map[int64]int)
 	if len(ids) == 0 {
-		return out, nil
+		return map[int64]int{}, nil
 	}
-	type kv struct {
-		id int64
-		n  int
+	return scanMap[int64, int](ctx, r.q, "issues", sqlIssuedTo, offer, idList(ids))
+}
+
+func (r reader) OfferUses(ctx context.Context) (map[string]store.OfferUse, error) {
+	type row struct {
+		offer string
+		use   store.OfferUse
 	}
-	rows, err := list(ctx, r.q, "issues", sqlIssuedTo, func(rows *sql.Rows) (kv, error) {
-		var x kv
-		return x, rows.Scan(&x.id, &x.n)
-	}, offer, idList(ids))
+	rows, err := list(ctx, r.q, "offer use", sqlOfferUses, func(rows *sql.Rows) (row, error) {
+		var x row
+		return x, rows.Scan(&x.offer, &x.use.Count, &x.use.Cost)
+	})
+	out := make(map[string]store.OfferUse, len(rows))
 	for _, x := range rows {
-		out[x.id] = x.n
+		out[x.offer] = x.use
 	}
 	return out, err
+}
+
+func (r reader) IssuesOf(ctx context.Context, customerID int64) (map[string]int, error) {
+	return scanMap[string, int](ctx, r.q, "issues", sqlIssuesOf, customerID)
 }
 
 func (r reader) CampaignRun(ctx context.Context, campaign string) (store.CampaignRun, error) {
@@ -301,37 +309,76 @@ func (r reader) CallTask(ctx context.Context, id int64) (store.CallTask, error) 
 }
 
 func (t *tx) AddContacts(ctx context.Context, cs []store.Contact) error {
-	for i := range cs {
-		c := &cs[i]
-		res, err := t.q.ExecContext(ctx, sqlAddContact, c.CustomerID, c.Channel, c.Kind, c.Campaign, c.Step, c.Offer, micro(c.At), c.Detail)
+	// rowids of one statement are consecutive: the last one gives them all
+	_, err := t.insertRows(ctx, contactsBulk, len(cs), func(args []driver.NamedValue, from, to int) {
+		for i, c := range cs[from:to] {
+			a := args[i*8:]
+			a[0].Value, a[1].Value, a[2].Value, a[3].Value = c.CustomerID, c.Channel, c.Kind, c.Campaign
+			a[4].Value, a[5].Value, a[6].Value, a[7].Value = c.Step, c.Offer, micro(c.At), c.Detail
+		}
+	}, func(from, to int, res driver.Result) error {
+		last, err := res.LastInsertId()
 		if err != nil {
-			return fmt.Errorf("add contact of customer %d: %w", c.CustomerID, err)
+			return err
 		}
-		if c.Seq, err = res.LastInsertId(); err != nil {
-			return fmt.Errorf("add contact of customer %d: %w", c.CustomerID, err)
+		for i := from; i < to; i++ {
+			cs[i].Seq = last - int64(to-1-i)
 		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("add %d contacts: %w", len(cs), err)
 	}
 	return nil
 }
 
 func (t *tx) PutDeliveries(ctx context.Context, ds []store.Delivery) (int, error) {
-	n := 0
-	for _, d := range ds {
-		res, err := t.q.ExecContext(ctx, sqlPutDelivery, d.Campaign, d.CustomerID, d.Step, d.Channel, d.Offer, d.Code, d.State,
-			d.Attempts, d.Reason, micro(d.CreatedAt), micro(d.UpdatedAt))
-		if err != nil {
-			return n, fmt.Errorf("put delivery of campaign %q to customer %d: %w", d.Campaign, d.CustomerID, err)
+	n, err := t.insertRows(ctx, deliveriesBulk, len(ds), func(args []driver.NamedValue, from, to int) {
+		for i, d := range ds[from:to] {
+			a := args[i*11:]
+			a[0].Value, a[1].Value, a[2].Value, a[3].Value, a[4].Value, a[5].Value = d.Campaign, d.CustomerID, d.Step, d.Channel, d.Offer, d.Code
+			a[6].Value, a[7].Value, a[8].Value, a[9].Value, a[10].Value = d.State, int64(d.Attempts), d.Reason, micro(d.CreatedAt), micro(d.UpdatedAt)
 		}
-		k, err := res.RowsAffected()
-		if err != nil {
-			return n, fmt.Errorf("put delivery of campaign %q to customer %d: %w", d.Campaign, d.CustomerID, err)
-		}
-		n += int(k)
+	}, nil)
+	if err != nil {
+		return n, fmt.Errorf("put %d deliveries: %w", len(ds), err)
 	}
 	return n, nil
 }
 
 func (t *tx) UpdateDeliveries(ctx context.Context, ds []store.Delivery) error {
+	// a key given twice would count once: update those one by one
+	seen := make(map[deliveryKey]bool, len(ds))
+	for _, d := range ds {
+		k := deliveryKey{d.Campaign, d.CustomerID, d.Step}
+		if seen[k] {
+			return t.updateDeliveriesOneByOne(ctx, ds)
+		}
+		seen[k] = true
+	}
+	n, err := t.insertRows(ctx, deliveryUpdates, len(ds), func(args []driver.NamedValue, from, to int) {
+		for i, d := range ds[from:to] {
+			a := args[i*7:]
+			a[0].Value, a[1].Value, a[2].Value, a[3].Value = d.Campaign, d.CustomerID, d.Step, d.State
+			a[4].Value, a[5].Value, a[6].Value = int64(d.Attempts), d.Reason, micro(d.UpdatedAt)
+		}
+	}, nil)
+	if err != nil {
+		return fmt.Errorf("update %d deliveries: %w", len(ds), err)
+	}
+	if n != len(ds) {
+		return t.updateDeliveriesOneByOne(ctx, ds) // names the unknown key
+	}
+	return nil
+}
+
+type deliveryKey struct {
+	campaign string
+	customer int64
+	step     string
+}
+
+func (t *tx) updateDeliveriesOneByOne(ctx context.Context, ds []store.Delivery) error {
 	for _, d := range ds {
 		res, err := t.q.ExecContext(ctx, sqlUpdateDelivery, d.Campaign, d.CustomerID, d.Step, d.State, d.Attempts, d.Reason, micro(d.UpdatedAt))
 		if err == nil {
@@ -357,6 +404,48 @@ func (t *tx) PutSuppressions(ctx context.Context, ss []store.Suppression) error 
 }
 
 func (t *tx) AddIssues(ctx context.Context, is []store.Issue) error {
+	// issues of one offer at one cost go in bulk; the others one by one
+	groups := map[string][]store.Issue{}
+	var order []string
+	for _, x := range is {
+		if _, ok := groups[x.Offer]; !ok {
+			order = append(order, x.Offer)
+		}
+		groups[x.Offer] = append(groups[x.Offer], x)
+	}
+	for _, o := range order {
+		g := groups[o]
+		same := true
+		for _, x := range g {
+			same = same && x.Cost == g[0].Cost
+		}
+		if !same {
+			if err := t.addIssuesOneByOne(ctx, g); err != nil {
+				return err
+			}
+			continue
+		}
+		n, err := t.insertRows(ctx, issuesBulk, len(g), func(args []driver.NamedValue, from, to int) {
+			for i, x := range g[from:to] {
+				a := args[i*7:]
+				a[0].Value, a[1].Value, a[2].Value, a[3].Value = x.Offer, x.CustomerID, x.Campaign, x.Step
+				a[4].Value, a[5].Value, a[6].Value = x.Code, x.Cost, micro(x.At)
+			}
+		}, nil)
+		if err != nil {
+			return fmt.Errorf("issue offer %q to %d customers: %w", o, len(g), err)
+		}
+		if n == 0 {
+			continue
+		}
+		if _, err := t.q.ExecContext(ctx, sqlAddOfferUseN, o, n, float64(n)*g[0].Cost); err != nil {
+			return fmt.Errorf("issue offer %q: %w", o, err)
+		}
+	}
+	return nil
+}
+
+func (t *tx) addIssuesOneByOne(ctx context.Context, is []store.Issue) error {
 	for _, x := range is {
 		res, err := t.q.ExecContext(ctx, sqlAddIssue, x.Offer, x.CustomerID, x.Campaign, x.Step, x.Code, x.Cost, micro(x.At))
 		if err != nil {
@@ -368,7 +457,7 @@ func (t *tx) AddIssues(ctx context.Context, is []store.Issue) error {
 			}
 			continue // issued already: counted once
 		}
-		if _, err := t.q.ExecContext(ctx, sqlAddOfferUse, x.Offer, x.Cost); err != nil {
+		if _, err := t.q.ExecContext(ctx, sqlAddOfferUseN, x.Offer, 1, x.Cost); err != nil {
 			return fmt.Errorf("issue offer %q to customer %d: %w", x.Offer, x.CustomerID, err)
 		}
 	}

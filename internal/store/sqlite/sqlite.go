@@ -49,9 +49,12 @@ var schemaV2 string
 //go:embed schema_v3.sql
 var schemaV3 string
 
+//go:embed schema_v4.sql
+var schemaV4 string
+
 // migrations[i] brings a database from user_version i to i+1. Append new
 // steps; never edit a released one.
-var migrations = []string{schemaV1, schemaV2, schemaV3}
+var migrations = []string{schemaV1, schemaV2, schemaV3, schemaV4}
 
 // Store is the SQLite backend. One writer connection serves Update (so
 // exactly one runs at a time) and a pool of read-only connections serves the

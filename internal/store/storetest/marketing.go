@@ -246,6 +246,18 @@ func testIssues(t *testing.T, s store.Store) {
 		t.Fatal(err)
 	}
 	equal(t, "issued to", to, map[int64]int{1: 2, 2: 1})
+	uses, err := s.OfferUses(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	equal(t, "offer uses", uses, map[string]store.OfferUse{"ten": {Count: 3, Cost: 30}, "gift": {Count: 1, Cost: 3.5}})
+	of, err := s.IssuesOf(ctx, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	equal(t, "issues of customer 2", of, map[string]int{"ten": 1, "gift": 1})
+	of, _ = s.IssuesOf(ctx, 99)
+	equal(t, "issues of a customer without any", of, map[string]int{})
 }
 
 func testCampaignRun(t *testing.T, s store.Store) {

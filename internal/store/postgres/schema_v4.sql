@@ -1,0 +1,2 @@
+-- Sagitta PostgreSQL schema, version 4: what next-best-offers reads per customer.
+CREATE INDEX IF NOT EXISTS issues_customer ON issues (customer_id);
