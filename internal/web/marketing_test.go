@@ -122,8 +122,8 @@ func TestCampaignFlow(t *testing.T) {
 	}{
 		{"no channel", with("ch_call", ""), "channels", "Choose at least one channel"},
 		{"no audience", with("segment", ""), "segment", "Choose a segment or write a rule"},
-		{"e-mail not configured", func() url.Values { f := with("ch_email", "1"); f.Set("subject", "Hi"); f.Set("body", "Hi"); return f }(),
-			"channels", `channel &#34;email&#34; is not configured`},
+		{"e-mail without a body", with("ch_email", "1"), "body", "a message needs a body"},
+		{"e-mail without a subject", func() url.Values { f := with("ch_email", "1"); f.Set("body", "Hi"); return f }(), "subject", "an e-mail needs a subject"},
 		{"template field unknown", with("script", "Hello {{.Nmae}}"), "script", "Nmae"},
 		{"rule error", with("rule", "class_z and"), "rule", "line 1, column 11"},
 		{"start in the past", with("start_at", "2001-01-01T10:00"), "start_at", "in the future"},
@@ -141,6 +141,19 @@ func TestCampaignFlow(t *testing.T) {
 	code, _, h := c.post("/campaigns", good)
 	if code != http.StatusSeeOther || h.Get("Location") != "/campaigns/vip_calls?done=campaign_saved" {
 		t.Fatalf("POST a good campaign: %d %s", code, h.Get("Location"))
+	}
+	// a channel this server has no sender for is refused at launch
+	mail := with("ch_email", "1")
+	mail.Set("name", "vip_mail")
+	mail.Set("subject", "Hi")
+	mail.Set("body", "Hi {{.Name}}")
+	if code, _, _ := c.post("/campaigns", mail); code != http.StatusSeeOther {
+		t.Fatalf("POST an e-mail campaign: %d", code)
+	}
+	c.get("/campaigns/vip_mail")
+	if code, body, _ := c.post("/campaigns/vip_mail/launch", url.Values{}); code != http.StatusConflict ||
+		!strings.Contains(body, "is not configured here") {
+		t.Errorf("launch without an e-mail sender: %d, want 409 and the reason", code)
 	}
 	code, body := c.get("/campaigns/vip_calls")
 	if code != 200 || !strings.Contains(body, `id="launch"`) || !strings.Contains(body, "&lt;b&gt;VIP&lt;/b&gt; calls") {
