@@ -17,6 +17,7 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+	"github.com/sagitta-dev/sagitta/internal/channel/call"
 	"github.com/sagitta-dev/sagitta/internal/store"
 )
 
@@ -108,7 +109,7 @@ func TestBrowser(t *testing.T) {
 	defer cancelAlloc()
 	ctx, cancel := chromedp.NewContext(allocCtx)
 	defer cancel()
-	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 150*time.Second)
 	defer cancelTimeout()
 
 	// every script error of every page fails the test
@@ -277,6 +278,78 @@ func TestBrowser(t *testing.T) {
 		t.Errorf("saved segment %+v, %v; want rule %q with %d members", info, err, rule, want)
 	}
 	shot("7-segment-saved")
+
+	// a call campaign for the segment: a template mistake comes back from
+	// the server next to its field; then save, preview, launch
+	do("new campaign", chromedp.Navigate(srv.URL+"/campaigns/new?segment=browser_probe"), chromedp.WaitVisible(chromedp.CSS("#campaign-form")))
+	do("fill in the campaign", chromedp.SendKeys(chromedp.CSS("#name"), "browser_calls"),
+		chromedp.SendKeys(chromedp.CSS("#description"), "calls to the browser test's segment"),
+		chromedp.Click(chromedp.CSS("#ch_call")), chromedp.SetValue(chromedp.CSS("#offer"), "vip10"),
+		chromedp.SendKeys(chromedp.CSS("#script"), "Hello {{.Nmae}}, we have {{.Offer.Summary}} for you: code {{.Code}}."))
+	do("save with a mistake", chromedp.Click(chromedp.CSS("#save")), chromedp.WaitVisible(chromedp.CSS("#script + .field-error, #script ~ .field-error")))
+	if got := text(".field .field-error"); !strings.Contains(got, "Nmae") {
+		t.Errorf("template error next to the script: %q", got)
+	}
+	shot("11-campaign-error")
+	do("fix the script", chromedp.Evaluate[chromedp.Void](`document.getElementById("script").value = ""`),
+		chromedp.SendKeys(chromedp.CSS("#script"), "Hello {{.Name}}, we have {{.Offer.Summary}} for you: code {{.Code}}."),
+		chromedp.Click(chromedp.CSS("#save")), chromedp.WaitVisible(chromedp.CSS("#launch")))
+	if got := text(".flash"); !strings.Contains(got, "Campaign saved") {
+		t.Errorf("after saving the campaign: %q", got)
+	}
+	shot("12-campaign")
+	do("preview", chromedp.Click(chromedp.CSS("#preview-link")), chromedp.WaitVisible(chromedp.CSS("#preview")))
+	pv, err := s.mk.Campaigns.Preview(t.Context(), "browser_calls", 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := text("#pv-sendable"); got != formatThousands(uint64(pv.Sendable)) || pv.Sendable == 0 {
+		t.Errorf("preview shows %s sendable, the service %d", got, pv.Sendable)
+	}
+	shot("13-campaign-preview")
+	do("launch", chromedp.Evaluate[chromedp.Void](`window.confirm = function () { return true; }`), // the confirmation dialog
+		chromedp.Click(chromedp.CSS("#launch")), chromedp.WaitVisible(chromedp.CSS(".flash")))
+	if got := text("#state"); got != "running" && got != "done" {
+		t.Errorf("state after the launch: %q", got)
+	}
+	shot("14-campaign-launched")
+
+	// the agent's workbench: take a call, read the script, record the result
+	var tasks []store.CallTask
+	for deadline := time.Now().Add(20 * time.Second); len(tasks) == 0 && time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		if tasks, err = call.List(t.Context(), s.st, "browser_calls", ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(tasks) == 0 {
+		t.Fatal("no call task after the launch")
+	}
+	do("call queue", chromedp.Navigate(srv.URL+"/calls?campaign=browser_calls"), chromedp.WaitVisible(chromedp.CSS("#open-calls button.take")))
+	shot("15-call-queue")
+	do("take a call", chromedp.Click(chromedp.CSS("#open-calls button.take")), chromedp.WaitVisible(chromedp.CSS("#result-form")))
+	if got := text("#script"); !strings.Contains(got, "10% off") || !strings.Contains(got, "VIP") || !strings.Contains(got, "•••") {
+		t.Errorf("the call script %q lacks the offer, its code or the masked name", got)
+	}
+	shot("16-call-task")
+	do("record intent", chromedp.SendKeys(chromedp.CSS("#note"), "wants it delivered on Friday"),
+		chromedp.Click(chromedp.CSS("#r-intent")), chromedp.WaitVisible(chromedp.CSS(".flash")))
+	if got := text(".flash"); !strings.Contains(got, "Recorded: intent") {
+		t.Errorf("after the result: %q", got)
+	}
+	do("report", chromedp.Navigate(srv.URL+"/campaigns/browser_calls/report"), chromedp.WaitVisible(chromedp.CSS("#call-results")))
+	if charts {
+		do("draw the report", chromedp.WaitVisible(chromedp.CSS(`[data-chart="calls"] canvas`)), chromedp.Sleep(700))
+	}
+	if got := text("#call-results"); !strings.Contains(got, "intent") {
+		t.Errorf("report call results %q lack the intent", got)
+	}
+	shot("17-campaign-report")
+	do("campaigns", chromedp.Navigate(srv.URL+"/campaigns"), chromedp.WaitVisible(chromedp.CSS("#campaign-list")))
+	shot("18-campaigns")
+	do("offers", chromedp.Navigate(srv.URL+"/offers/new"), chromedp.WaitVisible(chromedp.CSS("#offer-form")))
+	do("offer without an end", chromedp.SendKeys(chromedp.CSS("#name"), "browser_offer"), chromedp.SetValue(chromedp.CSS("#percent"), "150"),
+		chromedp.Click(chromedp.CSS("#save")), chromedp.WaitVisible(chromedp.CSS("#valid_until + .js-error")))
+	shot("19-offer-browser-check")
 	do("segments list", chromedp.Navigate(srv.URL+"/segments"), chromedp.WaitVisible(chromedp.CSS("#segment-list")))
 	shot("8-segments")
 	do("tags list", chromedp.Navigate(srv.URL+"/tags"), chromedp.WaitVisible(chromedp.CSS("#tag-list")))

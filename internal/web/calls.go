@@ -165,6 +165,9 @@ func (s *Server) showCall(w http.ResponseWriter, r *http.Request, rq *request, c
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return err
 	}
+	if !seesPII(rq.role()) { // the script was rendered with the customer's name
+		cv.T.Script = maskIn(p, rq.role(), cv.T.Script)
+	}
 	maskProfile(&p, rq.role())
 	cv.P = p
 	if cv.T.Offer != "" {

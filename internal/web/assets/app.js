@@ -85,6 +85,18 @@
           series: [{ name: label("overview.customers", "customers"), type: "bar", barCategoryGap: "8%", data: vals,
             itemStyle: { color: kind === "churn_hist" ? "#ad1457" : "#2e7d32" } }]
         };
+      case "deliveries":
+      case "calls":
+        var m = kind === "calls" ? d.calls : d.deliveries, prefix = kind === "calls" ? "contact." : "delivery.";
+        var keys = Object.keys(m || {}).sort();
+        if (!keys.length) { return null; }
+        return {
+          tooltip: {}, grid: { left: 110, right: 50, top: 10, bottom: 20 },
+          xAxis: { type: "value", minInterval: 1 },
+          yAxis: { type: "category", inverse: true, data: keys.map(function (k) { return k ? label(prefix + k, k) : label("calls.pending", "open"); }) },
+          series: [{ type: "bar", data: keys.map(function (k) { return m[k]; }), itemStyle: { color: kind === "calls" ? "#2e7d32" : "#1f4e79" },
+            label: { show: true, position: "right", formatter: function (p) { return fmt(p.value); } } }]
+        };
       case "clv":
         return {
           color: ["#1f4e79", "#c77d0a"], tooltip: { trigger: "axis" }, legend: { bottom: 0 },
