@@ -389,6 +389,7 @@ func (s *Server) saveCampaign(w http.ResponseWriter, r *http.Request, rq *reques
 		var fe *campaign.FieldError
 		switch {
 		case err == nil:
+			s.previews.warm(c.Name)
 			http.Redirect(w, r, "/campaigns/"+c.Name+"?done=campaign_saved", http.StatusSeeOther)
 			return nil
 		case errors.As(err, &fe):
@@ -405,11 +406,12 @@ func (s *Server) saveCampaign(w http.ResponseWriter, r *http.Request, rq *reques
 // campaignView is a campaign's page: its definition, where it stands and
 // what its call tasks returned.
 type campaignView struct {
-	C       campaign.Saved
-	Status  campaign.Status
-	Calls   map[string]int // call tasks by result ("" open or assigned)
-	Preview *previewView
-	Report  bool // the report page rather than the campaign's page
+	C         campaign.Saved
+	Status    campaign.Status
+	Calls     map[string]int // call tasks by result ("" open or assigned)
+	Preview   *previewView
+	PreviewAt time.Time
+	Report    bool // the report page rather than the campaign's page
 }
 
 // Charts returns the figures of the campaign's charts.
@@ -517,14 +519,20 @@ func (s *Server) campaignPreview(w http.ResponseWriter, r *http.Request, rq *req
 	if err != nil {
 		return err
 	}
-	p, err := s.mk.Campaigns.Preview(r.Context(), cv.C.Name, 3)
-	var fe *campaign.FieldError
-	if errors.As(err, &fe) {
-		return errPage(http.StatusUnprocessableEntity, "campaigns.preview_failed", err.Error())
-	}
+	got, err := s.previews.get(r.Context(), cv.C.Name, cv.C.Version)
 	if err != nil {
 		return err
 	}
+	var fe *campaign.FieldError
+	if errors.As(got.err, &fe) || errors.Is(got.err, campaign.ErrInvalid) {
+		return errPage(http.StatusUnprocessableEntity, "campaigns.preview_failed", got.err.Error())
+	}
+	if got.err != nil {
+		return got.err
+	}
+	p := got.p
+	p.Sample = append([]campaign.Message(nil), p.Sample...) // masked below, per viewer
+	cv.PreviewAt = got.at
 	if err := s.maskMessages(r, rq.role(), p.Sample); err != nil {
 		return err
 	}

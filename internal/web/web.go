@@ -54,6 +54,7 @@ type Server struct {
 	overview *bgCache[overviewOf]
 	lists    *bgCache[listsOf]
 	models   modelFiles
+	previews previews
 	mux      *http.ServeMux
 }
 
@@ -92,6 +93,7 @@ func New(opts Options) *Server {
 		panic(fmt.Sprintf("web.New: %v", err))
 	}
 	s.overview = newOverviewCache(s, opts.SummaryTTL)
+	s.previews.s = s
 	s.lists = newListsCache(s)
 	if s.in != nil {
 		// start the overview's first computation now, so that the first

@@ -318,3 +318,15 @@ func BenchmarkOverviewCompute(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkPreviewCompute is the background computation of a campaign's
+// preview over the vip segment (a sixth of the table).
+func BenchmarkPreviewCompute(b *testing.B) {
+	bs := bigShop(b)
+	b.ReportAllocs()
+	for range b.N {
+		if _, err := bs.srv.mk.Campaigns.Preview(context.Background(), "bench_calls", 3); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
