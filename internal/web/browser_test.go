@@ -18,6 +18,7 @@ import (
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 	"github.com/sagitta-dev/sagitta/internal/channel/call"
+	"github.com/sagitta-dev/sagitta/internal/profile"
 	"github.com/sagitta-dev/sagitta/internal/store"
 )
 
@@ -164,9 +165,40 @@ func TestBrowser(t *testing.T) {
 		return v
 	}
 
+	// an admin imports a file of customers (one row without any id is
+	// rejected), then logs out; the features are recomputed with them
+	csvPath := filepath.Join(t.TempDir(), "browser-customers.csv")
+	if err := os.WriteFile(csvPath, []byte("customer,email,name,city\nbr-1,br.one@example.com,Bea One,Graz\n"+
+		"br-2,br.two@example.com,Ben Two,Graz\n,,no id,Graz\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	do("open the login", chromedp.Navigate(srv.URL+"/import"), chromedp.WaitVisible(chromedp.CSS("#key")))
+	shot("1-login")
+	do("log in as admin", chromedp.SendKeys(chromedp.CSS("#key"), s.keys[store.RoleAdmin]),
+		chromedp.Click(chromedp.CSS(`button[type="submit"]`)), chromedp.WaitVisible(chromedp.CSS("#import-form")))
+	do("import customers", chromedp.SetUploadFiles(chromedp.CSS("#file"), []string{csvPath}),
+		chromedp.SendKeys(chromedp.CSS("#source"), "browser"), chromedp.Click(chromedp.CSS("#import")),
+		chromedp.WaitVisible(chromedp.CSS("#import-summary")))
+	if got := text("#im-imported") + "/" + text("#im-rejected"); got != "2/1" {
+		t.Errorf("imported/rejected %s, want 2/1", got)
+	}
+	shot("0-import")
+	imported, err := profile.Lookup(t.Context(), s.st, "browser:br-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		if _, ok := s.in.Table().Index(imported); ok {
+			break
+		}
+	}
+	if _, ok := s.in.Table().Index(imported); !ok {
+		t.Error("the features were not recomputed with the imported customers")
+	}
+	do("log out", chromedp.Click(chromedp.CSS(".who button.link")), chromedp.WaitVisible(chromedp.CSS("#key")))
+
 	// login
 	do("open the login", chromedp.Navigate(srv.URL+"/"), chromedp.WaitVisible(chromedp.CSS("#key")))
-	shot("1-login")
 	do("log in", chromedp.SendKeys(chromedp.CSS("#key"), s.keys[store.RoleOperator]),
 		chromedp.Click(chromedp.CSS(`button[type="submit"]`)),
 		chromedp.WaitVisible(chromedp.CSS("#value-loyalty")))
@@ -201,8 +233,14 @@ func TestBrowser(t *testing.T) {
 	if bytes > 1<<20 {
 		t.Errorf("overview first load transferred %.0f bytes, more than 1 MiB", bytes)
 	}
-	if got, want := text("#kpi-customers"), formatThousands(uint64(mustStats(t, s).Customers)); got != want {
-		t.Errorf("overview shows %s customers, want %s", got, want)
+	// the overview follows the import once its aggregates are computed again
+	wantCustomers := formatThousands(uint64(mustStats(t, s).Customers))
+	for deadline := time.Now().Add(10 * time.Second); text("#kpi-customers") != wantCustomers && time.Now().Before(deadline); {
+		time.Sleep(300 * time.Millisecond)
+		do("reload the overview", chromedp.Navigate(srv.URL+"/"), chromedp.WaitVisible(chromedp.CSS("#kpi-customers")))
+	}
+	if got := text("#kpi-customers"); got != wantCustomers {
+		t.Errorf("overview shows %s customers, want %s", got, wantCustomers)
 	}
 	shot("2-overview")
 	if charts {
@@ -309,6 +347,10 @@ func TestBrowser(t *testing.T) {
 	shot("13-campaign-preview")
 	do("launch", chromedp.Evaluate[chromedp.Void](`window.confirm = function () { return true; }`), // the confirmation dialog
 		chromedp.Click(chromedp.CSS("#launch")), chromedp.WaitVisible(chromedp.CSS(".flash")))
+	if got := text(".flash"); !strings.Contains(got, "Campaign launched") {
+		t.Errorf("after the launch: %q", got)
+	}
+	do("the launched campaign", chromedp.Navigate(srv.URL+"/campaigns/browser_calls"), chromedp.WaitVisible(chromedp.CSS("#state")))
 	if got := text("#state"); got != "running" && got != "done" {
 		t.Errorf("state after the launch: %q", got)
 	}

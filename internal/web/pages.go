@@ -6,20 +6,23 @@ import "net/http"
 type navItem struct {
 	Path string
 	Key  string // message key of its label
+	// AdminOnly entries are shown to admins only (the others would get a 403).
+	AdminOnly bool
 }
 
 // nav lists the console's sections. A new section (models, recommendations,
 // campaigns, uplift) adds its entry here, its routes below and a template.
 var nav = []navItem{
-	{"/", "nav.overview"},
-	{"/customers", "nav.customers"},
-	{"/tags", "nav.tags"},
-	{"/segments", "nav.segments"},
-	{"/admission", "nav.admission"},
-	{"/offers", "nav.offers"},
-	{"/campaigns", "nav.campaigns"},
-	{"/calls", "nav.calls"},
-	{"/models", "nav.models"},
+	{"/", "nav.overview", false},
+	{"/import", "nav.import", true},
+	{"/customers", "nav.customers", false},
+	{"/tags", "nav.tags", false},
+	{"/segments", "nav.segments", false},
+	{"/admission", "nav.admission", false},
+	{"/offers", "nav.offers", false},
+	{"/campaigns", "nav.campaigns", false},
+	{"/calls", "nav.calls", false},
+	{"/models", "nav.models", false},
 }
 
 // routes is the console's route table.
@@ -48,6 +51,8 @@ func (s *Server) routes() []route {
 		{"POST /admission/add", operate, s.addAdmission},
 		{"POST /admission/remove", operate, s.removeAdmission},
 		{"POST /admission/rule", operate, s.saveAdmissionRule},
+		{"GET /import", write, s.importPage},
+		{"POST /import", write, s.importFile},
 		{"GET /offers", read, s.offersPage},
 		{"GET /offers/new", read, s.offerEditor},
 		{"GET /offers/{name}", read, s.offerEditor},

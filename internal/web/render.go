@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/sagitta-dev/sagitta/internal/store"
 )
 
 // view is what every page template gets.
@@ -71,6 +73,14 @@ func (s *Server) view(r *http.Request, rq *request, titleKey string) *view {
 		Charts: s.assets.has(ChartsFile), Assets: s.assets, Flash: s.cat.t(rq.lang, flashKey(r))}
 	if v.Flash == "" || v.Flash == flashKey(r) {
 		v.Flash = ""
+	}
+	if rq.sess != nil && rq.sess.role != store.RoleAdmin {
+		v.Nav = make([]navItem, 0, len(nav))
+		for _, n := range nav {
+			if !n.AdminOnly {
+				v.Nav = append(v.Nav, n)
+			}
+		}
 	}
 	if rq.sess != nil {
 		v.Role, v.KeyName, v.CSRF = rq.sess.role, rq.sess.keyName, rq.sess.csrf

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/sagitta-dev/sagitta/internal/identity"
 	"github.com/sagitta-dev/sagitta/internal/insight"
 	"github.com/sagitta-dev/sagitta/internal/marketing"
 	"github.com/sagitta-dev/sagitta/internal/recommend"
@@ -25,6 +26,8 @@ type Options struct {
 	Marketing *marketing.Service
 	// Recommend answers the customer page's recommendations (nil: none).
 	Recommend *recommend.Service
+	// Resolver resolves identities on the import page (nil: no import).
+	Resolver *identity.Resolver
 	// DataDir is where the models are saved (default: the Insight
 	// service's data directory).
 	DataDir string
@@ -44,6 +47,7 @@ type Server struct {
 	in       *insight.Service
 	mk       *marketing.Service
 	rec      *recommend.Service
+	res      *identity.Resolver
 	dataDir  string
 	log      *slog.Logger
 	now      func() time.Time
@@ -64,7 +68,7 @@ func New(opts Options) *Server {
 	if opts.Store == nil {
 		panic("web.New: Options.Store is nil")
 	}
-	s := &Server{st: opts.Store, in: opts.Insight, mk: opts.Marketing, rec: opts.Recommend, dataDir: opts.DataDir,
+	s := &Server{st: opts.Store, in: opts.Insight, mk: opts.Marketing, rec: opts.Recommend, res: opts.Resolver, dataDir: opts.DataDir,
 		log: opts.Logger, now: opts.Now, mux: http.NewServeMux()}
 	if s.dataDir == "" && s.in != nil {
 		s.dataDir = s.in.DataDir()
@@ -129,12 +133,15 @@ const (
 	public  access = iota // no session needed
 	read                  // any role
 	operate               // admin and operator: changes tags, segments, lists
+	write                 // admin: imports data, as the API's ingestion
 )
 
 func (a access) allows(role string) bool {
 	switch a {
 	case public, read:
 		return true
+	case write:
+		return role == store.RoleAdmin
 	}
 	return role == store.RoleAdmin || role == store.RoleOperator
 }
@@ -199,6 +206,11 @@ func (s *Server) wrap(rt route) http.Handler {
 				}
 			}
 			if r.Method == http.MethodPost {
+				limit := int64(1 << 20)
+				if rt.access == write {
+					limit = maxUpload + 1<<20
+				}
+				r.Body = http.MaxBytesReader(sw, r.Body, limit)
 				if err := s.checkCSRF(r, sess); err != nil {
 					return err
 				}
