@@ -28,6 +28,45 @@ func fieldErr(t *testing.T, body, field, want string) {
 	}
 }
 
+// formCase is a form with a mistake and the error it must show next to a field.
+type formCase struct {
+	name         string
+	form         url.Values
+	field, error string
+}
+
+// postFormCases posts each form, expects a 422 with the error next to its
+// field, and returns the pages.
+func postFormCases(t *testing.T, c *client, path string, cases []formCase) []string {
+	t.Helper()
+	var pages []string
+	for _, tt := range cases {
+		t.Run(tt.name, func(t *testing.T) {
+			code, body, _ := c.post(path, tt.form)
+			if code != http.StatusUnprocessableEntity {
+				t.Fatalf("POST %s: %d, want 422", path, code)
+			}
+			fieldErr(t, body, tt.field, tt.error)
+			pages = append(pages, body)
+		})
+	}
+	return pages
+}
+
+// with returns a copy of base with k set to v ("": removed).
+func with(base url.Values, k, v string) url.Values {
+	f := url.Values{}
+	for kk, vv := range base {
+		f[kk] = vv
+	}
+	if v == "" {
+		f.Del(k)
+	} else {
+		f.Set(k, v)
+	}
+	return f
+}
+
 func TestOfferForm(t *testing.T) {
 	s, srv := server(t)
 	c := loggedIn(t, srv, s, store.RoleOperator)
@@ -38,39 +77,20 @@ func TestOfferForm(t *testing.T) {
 	good := url.Values{"new": {"1"}, "name": {"spring_gift"}, "type": {"coupon_amount"}, "amount": {"5"}, "code": {"shared"},
 		"shared_code": {"SPRING5"}, "valid_until": {"2099-06-30"}, "budget_count": {"100"}, "rule": {"frequency >= 2"},
 		"description": {`<script>alert("d")</script>`}}
-	with := func(k, v string) url.Values {
-		f := url.Values{}
-		for kk, vv := range good {
-			f[kk] = vv
+	tests := []formCase{
+		{"bad name", with(good, "name", "Spring Gift"), "name", "1–64 of a-z"},
+		{"amount not a number", with(good, "amount", "five"), "amount", "Enter a number"},
+		{"no end date", with(good, "valid_until", ""), "valid_until", "Required."},
+		{"bad date", with(good, "valid_until", "30/06/2099"), "valid_until", "Use a date like"},
+		{"engine: amount needed", with(good, "amount", "0"), "amount", "needs an amount &gt; 0"},
+		{"engine: shared code needed", with(good, "shared_code", ""), "shared_code", "shared code needs its value"},
+		{"engine: rule error", with(good, "rule", "frequncy >= 2"), "rule", "frequncy"},
+		{"taken", with(good, "name", "vip10"), "name", "This name is taken"},
+	}
+	for _, body := range postFormCases(t, c, "/offers", tests) {
+		if strings.Contains(body, `<script>alert("d")`) {
+			t.Error("the description reached the page unescaped")
 		}
-		f.Set(k, v)
-		return f
-	}
-	tests := []struct {
-		name         string
-		form         url.Values
-		field, error string
-	}{
-		{"bad name", with("name", "Spring Gift"), "name", "1–64 of a-z"},
-		{"amount not a number", with("amount", "five"), "amount", "Enter a number"},
-		{"no end date", with("valid_until", ""), "valid_until", "Required."},
-		{"bad date", with("valid_until", "30/06/2099"), "valid_until", "Use a date like"},
-		{"engine: amount needed", with("amount", "0"), "amount", "needs an amount &gt; 0"},
-		{"engine: shared code needed", with("shared_code", ""), "shared_code", "shared code needs its value"},
-		{"engine: rule error", with("rule", "frequncy >= 2"), "rule", "frequncy"},
-		{"taken", with("name", "vip10"), "name", "This name is taken"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			code, body, _ := c.post("/offers", tt.form)
-			if code != http.StatusUnprocessableEntity {
-				t.Fatalf("POST /offers: %d, want 422", code)
-			}
-			fieldErr(t, body, tt.field, tt.error)
-			if strings.Contains(body, `<script>alert("d")`) {
-				t.Error("the description reached the page unescaped")
-			}
-		})
 	}
 	code, _, h := c.post("/offers", good)
 	if code != http.StatusSeeOther || h.Get("Location") != "/offers/spring_gift?done=offer_saved" {
@@ -90,7 +110,7 @@ func TestOfferForm(t *testing.T) {
 	if code, body := a.get("/offers/spring_gift"); code != 200 || strings.Contains(body, `id="save"`) {
 		t.Errorf("analyst GET offer: %d (save button shown: %v)", code, strings.Contains(body, `id="save"`))
 	}
-	if code, _, _ := a.post("/offers", with("name", "analyst_offer")); code != http.StatusForbidden {
+	if code, _, _ := a.post("/offers", with(good, "name", "analyst_offer")); code != http.StatusForbidden {
 		t.Errorf("analyst POST /offers: %d, want 403", code)
 	}
 }
@@ -103,47 +123,23 @@ func TestCampaignFlow(t *testing.T) {
 	c.get("/campaigns/new")
 	good := url.Values{"new": {"1"}, "name": {"vip_calls"}, "segment": {"vip"}, "offer": {"vip10"}, "ch_call": {"1"},
 		"script": {"Hello {{.Name}}, your code is {{.Code}}."}, "description": {"<b>VIP</b> calls"}}
-	with := func(k, v string) url.Values {
-		f := url.Values{}
-		for kk, vv := range good {
-			f[kk] = vv
-		}
-		if v == "" {
-			f.Del(k)
-		} else {
-			f.Set(k, v)
-		}
-		return f
+	tests := []formCase{
+		{"no channel", with(good, "ch_call", ""), "channels", "Choose at least one channel"},
+		{"no audience", with(good, "segment", ""), "segment", "Choose a segment or write a rule"},
+		{"e-mail without a body", with(good, "ch_email", "1"), "body", "a message needs a body"},
+		{"e-mail without a subject", with(with(good, "ch_email", "1"), "body", "Hi"), "subject", "an e-mail needs a subject"},
+		{"template field unknown", with(good, "script", "Hello {{.Nmae}}"), "script", "Nmae"},
+		{"rule error", with(good, "rule", "class_z and"), "rule", "line 1, column 11"},
+		{"start in the past", with(good, "start_at", "2001-01-01T10:00"), "start_at", "in the future"},
+		{"bad name", with(good, "name", "VIP calls"), "name", "1–64 of a-z"},
 	}
-	tests := []struct {
-		name         string
-		form         url.Values
-		field, error string
-	}{
-		{"no channel", with("ch_call", ""), "channels", "Choose at least one channel"},
-		{"no audience", with("segment", ""), "segment", "Choose a segment or write a rule"},
-		{"e-mail without a body", with("ch_email", "1"), "body", "a message needs a body"},
-		{"e-mail without a subject", func() url.Values { f := with("ch_email", "1"); f.Set("body", "Hi"); return f }(), "subject", "an e-mail needs a subject"},
-		{"template field unknown", with("script", "Hello {{.Nmae}}"), "script", "Nmae"},
-		{"rule error", with("rule", "class_z and"), "rule", "line 1, column 11"},
-		{"start in the past", with("start_at", "2001-01-01T10:00"), "start_at", "in the future"},
-		{"bad name", with("name", "VIP calls"), "name", "1–64 of a-z"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			code, body, _ := c.post("/campaigns", tt.form)
-			if code != http.StatusUnprocessableEntity {
-				t.Fatalf("POST /campaigns: %d, want 422\n%s", code, body)
-			}
-			fieldErr(t, body, tt.field, tt.error)
-		})
-	}
+	postFormCases(t, c, "/campaigns", tests)
 	code, _, h := c.post("/campaigns", good)
 	if code != http.StatusSeeOther || h.Get("Location") != "/campaigns/vip_calls?done=campaign_saved" {
 		t.Fatalf("POST a good campaign: %d %s", code, h.Get("Location"))
 	}
 	// a channel this server has no sender for is refused at launch
-	mail := with("ch_email", "1")
+	mail := with(good, "ch_email", "1")
 	mail.Set("name", "vip_mail")
 	mail.Set("subject", "Hi")
 	mail.Set("body", "Hi {{.Name}}")

@@ -60,6 +60,18 @@ func TestPagesRender(t *testing.T) {
 		{"/admission", 200, []string{"Rule-based lists", "Put a customer on a list"}},
 		{"/admission?list=white", 200, []string{`aria-current="page" class="list-white"`}},
 		{"/models", 200, []string{`id="clv-by-x"`, `data-chart="clv"`, `id="churn-metrics"`, `data-chart="roc"`, `id="calibration"`, "cart-completion rules"}},
+		{"/import", 200, []string{`id="import-form"`, `name="kind"`}},
+		{"/offers", 200, []string{`id="offer-list"`, `href="/offers/new"`}},
+		{"/offers/new", 200, []string{`id="offer-form"`, `name="valid_until"`}},
+		{"/offers/vip10", 200, []string{`value="vip10"`, `value="VIP"`}},
+		{"/offers/nope", 404, []string{"There is no offer named"}},
+		{"/campaigns", 200, []string{`href="/campaigns/new"`}},
+		{"/campaigns/new?segment=vip", 200, []string{`id="campaign-form"`, `<option value="vip" selected>`}},
+		{"/campaigns/nope", 404, []string{"There is no campaign named"}},
+		{"/campaigns/nope/preview", 404, nil},
+		{"/calls", 200, []string{`id="my-calls"`, `id="open-calls"`}},
+		{"/calls/999999", 404, []string{"There is no call task"}},
+		{"/calls/abc", 404, nil},
 		{"/nope", 404, []string{"There is no such page."}},
 	}
 	c := loggedIn(t, srv, s, store.RoleAdmin)
