@@ -406,6 +406,11 @@ func TestBrowser(t *testing.T) {
 		t.Errorf("overview heading in Chinese: %q", got)
 	}
 	shot("10-overview-zh")
+	do("a campaign in Chinese", chromedp.Navigate(srv.URL+"/campaigns/browser_calls/report"), chromedp.WaitVisible(chromedp.CSS("#call-results")),
+		chromedp.Sleep(700))
+	shot("20-report-zh")
+	do("the call queue in Chinese", chromedp.Navigate(srv.URL+"/calls"), chromedp.WaitVisible(chromedp.CSS("#my-calls")))
+	shot("21-calls-zh")
 	if err := s.in.Segs.Delete(t.Context(), "browser_probe", "test"); err != nil {
 		t.Fatal(err)
 	}
