@@ -77,6 +77,7 @@ type callRow struct {
 // callsView is the workbench's queue.
 type callsView struct {
 	Mine, Open []callRow
+	OpenTotal  int // open tasks in all; the first queueSize are shown
 	Done       int
 	Campaign   string
 	Campaigns  []string
@@ -110,8 +111,11 @@ func (s *Server) callsPage(w http.ResponseWriter, r *http.Request, rq *request) 
 			cv.Done++
 		case row.Mine:
 			cv.Mine = append(cv.Mine, row)
-		case t.State == store.CallOpen && len(cv.Open) < queueSize:
-			cv.Open = append(cv.Open, row)
+		case t.State == store.CallOpen:
+			cv.OpenTotal++
+			if len(cv.Open) < queueSize {
+				cv.Open = append(cv.Open, row)
+			}
 		}
 	}
 	v := s.view(r, rq, "calls.title")
