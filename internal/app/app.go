@@ -53,6 +53,7 @@ func NewHandler(s cli.Services) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/v1/", api.New(api.Options{Store: s.Store, Resolver: s.Resolver, Insight: s.Insight, Recommend: s.Recommend,
 		Marketing: s.Marketing, Logger: s.Logger}))
-	mux.Handle("/", web.New(web.Options{Store: s.Store, Insight: s.Insight, Logger: s.Logger}))
+	mux.Handle("/", web.New(web.Options{Store: s.Store, Insight: s.Insight, Marketing: s.Marketing, Recommend: s.Recommend,
+		Resolver: s.Resolver, Logger: s.Logger}))
 	return mux
 }

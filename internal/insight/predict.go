@@ -67,3 +67,7 @@ func (s *Service) Retrain(ctx context.Context) error {
 	}
 	return errors.Join(errs...)
 }
+
+// DataDir is the data directory the service keeps its files and models in
+// ("" when it keeps them in memory only).
+func (s *Service) DataDir() string { return s.opts.DataDir }

@@ -134,7 +134,11 @@ type ShopEval struct {
 	TestChurn   float64                  `json:"test_churn_rate"`
 	Chosen      string                   `json:"chosen"`
 	Models      map[string]churn.Metrics `json:"models"` // logistic, gbdt, blend, chosen, recency_baseline
-	Warnings    []string                 `json:"warnings,omitempty"`
+	// ROC holds points [false positive rate, true positive rate] of the
+	// chosen model and the recency baseline on the test cutoff, at most
+	// rocPoints+1 of them each, for plotting.
+	ROC      map[string][][2]float64 `json:"roc,omitempty"`
+	Warnings []string                `json:"warnings,omitempty"`
 }
 
 func rate(y []bool) float64 {
@@ -216,11 +220,56 @@ func evalShop(ctx context.Context, src store.Analytics, tx *Txns, o ShopChurnOpt
 		ev.Models[k] = churn.Evaluate(p, te.y)
 	}
 	// Baseline: the longer since the last order, the likelier the churn.
-	ev.Models["recency_baseline"] = churn.Evaluate(rankProb(te.recency), te.y)
+	base := rankProb(te.recency)
+	ev.Models["recency_baseline"] = churn.Evaluate(base, te.y)
+	ev.ROC = map[string][][2]float64{"chosen": rocCurve(all["chosen"], te.y), "recency_baseline": rocCurve(base, te.y)}
 	if c, b := ev.Models["chosen"].AUC, ev.Models["recency_baseline"].AUC; b >= c {
 		ev.Warnings = append(ev.Warnings, fmt.Sprintf("the recency-only baseline ranks churners as well as the model or better on this time split (AUC %.3f vs %.3f): with this little data, prefer recency", b, c))
 	}
 	return ev, nil
+}
+
+// rocPoints bounds the points of a saved ROC curve.
+const rocPoints = 50
+
+// rocCurve returns the ROC curve of scores as at most rocPoints+1 points
+// (false positive rate, true positive rate), from (0, 0) to (1, 1); ties
+// are stepped over together. Nil without positives or negatives.
+func rocCurve(score []float64, y []bool) [][2]float64 {
+	idx := make([]int, len(score))
+	var pos, neg float64
+	for i := range idx {
+		idx[i] = i
+		if y[i] {
+			pos++
+		} else {
+			neg++
+		}
+	}
+	if pos == 0 || neg == 0 {
+		return nil
+	}
+	slices.SortStableFunc(idx, func(a, b int) int { return cmp.Compare(score[b], score[a]) })
+	full := [][2]float64{{0, 0}}
+	var tp, fp float64
+	for k, i := range idx {
+		if y[i] {
+			tp++
+		} else {
+			fp++
+		}
+		if k+1 == len(idx) || score[idx[k+1]] != score[i] {
+			full = append(full, [2]float64{fp / neg, tp / pos})
+		}
+	}
+	if len(full) <= rocPoints+1 {
+		return full
+	}
+	out := make([][2]float64, 0, rocPoints+1)
+	for j := range rocPoints + 1 {
+		out = append(out, full[j*(len(full)-1)/rocPoints])
+	}
+	return out
 }
 
 // rankProb turns scores into (0,1) by rank, for metrics that need a

@@ -17,6 +17,8 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+	"github.com/sagitta-dev/sagitta/internal/channel/call"
+	"github.com/sagitta-dev/sagitta/internal/profile"
 	"github.com/sagitta-dev/sagitta/internal/store"
 )
 
@@ -108,7 +110,7 @@ func TestBrowser(t *testing.T) {
 	defer cancelAlloc()
 	ctx, cancel := chromedp.NewContext(allocCtx)
 	defer cancel()
-	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 150*time.Second)
 	defer cancelTimeout()
 
 	// every script error of every page fails the test
@@ -163,9 +165,40 @@ func TestBrowser(t *testing.T) {
 		return v
 	}
 
+	// an admin imports a file of customers (one row without any id is
+	// rejected), then logs out; the features are recomputed with them
+	csvPath := filepath.Join(t.TempDir(), "browser-customers.csv")
+	if err := os.WriteFile(csvPath, []byte("customer,email,name,city\nbr-1,br.one@example.com,Bea One,Graz\n"+
+		"br-2,br.two@example.com,Ben Two,Graz\n,,no id,Graz\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	do("open the login", chromedp.Navigate(srv.URL+"/import"), chromedp.WaitVisible(chromedp.CSS("#key")))
+	shot("1-login")
+	do("log in as admin", chromedp.SendKeys(chromedp.CSS("#key"), s.keys[store.RoleAdmin]),
+		chromedp.Click(chromedp.CSS(`button[type="submit"]`)), chromedp.WaitVisible(chromedp.CSS("#import-form")))
+	do("import customers", chromedp.SetUploadFiles(chromedp.CSS("#file"), []string{csvPath}),
+		chromedp.SendKeys(chromedp.CSS("#source"), "browser"), chromedp.Click(chromedp.CSS("#import")),
+		chromedp.WaitVisible(chromedp.CSS("#import-summary")))
+	if got := text("#im-imported") + "/" + text("#im-rejected"); got != "2/1" {
+		t.Errorf("imported/rejected %s, want 2/1", got)
+	}
+	shot("0-import")
+	imported, err := profile.Lookup(t.Context(), s.st, "browser:br-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		if _, ok := s.in.Table().Index(imported); ok {
+			break
+		}
+	}
+	if _, ok := s.in.Table().Index(imported); !ok {
+		t.Error("the features were not recomputed with the imported customers")
+	}
+	do("log out", chromedp.Click(chromedp.CSS(".who button.link")), chromedp.WaitVisible(chromedp.CSS("#key")))
+
 	// login
 	do("open the login", chromedp.Navigate(srv.URL+"/"), chromedp.WaitVisible(chromedp.CSS("#key")))
-	shot("1-login")
 	do("log in", chromedp.SendKeys(chromedp.CSS("#key"), s.keys[store.RoleOperator]),
 		chromedp.Click(chromedp.CSS(`button[type="submit"]`)),
 		chromedp.WaitVisible(chromedp.CSS("#value-loyalty")))
@@ -200,10 +233,20 @@ func TestBrowser(t *testing.T) {
 	if bytes > 1<<20 {
 		t.Errorf("overview first load transferred %.0f bytes, more than 1 MiB", bytes)
 	}
-	if got, want := text("#kpi-customers"), formatThousands(uint64(mustStats(t, s).Customers)); got != want {
-		t.Errorf("overview shows %s customers, want %s", got, want)
+	// the overview follows the import once its aggregates are computed again
+	wantCustomers := formatThousands(uint64(mustStats(t, s).Customers))
+	for deadline := time.Now().Add(10 * time.Second); text("#kpi-customers") != wantCustomers && time.Now().Before(deadline); {
+		time.Sleep(300 * time.Millisecond)
+		do("reload the overview", chromedp.Navigate(srv.URL+"/"), chromedp.WaitVisible(chromedp.CSS("#kpi-customers")))
+	}
+	if got := text("#kpi-customers"); got != wantCustomers {
+		t.Errorf("overview shows %s customers, want %s", got, wantCustomers)
 	}
 	shot("2-overview")
+	if charts {
+		do("draw the distributions", chromedp.WaitVisible(chromedp.CSS(`[data-chart="churn_hist"] canvas`)),
+			chromedp.WaitVisible(chromedp.CSS(`[data-chart="clv_hist"] canvas`)))
+	}
 
 	// customer 360
 	id := strconv.FormatInt(s.xssID, 10)
@@ -218,6 +261,14 @@ func TestBrowser(t *testing.T) {
 	do("open a customer with a class", chromedp.Navigate(srv.URL+"/customers/"+strconv.FormatInt(s.classy(t), 10)),
 		chromedp.WaitVisible(chromedp.CSS("#tags")))
 	shot("4-customer-360-tags")
+
+	// the models: CLV fit by calibration purchases, churn ROC and calibration
+	do("models", chromedp.Navigate(srv.URL+"/models"), chromedp.WaitVisible(chromedp.CSS("#clv-by-x")))
+	if charts {
+		do("draw the model charts", chromedp.WaitVisible(chromedp.CSS(`[data-chart="clv"] canvas`)),
+			chromedp.WaitVisible(chromedp.CSS(`[data-chart="roc"] canvas`)), chromedp.Sleep(700))
+	}
+	shot("4c-models")
 
 	do("members of a segment", chromedp.Navigate(srv.URL+"/customers?segment=win_back"), chromedp.WaitVisible(chromedp.CSS("#customer-list")))
 	shot("4b-segment-members")
@@ -265,6 +316,82 @@ func TestBrowser(t *testing.T) {
 		t.Errorf("saved segment %+v, %v; want rule %q with %d members", info, err, rule, want)
 	}
 	shot("7-segment-saved")
+
+	// a call campaign for the segment: a template mistake comes back from
+	// the server next to its field; then save, preview, launch
+	do("new campaign", chromedp.Navigate(srv.URL+"/campaigns/new?segment=browser_probe"), chromedp.WaitVisible(chromedp.CSS("#campaign-form")))
+	do("fill in the campaign", chromedp.SendKeys(chromedp.CSS("#name"), "browser_calls"),
+		chromedp.SendKeys(chromedp.CSS("#description"), "calls to the browser test's segment"),
+		chromedp.Click(chromedp.CSS("#ch_call")), chromedp.SetValue(chromedp.CSS("#offer"), "vip10"),
+		chromedp.SendKeys(chromedp.CSS("#script"), "Hello {{.Nmae}}, we have {{.Offer.Summary}} for you: code {{.Code}}."))
+	do("save with a mistake", chromedp.Click(chromedp.CSS("#save")), chromedp.WaitVisible(chromedp.CSS("#script + .field-error, #script ~ .field-error")))
+	if got := text(".field .field-error"); !strings.Contains(got, "Nmae") {
+		t.Errorf("template error next to the script: %q", got)
+	}
+	shot("11-campaign-error")
+	do("fix the script", chromedp.Evaluate[chromedp.Void](`document.getElementById("script").value = ""`),
+		chromedp.SendKeys(chromedp.CSS("#script"), "Hello {{.Name}}, we have {{.Offer.Summary}} for you: code {{.Code}}."),
+		chromedp.Click(chromedp.CSS("#save")), chromedp.WaitVisible(chromedp.CSS("#launch")))
+	if got := text(".flash"); !strings.Contains(got, "Campaign saved") {
+		t.Errorf("after saving the campaign: %q", got)
+	}
+	shot("12-campaign")
+	do("preview", chromedp.Click(chromedp.CSS("#preview-link")), chromedp.WaitVisible(chromedp.CSS("#preview")))
+	pv, err := s.mk.Campaigns.Preview(t.Context(), "browser_calls", 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := text("#pv-sendable"); got != formatThousands(uint64(pv.Sendable)) || pv.Sendable == 0 {
+		t.Errorf("preview shows %s sendable, the service %d", got, pv.Sendable)
+	}
+	shot("13-campaign-preview")
+	do("launch", chromedp.Evaluate[chromedp.Void](`window.confirm = function () { return true; }`), // the confirmation dialog
+		chromedp.Click(chromedp.CSS("#launch")), chromedp.WaitVisible(chromedp.CSS(".flash")))
+	if got := text(".flash"); !strings.Contains(got, "Campaign launched") {
+		t.Errorf("after the launch: %q", got)
+	}
+	do("the launched campaign", chromedp.Navigate(srv.URL+"/campaigns/browser_calls"), chromedp.WaitVisible(chromedp.CSS("#state")))
+	if got := text("#state"); got != "running" && got != "done" {
+		t.Errorf("state after the launch: %q", got)
+	}
+	shot("14-campaign-launched")
+
+	// the agent's workbench: take a call, read the script, record the result
+	var tasks []store.CallTask
+	for deadline := time.Now().Add(20 * time.Second); len(tasks) == 0 && time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		if tasks, err = call.List(t.Context(), s.st, "browser_calls", ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(tasks) == 0 {
+		t.Fatal("no call task after the launch")
+	}
+	do("call queue", chromedp.Navigate(srv.URL+"/calls?campaign=browser_calls"), chromedp.WaitVisible(chromedp.CSS("#open-calls button.take")))
+	shot("15-call-queue")
+	do("take a call", chromedp.Click(chromedp.CSS("#open-calls button.take")), chromedp.WaitVisible(chromedp.CSS("#result-form")))
+	if got := text("#script"); !strings.Contains(got, "10% off") || !strings.Contains(got, "VIP") || !strings.Contains(got, "•••") {
+		t.Errorf("the call script %q lacks the offer, its code or the masked name", got)
+	}
+	shot("16-call-task")
+	do("record intent", chromedp.SendKeys(chromedp.CSS("#note"), "wants it delivered on Friday"),
+		chromedp.Click(chromedp.CSS("#r-intent")), chromedp.WaitVisible(chromedp.CSS(".flash")))
+	if got := text(".flash"); !strings.Contains(got, "Recorded: intent") {
+		t.Errorf("after the result: %q", got)
+	}
+	do("report", chromedp.Navigate(srv.URL+"/campaigns/browser_calls/report"), chromedp.WaitVisible(chromedp.CSS("#call-results")))
+	if charts {
+		do("draw the report", chromedp.WaitVisible(chromedp.CSS(`[data-chart="calls"] canvas`)), chromedp.Sleep(700))
+	}
+	if got := text("#call-results"); !strings.Contains(got, "intent") {
+		t.Errorf("report call results %q lack the intent", got)
+	}
+	shot("17-campaign-report")
+	do("campaigns", chromedp.Navigate(srv.URL+"/campaigns"), chromedp.WaitVisible(chromedp.CSS("#campaign-list")))
+	shot("18-campaigns")
+	do("offers", chromedp.Navigate(srv.URL+"/offers/new"), chromedp.WaitVisible(chromedp.CSS("#offer-form")))
+	do("offer without an end", chromedp.SendKeys(chromedp.CSS("#name"), "browser_offer"), chromedp.SetValue(chromedp.CSS("#percent"), "150"),
+		chromedp.Click(chromedp.CSS("#save")), chromedp.WaitVisible(chromedp.CSS("#valid_until + .js-error")))
+	shot("19-offer-browser-check")
 	do("segments list", chromedp.Navigate(srv.URL+"/segments"), chromedp.WaitVisible(chromedp.CSS("#segment-list")))
 	shot("8-segments")
 	do("tags list", chromedp.Navigate(srv.URL+"/tags"), chromedp.WaitVisible(chromedp.CSS("#tag-list")))
@@ -279,6 +406,11 @@ func TestBrowser(t *testing.T) {
 		t.Errorf("overview heading in Chinese: %q", got)
 	}
 	shot("10-overview-zh")
+	do("a campaign in Chinese", chromedp.Navigate(srv.URL+"/campaigns/browser_calls/report"), chromedp.WaitVisible(chromedp.CSS("#call-results")),
+		chromedp.Sleep(700))
+	shot("20-report-zh")
+	do("the call queue in Chinese", chromedp.Navigate(srv.URL+"/calls"), chromedp.WaitVisible(chromedp.CSS("#my-calls")))
+	shot("21-calls-zh")
 	if err := s.in.Segs.Delete(t.Context(), "browser_probe", "test"); err != nil {
 		t.Fatal(err)
 	}

@@ -162,6 +162,7 @@ type customer360 struct {
 	Tags      []tag.Why
 	Admission *admission.Decision
 	AsOf      time.Time
+	customerMore
 }
 
 type featureValue struct {
@@ -197,6 +198,9 @@ func (s *Server) customerPage(w http.ResponseWriter, r *http.Request, rq *reques
 		if intel != nil {
 			c.fill(intel, s.in.Table())
 		}
+	}
+	if err := s.fillMore(r.Context(), &c); err != nil {
+		return err
 	}
 	v := s.view(r, rq, "customer.title")
 	v.Data = &c

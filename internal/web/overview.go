@@ -18,10 +18,13 @@ type overview struct {
 	Stats    store.Stats
 	Summary  feature.Summary
 	// RFM is the recency score × frequency score heatmap: RFM[r-1][f-1].
-	RFM      [5][5]heatCell
-	Sizes    []sizeSeries
-	Segments int
-	Tags     int
+	RFM   [5][5]heatCell
+	Sizes []sizeSeries
+	// Churn and CLV are the distributions of the models' scores; nil
+	// before a model scored the table.
+	Churn, CLV *histogram
+	Segments   int
+	Tags       int
 }
 
 // overviewOf is the cached overview and the table it was computed over.
@@ -66,6 +69,7 @@ func (s *Server) computeOverview(ctx context.Context) (*overview, *feature.Table
 		ov.AsOf = t.AsOf
 		ov.Summary = t.Summarize()
 		ov.RFM = rfmHeat(t)
+		ov.Churn, ov.CLV = distributions(t)
 	})
 	segs := s.in.Segs.List()
 	ov.Segments, ov.Tags = len(segs), len(s.in.Tags.Names())
@@ -143,7 +147,14 @@ func (o *overview) Charts() map[string]any {
 	for _, c := range o.Summary.Lifecycle {
 		life = append(life, map[string]any{"stage": c.Value, "customers": c.Customers})
 	}
-	return map[string]any{"grid": grid, "rfm": heat, "lifecycle": life, "sizes": o.Sizes}
+	out := map[string]any{"grid": grid, "rfm": heat, "lifecycle": life, "sizes": o.Sizes}
+	if o.Churn != nil {
+		out["churn"] = o.Churn
+	}
+	if o.CLV != nil {
+		out["clv"] = o.CLV
+	}
+	return out
 }
 
 // GridRows returns the value–loyalty grid as 3 rows (value high→low) of 3

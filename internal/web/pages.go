@@ -6,16 +6,23 @@ import "net/http"
 type navItem struct {
 	Path string
 	Key  string // message key of its label
+	// AdminOnly entries are shown to admins only (the others would get a 403).
+	AdminOnly bool
 }
 
 // nav lists the console's sections. A new section (models, recommendations,
 // campaigns, uplift) adds its entry here, its routes below and a template.
 var nav = []navItem{
-	{"/", "nav.overview"},
-	{"/customers", "nav.customers"},
-	{"/tags", "nav.tags"},
-	{"/segments", "nav.segments"},
-	{"/admission", "nav.admission"},
+	{"/", "nav.overview", false},
+	{"/import", "nav.import", true},
+	{"/customers", "nav.customers", false},
+	{"/tags", "nav.tags", false},
+	{"/segments", "nav.segments", false},
+	{"/admission", "nav.admission", false},
+	{"/offers", "nav.offers", false},
+	{"/campaigns", "nav.campaigns", false},
+	{"/calls", "nav.calls", false},
+	{"/models", "nav.models", false},
 }
 
 // routes is the console's route table.
@@ -44,6 +51,25 @@ func (s *Server) routes() []route {
 		{"POST /admission/add", operate, s.addAdmission},
 		{"POST /admission/remove", operate, s.removeAdmission},
 		{"POST /admission/rule", operate, s.saveAdmissionRule},
+		{"GET /import", write, s.importPage},
+		{"POST /import", write, s.importFile},
+		{"GET /offers", read, s.offersPage},
+		{"GET /offers/new", read, s.offerEditor},
+		{"GET /offers/{name}", read, s.offerEditor},
+		{"POST /offers", operate, s.saveOffer},
+		{"GET /campaigns", read, s.campaignsPage},
+		{"GET /campaigns/new", read, s.campaignEditor},
+		{"GET /campaigns/{name}", read, s.campaignPage},
+		{"GET /campaigns/{name}/edit", read, s.campaignEditor},
+		{"GET /campaigns/{name}/preview", read, s.campaignPreview},
+		{"GET /campaigns/{name}/report", read, s.campaignReport},
+		{"POST /campaigns", operate, s.saveCampaign},
+		{"POST /campaigns/{name}/{action}", operate, s.campaignAction},
+		{"GET /calls", read, s.callsPage},
+		{"GET /calls/{id}", read, s.callPage},
+		{"POST /calls/{id}/take", operate, s.takeCall},
+		{"POST /calls/{id}/result", operate, s.callResult},
+		{"GET /models", read, s.modelsPage},
 		{"GET /", public, s.notFound},
 	}
 }

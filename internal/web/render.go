@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/sagitta-dev/sagitta/internal/store"
 )
 
 // view is what every page template gets.
@@ -50,7 +52,9 @@ func (v *view) Current(p string) bool {
 func (v *view) Labels() map[string]string {
 	out := map[string]string{}
 	for _, k := range []string{"stage.prospect", "stage.new", "stage.active", "stage.won_back", "stage.silent", "stage.churned",
-		"overview.customers", "overview.revenue", "form.required"} {
+		"stage.high_churn_risk", "overview.customers", "overview.revenue", "form.required", "models.actual", "models.predicted",
+		"models.observed", "models.x", "delivery.pending", "delivery.sent", "delivery.failed", "delivery.dropped",
+		"contact.intent", "contact.not_interested", "contact.call_back", "calls.pending"} {
 		out[k] = v.T(k)
 	}
 	return out
@@ -69,6 +73,14 @@ func (s *Server) view(r *http.Request, rq *request, titleKey string) *view {
 		Charts: s.assets.has(ChartsFile), Assets: s.assets, Flash: s.cat.t(rq.lang, flashKey(r))}
 	if v.Flash == "" || v.Flash == flashKey(r) {
 		v.Flash = ""
+	}
+	if rq.sess != nil && rq.sess.role != store.RoleAdmin {
+		v.Nav = make([]navItem, 0, len(nav))
+		for _, n := range nav {
+			if !n.AdminOnly {
+				v.Nav = append(v.Nav, n)
+			}
+		}
 	}
 	if rq.sess != nil {
 		v.Role, v.KeyName, v.CSRF = rq.sess.role, rq.sess.keyName, rq.sess.csrf
@@ -105,12 +117,28 @@ var funcs = template.FuncMap{
 		}
 		return t.UTC().Format("2006-01-02 15:04")
 	},
-	"value":     formatValue,
+	"value": formatValue,
+	// opt and optPct show a prediction that may be missing
+	"opt": func(p *float64, prec int) string {
+		if p == nil {
+			return "—"
+		}
+		return formatFloat(*p, prec)
+	},
+	"optPct": func(p *float64) string {
+		if p == nil {
+			return "—"
+		}
+		return formatFloat(100**p, 1) + "%"
+	},
 	"add":       func(a, b int) int { return a + b },
 	"hasPrefix": strings.HasPrefix,
 	"ruleArgs": func(v *view, rule, err string, p *ruleProblem) map[string]any {
 		return map[string]any{"V": v, "Rule": rule, "Err": err, "Problem": p}
 	},
+	"field": fieldOf,
+	// pair hands a partial the page's view V and a datum D
+	"pair": func(v *view, d any) map[string]any { return map[string]any{"V": v, "D": d} },
 	"json": func(v any) (template.JS, error) {
 		b, err := json.Marshal(v)
 		return template.JS(b), err
@@ -268,4 +296,44 @@ func formatValue(v any) string {
 		return "false"
 	}
 	return fmt.Sprint(v)
+}
+
+// fieldForm is a form a field partial reads.
+type fieldForm interface {
+	V(name string) string
+	Err(name string) string
+}
+
+// formField is what the "field" partial draws: a label, an input or a
+// text area with its browser checks, a hint and the server's error.
+type formField struct {
+	Name, Kind, Label, Hint, Value, Err string
+	Required                            bool
+	Pattern, Step, Min, Max             string
+}
+
+// fieldOf describes a field of f; opts are space-separated browser checks:
+// required, pattern=RE, step=N, min=N, max=N. Its label is the message
+// field.NAME, its hint hint.NAME when the catalogue has one.
+func fieldOf(v *view, f fieldForm, name, kind, opts string) formField {
+	ff := formField{Name: name, Kind: kind, Label: v.T("field." + name), Value: f.V(name), Err: f.Err(name)}
+	if h := v.T("hint." + name); h != "hint."+name {
+		ff.Hint = h
+	}
+	for _, o := range strings.Fields(opts) {
+		k, val, _ := strings.Cut(o, "=")
+		switch k {
+		case "required":
+			ff.Required = true
+		case "pattern":
+			ff.Pattern = val
+		case "step":
+			ff.Step = val
+		case "min":
+			ff.Min = val
+		case "max":
+			ff.Max = val
+		}
+	}
+	return ff
 }

@@ -18,10 +18,15 @@ import (
 	"github.com/sagitta-dev/sagitta/internal/apikey"
 	"github.com/sagitta-dev/sagitta/internal/app"
 	"github.com/sagitta-dev/sagitta/internal/cli"
+	"github.com/sagitta-dev/sagitta/internal/contact"
 	"github.com/sagitta-dev/sagitta/internal/identity"
 	"github.com/sagitta-dev/sagitta/internal/ingest"
 	"github.com/sagitta-dev/sagitta/internal/insight"
+	"github.com/sagitta-dev/sagitta/internal/marketing"
+	"github.com/sagitta-dev/sagitta/internal/offer"
+	"github.com/sagitta-dev/sagitta/internal/predict"
 	"github.com/sagitta-dev/sagitta/internal/profile"
+	"github.com/sagitta-dev/sagitta/internal/recommend"
 	"github.com/sagitta-dev/sagitta/internal/segment"
 	"github.com/sagitta-dev/sagitta/internal/store"
 	"github.com/sagitta-dev/sagitta/internal/store/sqlite"
@@ -34,6 +39,8 @@ import (
 type shop struct {
 	st      store.Store
 	in      *insight.Service
+	mk      *marketing.Service
+	rec     *recommend.Service
 	handler http.Handler
 	keys    map[string]string // role -> secret
 	xssID   int64             // the customer whose attributes try to inject HTML
@@ -112,7 +119,36 @@ func buildShop() (*shop, error) {
 		}
 	}
 	clock = m.End
-	s := &shop{st: st, in: in, keys: map[string]string{}}
+	// the models: churn, CLV with a 90-day holdout (for the diagnostics),
+	// recommendations from the orders; then the offers and campaigns
+	if _, _, err := predict.TrainShopChurn(ctx, st, predict.ShopChurnOptions{DataDir: filepath.Join(dir, "data"), Clock: func() time.Time { return clock }}); err != nil {
+		return nil, err
+	}
+	endDay := predict.Day(m.End, time.UTC)
+	if _, err := in.FitCLV(ctx, predict.CLVOptions{CalibrationEnd: endDay - 90, HoldoutEnd: endDay}); err != nil {
+		return nil, err
+	}
+	if _, err := in.Recompute(ctx, clock, true); err != nil {
+		return nil, err
+	}
+	rec, err := trainRecommender(ctx, st)
+	if err != nil {
+		return nil, err
+	}
+	// calls go to customers who did not opt out; the marketing clock stands
+	// at noon, out of the quiet hours
+	rules := contact.DefaultRules()
+	rules.OptOutOnly = []string{"call"}
+	if err := marketing.SaveRules(ctx, st, rules, "test", clock); err != nil {
+		return nil, err
+	}
+	noon := clock.Truncate(24 * time.Hour).Add(12 * time.Hour)
+	mk, err := marketing.Open(ctx, st, in, marketing.Config{Clock: func() time.Time { return noon }, PublicURL: "http://console.test"})
+	if err != nil {
+		return nil, err
+	}
+	go mk.Campaigns.Run(context.Background())
+	s := &shop{st: st, in: in, mk: mk, rec: rec, keys: map[string]string{}}
 	for _, role := range []string{store.RoleAdmin, store.RoleAnalyst, store.RoleOperator} {
 		secret, k, err := apikey.Generate(role, "test-"+role, time.Now())
 		if err != nil {
@@ -126,7 +162,23 @@ func buildShop() (*shop, error) {
 	if s.xssID, err = profile.Lookup(ctx, st, "crm:xss-1"); err != nil {
 		return nil, err
 	}
-	s.handler = app.NewHandler(cli.Services{Store: st, Resolver: res, Insight: in})
+	// an offer buyers may get, and two contacts of a customer with a class
+	if _, err := mk.Offers.Save(ctx, offer.Offer{Name: "vip10", Description: "10% off for buyers", Type: offer.CouponPercent, Percent: 10,
+		Code: offer.CodeUnique, Prefix: "VIP", ValidUntil: clock.AddDate(0, 2, 0), BudgetCount: 5000, Rule: "frequency >= 1",
+		Script: "Offer <b>10%</b> off the next order."}, "test"); err != nil {
+		return nil, err
+	}
+	classy := s.classy(nil)
+	err = st.UpdateMarketing(ctx, func(tx store.MarketingTx) error {
+		return contact.Record(ctx, tx, []store.Contact{
+			{CustomerID: classy, Channel: "email", Kind: store.ContactSent, Campaign: "spring", Step: "main", At: clock.AddDate(0, 0, -3)},
+			{CustomerID: classy, Channel: "call", Kind: store.ContactIntent, Campaign: "spring", Step: "main", At: clock.AddDate(0, 0, -1),
+				Detail: "<i>wants</i> the blue one"}})
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.handler = app.NewHandler(cli.Services{Store: st, Resolver: res, Insight: in, Marketing: mk, Recommend: rec})
 	return s, nil
 }
 
@@ -219,7 +271,9 @@ func newKey(t *testing.T, s *shop, role string) (string, store.APIKey) {
 
 // classy returns a customer with a value–loyalty class.
 func (s *shop) classy(t testing.TB) int64 {
-	t.Helper()
+	if t != nil {
+		t.Helper()
+	}
 	tbl := s.in.Table()
 	for i, c := range tbl.Text["value_loyalty_class"] {
 		if c != "" {
@@ -228,4 +282,21 @@ func (s *shop) classy(t testing.TB) int64 {
 	}
 	t.Fatal("no customer has a class")
 	return 0
+}
+
+// trainRecommender trains a recommendation model on the store's orders, as
+// 'sagitta recommend train --from-store' does, and serves it.
+func trainRecommender(ctx context.Context, st store.Store) (*recommend.Service, error) {
+	d, cat, err := recommend.OrderInteractions(ctx, st, time.Time{}, nil)
+	if err != nil {
+		return nil, err
+	}
+	m, err := recommend.Train(ctx, d, recommend.Config{Model: "itemknn"})
+	if err != nil {
+		return nil, err
+	}
+	m.SetCatalogue(cat)
+	rec := recommend.NewService(recommend.ServiceOptions{Items: st, History: recommend.StoreHistory{Store: st}})
+	rec.Swap(m)
+	return rec, nil
 }

@@ -9,7 +9,10 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/sagitta-dev/sagitta/internal/identity"
 	"github.com/sagitta-dev/sagitta/internal/insight"
+	"github.com/sagitta-dev/sagitta/internal/marketing"
+	"github.com/sagitta-dev/sagitta/internal/recommend"
 	"github.com/sagitta-dev/sagitta/internal/store"
 )
 
@@ -18,6 +21,16 @@ import (
 type Options struct {
 	Store   store.Store
 	Insight *insight.Service
+	// Marketing serves offers, campaigns and call tasks; without it those
+	// pages say that they are not loaded.
+	Marketing *marketing.Service
+	// Recommend answers the customer page's recommendations (nil: none).
+	Recommend *recommend.Service
+	// Resolver resolves identities on the import page (nil: no import).
+	Resolver *identity.Resolver
+	// DataDir is where the models are saved (default: the Insight
+	// service's data directory).
+	DataDir string
 	Logger  *slog.Logger     // discards when nil
 	Now     func() time.Time // time.Now when nil
 	// SessionTTL is how long an idle session lasts (default 8 h); a session
@@ -32,6 +45,10 @@ type Options struct {
 type Server struct {
 	st       store.Store
 	in       *insight.Service
+	mk       *marketing.Service
+	rec      *recommend.Service
+	res      *identity.Resolver
+	dataDir  string
 	log      *slog.Logger
 	now      func() time.Time
 	sessions *sessions
@@ -40,6 +57,8 @@ type Server struct {
 	assets   *assets
 	overview *bgCache[overviewOf]
 	lists    *bgCache[listsOf]
+	models   modelFiles
+	previews previews
 	mux      *http.ServeMux
 }
 
@@ -49,7 +68,11 @@ func New(opts Options) *Server {
 	if opts.Store == nil {
 		panic("web.New: Options.Store is nil")
 	}
-	s := &Server{st: opts.Store, in: opts.Insight, log: opts.Logger, now: opts.Now, mux: http.NewServeMux()}
+	s := &Server{st: opts.Store, in: opts.Insight, mk: opts.Marketing, rec: opts.Recommend, res: opts.Resolver, dataDir: opts.DataDir,
+		log: opts.Logger, now: opts.Now, mux: http.NewServeMux()}
+	if s.dataDir == "" && s.in != nil {
+		s.dataDir = s.in.DataDir()
+	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -74,6 +97,7 @@ func New(opts Options) *Server {
 		panic(fmt.Sprintf("web.New: %v", err))
 	}
 	s.overview = newOverviewCache(s, opts.SummaryTTL)
+	s.previews.s = s
 	s.lists = newListsCache(s)
 	if s.in != nil {
 		// start the overview's first computation now, so that the first
@@ -109,12 +133,15 @@ const (
 	public  access = iota // no session needed
 	read                  // any role
 	operate               // admin and operator: changes tags, segments, lists
+	write                 // admin: imports data, as the API's ingestion
 )
 
 func (a access) allows(role string) bool {
 	switch a {
 	case public, read:
 		return true
+	case write:
+		return role == store.RoleAdmin
 	}
 	return role == store.RoleAdmin || role == store.RoleOperator
 }
@@ -179,6 +206,11 @@ func (s *Server) wrap(rt route) http.Handler {
 				}
 			}
 			if r.Method == http.MethodPost {
+				limit := int64(1 << 20)
+				if rt.access == write {
+					limit = maxUpload + 1<<20
+				}
+				r.Body = http.MaxBytesReader(sw, r.Body, limit)
 				if err := s.checkCSRF(r, sess); err != nil {
 					return err
 				}

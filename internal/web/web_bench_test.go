@@ -16,10 +16,15 @@ import (
 	"time"
 
 	"github.com/sagitta-dev/sagitta/internal/apikey"
+	"github.com/sagitta-dev/sagitta/internal/campaign"
+	"github.com/sagitta-dev/sagitta/internal/contact"
 	"github.com/sagitta-dev/sagitta/internal/feature"
 	"github.com/sagitta-dev/sagitta/internal/identity"
 	"github.com/sagitta-dev/sagitta/internal/ingest"
 	"github.com/sagitta-dev/sagitta/internal/insight"
+	"github.com/sagitta-dev/sagitta/internal/marketing"
+	"github.com/sagitta-dev/sagitta/internal/offer"
+	"github.com/sagitta-dev/sagitta/internal/predict"
 	"github.com/sagitta-dev/sagitta/internal/segment"
 	"github.com/sagitta-dev/sagitta/internal/store"
 	"github.com/sagitta-dev/sagitta/internal/store/sqlite"
@@ -127,7 +132,19 @@ func buildBigShop(dir string, n int) (*benchShop, error) {
 	if err := st.CreateAPIKey(ctx, k); err != nil {
 		return nil, err
 	}
-	srv := New(Options{Store: st, Insight: in, SummaryTTL: time.Hour})
+	mk, err := benchMarketing(ctx, st, in, k.ID)
+	if err != nil {
+		return nil, err
+	}
+	// the models of the small shop in the store, for the models page
+	if _, err := predict.FitCLV(ctx, st, predict.CLVOptions{DataDir: data, CalibrationEnd: predict.Day(m.End, time.UTC) - 60,
+		HoldoutEnd: predict.Day(m.End, time.UTC)}); err != nil {
+		return nil, err
+	}
+	if _, _, err := predict.TrainShopChurn(ctx, st, predict.ShopChurnOptions{DataDir: data, Clock: func() time.Time { return m.End }}); err != nil {
+		return nil, err
+	}
+	srv := New(Options{Store: st, Insight: in, Marketing: mk, DataDir: data, SummaryTTL: time.Hour})
 	token := srv.sessions.create(k)
 	sess, _ := srv.sessions.get(token)
 	return &benchShop{srv: srv, cookie: &http.Cookie{Name: sessionCookie, Value: token}, csrf: sess.csrf, n: n}, nil
@@ -169,6 +186,10 @@ func randomTable(cols []feature.Column, n int, seed uint64) *feature.Table {
 			switch {
 			case rng.IntN(20) == 0:
 				col[i] = math.NaN()
+			case strings.Contains(c.Name, "probability"), c.Name == "p_alive", strings.HasPrefix(c.Name, "propensity"):
+				col[i] = rng.Float64()
+			case c.Name == "clv":
+				col[i] = math.Round(rng.ExpFloat64()*20000) / 100
 			case strings.HasPrefix(c.Name, "rfm_") && c.Name != "rfm_score":
 				col[i] = float64(1 + rng.IntN(5))
 			case strings.Contains(c.Name, "monetary"), strings.Contains(c.Name, "spend"):
@@ -216,6 +237,16 @@ func BenchmarkPage(b *testing.B) {
 		{"segment_builder", "GET", "/segments/win_back", ""},
 		{"admission", "GET", "/admission?page=50", ""},
 		{"live_count", "POST", "/rule/count", `{"rule":"class_b and at_risk and monetary > 50"}`},
+		{"models", "GET", "/models", ""},
+		{"offers", "GET", "/offers", ""},
+		{"offer", "GET", "/offers/bench10", ""},
+		{"campaigns", "GET", "/campaigns", ""},
+		{"campaign", "GET", "/campaigns/bench_calls", ""},
+		{"campaign_report", "GET", "/campaigns/bench_calls/report", ""},
+		{"campaign_preview_small", "GET", "/campaigns/bench_small/preview", ""},
+		{"campaign_preview_vip", "GET", "/campaigns/bench_calls/preview", ""},
+		{"calls", "GET", "/calls", ""},
+		{"call_task", "GET", "/calls/1", ""},
 	}
 	for _, p := range pages {
 		b.Run(p.name, func(b *testing.B) {
@@ -234,6 +265,48 @@ func BenchmarkPage(b *testing.B) {
 	}
 }
 
+// benchMarketing opens the marketing service with an offer, a call
+// campaign over the vip segment (a sixth of the table) with 2,000 call
+// tasks (half of them assigned to key), and a small campaign.
+func benchMarketing(ctx context.Context, st store.Store, in *insight.Service, key string) (*marketing.Service, error) {
+	rules := contact.DefaultRules()
+	rules.OptOutOnly = []string{"call"}
+	if err := marketing.SaveRules(ctx, st, rules, "bench", time.Now()); err != nil {
+		return nil, err
+	}
+	noon := time.Now().UTC().Truncate(24 * time.Hour).Add(12 * time.Hour)
+	mk, err := marketing.Open(ctx, st, in, marketing.Config{Clock: func() time.Time { return noon }})
+	if err != nil {
+		return nil, err
+	}
+	if _, err := mk.Offers.Save(ctx, offer.Offer{Name: "bench10", Type: offer.CouponPercent, Percent: 10, Code: offer.CodeUnique, Prefix: "B",
+		ValidUntil: noon.AddDate(0, 1, 0), BudgetCount: 1_000_000, Rule: "frequency >= 1", Script: "Offer 10% off."}, "bench"); err != nil {
+		return nil, err
+	}
+	for _, c := range []campaign.Campaign{
+		{Name: "bench_calls", Segment: "vip", Offer: "bench10", Channels: []string{campaign.Call}, Script: "Hello {{.Name}}: {{.Offer.Summary}}, {{.Code}}"},
+		{Name: "bench_small", Rule: "class_a and frequency == 11 and recency_days < 30", Channels: []string{campaign.Call}, Script: "Hello {{.Name}}"},
+	} {
+		if _, err := mk.Campaigns.Save(ctx, c, "bench"); err != nil {
+			return nil, err
+		}
+	}
+	err = st.UpdateMarketing(ctx, func(tx store.MarketingTx) error {
+		for i := range 2000 {
+			t := store.CallTask{Campaign: "bench_calls", CustomerID: int64(i + 1), Offer: "bench10", Script: "Hello: 10% off",
+				State: store.CallOpen, CreatedAt: noon, UpdatedAt: noon}
+			if i%2 == 0 {
+				t.State, t.Assignee = store.CallAssigned, key
+			}
+			if _, err := tx.PutCallTask(ctx, &t); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return mk, err
+}
+
 // BenchmarkOverviewCompute is the background computation of the overview's
 // aggregates over the whole table.
 func BenchmarkOverviewCompute(b *testing.B) {
@@ -241,6 +314,18 @@ func BenchmarkOverviewCompute(b *testing.B) {
 	b.ReportAllocs()
 	for range b.N {
 		if _, _, err := bs.srv.computeOverview(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkPreviewCompute is the background computation of a campaign's
+// preview over the vip segment (a sixth of the table).
+func BenchmarkPreviewCompute(b *testing.B) {
+	bs := bigShop(b)
+	b.ReportAllocs()
+	for range b.N {
+		if _, err := bs.srv.mk.Campaigns.Preview(context.Background(), "bench_calls", 3); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -35,7 +35,8 @@ func TestPagesRender(t *testing.T) {
 		code int
 		want []string // substrings of the page
 	}{
-		{"/", 200, []string{"Value × loyalty", `id="value-loyalty"`, `id="rfm-heat"`, `id="lifecycle"`, "RFM segments", `id="chart-data"`}},
+		{"/", 200, []string{"Value × loyalty", `id="value-loyalty"`, `id="rfm-heat"`, `id="lifecycle"`, "RFM segments", `id="chart-data"`,
+			`data-chart="churn_hist"`, `data-chart="clv_hist"`, "customers scored by the model", "<td>high churn risk</td>"}},
 		{"/customers", 200, []string{`id="customer-list"`, `rel="next"`}},
 		{"/customers?page=2", 200, []string{`rel="prev"`}},
 		{"/customers?segment=nope", 404, []string{"There is no segment named"}},
@@ -43,7 +44,9 @@ func TestPagesRender(t *testing.T) {
 		{"/customers?q=nobody:here", 200, []string{"No customer matches"}},
 		{"/customers?q=%3F%3F", 200, []string{"Use an id"}},
 		{"/customers/" + xss, 200, []string{`id="identities"`, `id="attributes"`, "Merges", "Consent", `id="features"`}},
-		{"/customers/" + classy, 200, []string{`id="tags"`, "Values that made it true", `id="class"`}},
+		{"/customers/" + classy, 200, []string{`id="tags"`, "Values that made it true", `id="class"`, `id="predictions"`, `id="churn-probability"`,
+			`id="offers"`, "<strong>vip10</strong>", "Offer &lt;b&gt;10%&lt;/b&gt; off", `id="recommendations"`, `id="timeline"`, "&lt;i&gt;wants&lt;/i&gt; the blue one",
+			`<a href="/campaigns/spring">spring</a>`, `id="channels"`}},
 		{"/customers/999999999", 404, []string{"There is no customer"}},
 		{"/customers/abc", 404, nil},
 		{"/tags", 200, []string{`id="tag-list"`}},
@@ -56,6 +59,19 @@ func TestPagesRender(t *testing.T) {
 		{"/segments/nope", 404, nil},
 		{"/admission", 200, []string{"Rule-based lists", "Put a customer on a list"}},
 		{"/admission?list=white", 200, []string{`aria-current="page" class="list-white"`}},
+		{"/models", 200, []string{`id="clv-by-x"`, `data-chart="clv"`, `id="churn-metrics"`, `data-chart="roc"`, `id="calibration"`, "cart-completion rules"}},
+		{"/import", 200, []string{`id="import-form"`, `name="kind"`}},
+		{"/offers", 200, []string{`id="offer-list"`, `href="/offers/new"`}},
+		{"/offers/new", 200, []string{`id="offer-form"`, `name="valid_until"`}},
+		{"/offers/vip10", 200, []string{`value="vip10"`, `value="VIP"`}},
+		{"/offers/nope", 404, []string{"There is no offer named"}},
+		{"/campaigns", 200, []string{`href="/campaigns/new"`}},
+		{"/campaigns/new?segment=vip", 200, []string{`id="campaign-form"`, `<option value="vip" selected>`}},
+		{"/campaigns/nope", 404, []string{"There is no campaign named"}},
+		{"/campaigns/nope/preview", 404, nil},
+		{"/calls", 200, []string{`id="my-calls"`, `id="open-calls"`}},
+		{"/calls/999999", 404, []string{"There is no call task"}},
+		{"/calls/abc", 404, nil},
 		{"/nope", 404, []string{"There is no such page."}},
 	}
 	c := loggedIn(t, srv, s, store.RoleAdmin)
@@ -155,6 +171,11 @@ func TestCSRFRejected(t *testing.T) {
 		{"/admission/add", url.Values{"list": {"black"}, "customer": {"1"}, "reason": {"probe"}}},
 		{"/admission/remove", url.Values{"list": {"black"}, "customer": {"1"}}},
 		{"/admission/rule", url.Values{"name": {"probe"}, "list": {"grey"}, "rule": {"class_a"}, "reason": {"probe"}}},
+		{"/offers", url.Values{"name": {"csrf_probe"}, "type": {"content"}, "content": {"x"}, "code": {"none"}, "valid_until": {"2099-01-01"}, "budget_count": {"1"}, "new": {"1"}}},
+		{"/campaigns", url.Values{"name": {"csrf_probe"}, "segment": {"vip"}, "ch_call": {"1"}, "script": {"x"}, "new": {"1"}}},
+		{"/campaigns/csrf_probe/launch", url.Values{}},
+		{"/calls/1/take", url.Values{}},
+		{"/calls/1/result", url.Values{"result": {"intent"}}},
 		{"/logout", url.Values{}},
 	}
 	for _, p := range posts {

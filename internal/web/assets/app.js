@@ -70,9 +70,70 @@
             return { name: s.segment, type: "line", showSymbol: pts.length < 30, data: pts };
           })
         };
+      case "churn_hist":
+      case "clv_hist":
+        var h = kind === "churn_hist" ? d.churn : d.clv, pctAxis = kind === "churn_hist";
+        if (!h) { return null; }
+        var cats = h.counts.map(function (_, i) {
+          return pctAxis ? Math.round(h.edges[i] * 100) + "%" : fmt(Math.round(h.edges[i]));
+        });
+        var vals = h.counts.slice();
+        if (h.over > 0) { cats.push("> " + fmt(Math.round(h.edges[h.edges.length - 1]))); vals.push(h.over); }
+        return {
+          tooltip: { trigger: "axis" }, grid: { left: 55, right: 15, top: 10, bottom: 40 },
+          xAxis: { type: "category", data: cats, axisLabel: { hideOverlap: true } }, yAxis: { type: "value" },
+          series: [{ name: label("overview.customers", "customers"), type: "bar", barCategoryGap: "8%", data: vals,
+            itemStyle: { color: kind === "churn_hist" ? "#ad1457" : "#2e7d32" } }]
+        };
+      case "deliveries":
+      case "calls":
+        var m = kind === "calls" ? d.calls : d.deliveries, prefix = kind === "calls" ? "contact." : "delivery.";
+        var keys = Object.keys(m || {}).sort();
+        if (!keys.length) { return null; }
+        return {
+          tooltip: {}, grid: { left: 110, right: 50, top: 10, bottom: 20 },
+          xAxis: { type: "value", minInterval: 1 },
+          yAxis: { type: "category", inverse: true, data: keys.map(function (k) { return k ? label(prefix + k, k) : label("calls.pending", "open"); }) },
+          series: [{ type: "bar", data: keys.map(function (k) { return m[k]; }), itemStyle: { color: kind === "calls" ? "#2e7d32" : "#1f4e79" },
+            label: { show: true, position: "right", formatter: function (p) { return fmt(p.value); } } }]
+        };
+      case "clv":
+        return {
+          color: ["#1f4e79", "#c77d0a"], tooltip: { trigger: "axis" }, legend: { bottom: 0 },
+          grid: { left: 50, right: 20, top: 10, bottom: 60 },
+          xAxis: { type: "category", data: d.clv.map(function (b) { return b.x; }), name: label("models.x", "x"), nameLocation: "middle", nameGap: 26 },
+          yAxis: { type: "value" },
+          series: [
+            { name: label("models.actual", "actual"), type: "bar", data: d.clv.map(function (b) { return round3(b.actual_mean); }) },
+            { name: label("models.predicted", "predicted"), type: "line", data: d.clv.map(function (b) { return round3(b.predicted_mean); }) }
+          ]
+        };
+      case "roc":
+        var diag = { name: "random", type: "line", data: [[0, 0], [1, 1]], showSymbol: false, lineStyle: { type: "dashed", color: "#999" }, silent: true };
+        return {
+          color: palette, tooltip: { trigger: "axis" }, legend: { bottom: 0, data: Object.keys(d.roc).sort() },
+          grid: { left: 50, right: 20, top: 10, bottom: 60 },
+          xAxis: { type: "value", min: 0, max: 1, name: "FPR", nameLocation: "middle", nameGap: 24 },
+          yAxis: { type: "value", min: 0, max: 1, name: "TPR" },
+          series: Object.keys(d.roc).sort().map(function (k) {
+            return { name: k, type: "line", showSymbol: false, data: d.roc[k] };
+          }).concat([diag])
+        };
+      case "calibration":
+        if (!d.calibration) { return null; }
+        return {
+          color: palette, tooltip: {}, grid: { left: 50, right: 20, top: 10, bottom: 40 },
+          xAxis: { type: "value", min: 0, max: 1, name: label("models.predicted", "predicted"), nameLocation: "middle", nameGap: 24 },
+          yAxis: { type: "value", min: 0, max: 1, name: label("models.observed", "observed") },
+          series: [
+            { type: "line", data: d.calibration.map(function (b) { return [round3(b.mean_predicted), round3(b.observed_rate)]; }) },
+            { type: "line", data: [[0, 0], [1, 1]], showSymbol: false, lineStyle: { type: "dashed", color: "#999" }, silent: true }
+          ]
+        };
     }
     return null;
   }
+  function round3(x) { return Math.round(x * 1000) / 1000; }
 
   // ---- rule builder: live count and sample
   var rule = document.querySelector("[data-live-count]");
@@ -167,7 +228,7 @@
   document.querySelectorAll("form[novalidate]").forEach(function (f) {
     f.addEventListener("submit", function (ev) {
       var bad = null;
-      f.querySelectorAll("input[required], textarea[required], input[pattern]").forEach(function (el) {
+      f.querySelectorAll("input[required], textarea[required], input[pattern], input[type=number], input[type=date], input[type=datetime-local]").forEach(function (el) {
         var ok = el.checkValidity() && (!el.required || el.value.trim() !== "");
         var note = el.nextElementSibling && el.nextElementSibling.classList.contains("js-error") ? el.nextElementSibling : null;
         if (ok) {

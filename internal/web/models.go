@@ -1,0 +1,172 @@
+package web
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/sagitta-dev/sagitta/internal/model/churn"
+	"github.com/sagitta-dev/sagitta/internal/predict"
+)
+
+// modelsView is the models page: the saved CLV and churn models'
+// diagnostics and the recommendation model in service.
+type modelsView struct {
+	CLV      *predict.CLVModel
+	CLVErr   string
+	Churn    *churnView
+	ChurnErr string
+	Rec      *recView
+}
+
+// churnView is what the page shows of the saved churn model (no trees).
+type churnView struct {
+	Version   int
+	TrainedAt string
+	Kind      string
+	Rows      int
+	Positives int
+	Window    map[string]string
+	InnerAUC  any
+	Eval      *predict.ShopEval
+	Metrics   []namedMetrics // of the time split, chosen first
+}
+
+type namedMetrics struct {
+	Name string
+	churn.Metrics
+}
+
+// recView describes the recommendation model in service.
+type recView struct {
+	TrainedAt           time.Time
+	Kind                string
+	Users, Items, Rules int
+}
+
+// modelFiles caches what the page reads from the model files, keyed by
+// their modification times, so that a view does not decode a churn
+// model's trees again.
+type modelFiles struct {
+	mu   sync.Mutex
+	key  string
+	clv  *predict.CLVModel
+	cerr error
+	ch   *predict.ChurnFile
+	herr error
+}
+
+func (m *modelFiles) load(dataDir string) (*predict.CLVModel, error, *predict.ChurnFile, error) {
+	key := dataDir
+	for _, n := range []string{predict.CLVName, predict.ChurnName} {
+		if fi, err := os.Stat(filepath.Join(dataDir, predict.ModelDir, n+".json")); err == nil {
+			key += "|" + fi.ModTime().String()
+		} else {
+			key += "|-"
+		}
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if key != m.key || m.key == "" {
+		m.clv, m.cerr = predict.LoadCLV(dataDir)
+		m.ch, m.herr = predict.LoadShopChurn(dataDir)
+		m.key = key
+	}
+	return m.clv, m.cerr, m.ch, m.herr
+}
+
+// modelsPage shows the models' diagnostics.
+func (s *Server) modelsPage(w http.ResponseWriter, r *http.Request, rq *request) error {
+	v := s.view(r, rq, "models.title")
+	mv := &modelsView{}
+	if s.dataDir == "" {
+		mv.CLVErr, mv.ChurnErr = v.T("models.no_data_dir"), v.T("models.no_data_dir")
+	} else {
+		clv, cerr, ch, herr := s.models.load(s.dataDir)
+		mv.CLV = clv
+		mv.CLVErr = modelErr(v, cerr, "models.no_clv")
+		if ch != nil {
+			mv.Churn = churnOf(ch)
+		}
+		mv.ChurnErr = modelErr(v, herr, "models.no_churn")
+	}
+	if s.rec != nil {
+		if m := s.rec.Model(); m != nil {
+			mv.Rec = &recView{TrainedAt: m.TrainedAt, Users: len(m.Users), Items: len(m.Items), Rules: len(m.Rules)}
+			if m.Fit != nil {
+				mv.Rec.Kind = m.Fit.Kind
+			}
+		}
+	}
+	v.Data = mv
+	s.render(w, "models", http.StatusOK, v)
+	return nil
+}
+
+// modelErr is the message for a model that could not be loaded.
+func modelErr(v *view, err error, absent string) string {
+	switch {
+	case err == nil:
+		return ""
+	case errors.Is(err, predict.ErrNoModel):
+		return v.T(absent)
+	}
+	return v.T("models.unreadable", err.Error())
+}
+
+func churnOf(f *predict.ChurnFile) *churnView {
+	c := &churnView{Version: f.Version, TrainedAt: f.TrainedAt, Rows: f.Rows, Positives: f.Positive, Window: f.Window,
+		InnerAUC: f.Metrics["inner_cv_auc"]}
+	c.Kind, _ = f.Metrics["chosen"].(string)
+	if ts, ok := f.Metrics["time_split"]; ok {
+		// the metrics were decoded as a generic map: read them again as what they are
+		var ev predict.ShopEval
+		if b, err := json.Marshal(ts); err == nil && json.Unmarshal(b, &ev) == nil {
+			c.Eval = &ev
+			for name, m := range ev.Models {
+				c.Metrics = append(c.Metrics, namedMetrics{name, m})
+			}
+			rank := func(n string) int {
+				switch n {
+				case "chosen":
+					return 0
+				case "recency_baseline":
+					return 2
+				}
+				return 1
+			}
+			slices.SortFunc(c.Metrics, func(a, b namedMetrics) int {
+				if d := rank(a.Name) - rank(b.Name); d != 0 {
+					return d
+				}
+				if a.Name < b.Name {
+					return -1
+				}
+				return 1
+			})
+		}
+	}
+	return c
+}
+
+// Charts returns what the page's charts draw.
+func (mv *modelsView) Charts() map[string]any {
+	out := map[string]any{}
+	if mv.CLV != nil && mv.CLV.Evaluation != nil {
+		out["clv"] = mv.CLV.Evaluation.ByX
+	}
+	if c := mv.Churn; c != nil && c.Eval != nil {
+		if len(c.Eval.ROC) > 0 {
+			out["roc"] = c.Eval.ROC
+		}
+		if m, ok := c.Eval.Models["chosen"]; ok && len(m.Calibration) > 0 {
+			out["calibration"] = m.Calibration
+		}
+	}
+	return out
+}
