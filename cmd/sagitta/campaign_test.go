@@ -48,7 +48,7 @@ func TestCampaignSurvivesKill9(t *testing.T) {
 		return r.stdout
 	}
 	writeFile(t, dir, "offer.yaml", "name: spring10\ntype: coupon_amount\namount: 10\nbudget_count: 100000\nvalid_until: 2099-01-01T00:00:00Z\nrule: frequency >= 1\nprefix: SP-\n")
-	writeFile(t, dir, "campaign.yaml", "name: spring\nrule: frequency >= 1\noffer: spring10\nchannels: [email]\n"+
+	writeFile(t, dir, "campaign.yaml", "name: spring\nrule: frequency >= 1\noffer: spring10\nchannels: [email]\nholdout_percent: 0\n"+
 		"subject: \"Hello {{.Name}}\"\nbody: |\n  Dear {{.Name}}, {{.Code}} gives you {{.Offer.Summary}}.\n  {{.Unsubscribe}}\n")
 	must("offer", "create", dir+"/offer.yaml")
 	// a template with a missing field: refused, naming it (exit 1)
@@ -196,7 +196,7 @@ func TestServeRunsCampaigns(t *testing.T) {
 	defer stop()
 	for _, r := range []struct{ path, body string }{
 		{"/v1/offers", `{"name":"ten","type":"coupon_amount","amount":10,"budget_count":1000,"valid_until":"2099-01-01T00:00:00Z","rule":"frequency >= 1","script":"Offer 10 off"}`},
-		{"/v1/campaigns", `{"name":"spring","rule":"frequency >= 1","offer":"ten","channels":["email"],"subject":"Hi {{.Name}}","body":"{{.Code}} {{.Unsubscribe}}"}`},
+		{"/v1/campaigns", `{"name":"spring","rule":"frequency >= 1","offer":"ten","holdout_percent":0,"channels":["email"],"subject":"Hi {{.Name}}","body":"{{.Code}} {{.Unsubscribe}}"}`},
 	} {
 		if code, body := call(t, "POST", url+r.path, admin, r.body); code != 201 {
 			t.Fatalf("POST %s: %d %s", r.path, code, body)

@@ -12,7 +12,7 @@ import (
 )
 
 // customer answers the 360 profile of the customer a reference names.
-func (s *server) customer(w http.ResponseWriter, r *http.Request, _ store.APIKey) error {
+func (s *server) customer(w http.ResponseWriter, r *http.Request, key store.APIKey) error {
 	ref := r.PathValue("ref")
 	asOf, err := parseAsOf(r.URL.Query().Get("as_of"))
 	if err != nil {
@@ -30,6 +30,7 @@ func (s *server) customer(w http.ResponseWriter, r *http.Request, _ store.APIKey
 		return err
 	}
 	w.Header().Set("Content-Location", "/v1/customers/"+strconv.FormatInt(p.ID, 10))
+	p = p.MaskedFor(key.Role) // personal data only for roles that may see it
 	if s.insight == nil {
 		writeJSON(w, http.StatusOK, p)
 		return nil

@@ -87,7 +87,7 @@ func TestCustomer(t *testing.T) {
 					t.Errorf("Content-Location = %q, want %q", got, want)
 				}
 			}},
-		{name: "merged source id resolves to the survivor", req: req{method: "GET", path: path("shop:s2"), role: "analyst"}, status: 200,
+		{name: "merged source id resolves to the survivor", req: req{method: "GET", path: path("shop:s2"), role: "admin"}, status: 200,
 			want: []string{fmt.Sprintf(`"id":%d,`, bob.ID), `"kind":"phone","value":"15550100200","source":"shop"`}},
 		{name: "unknown id", req: req{method: "GET", path: path("999999"), role: "analyst"}, status: 404, want: []string{`no customer matches \"999999\"`}},
 		{name: "unknown email", req: req{method: "GET", path: path("nobody@example.com"), role: "analyst"}, status: 404},
@@ -112,10 +112,24 @@ func TestCustomer(t *testing.T) {
 			`"kind":"cancel","ref_order":"536365"`,
 			`"recent_events":[{"type":"cart_add","time":"2011-09-05T10:00:00Z","source":"web","item":"22423","props":{"qty":1}}`,
 		}
-		r := e.mustDo(t, req{method: "GET", path: path("crm:c1"), role: "analyst"}, 200, nil)
+		r := e.mustDo(t, req{method: "GET", path: path("crm:c1"), role: "admin"}, 200, nil)
 		for _, w := range want {
 			if !strings.Contains(string(r.body), w) {
 				t.Errorf("profile lacks %s\n%s", w, r.body)
+			}
+		}
+		// other roles see personal data masked, as in the console
+		for _, role := range []string{"analyst", "operator"} {
+			r := e.mustDo(t, req{method: "GET", path: path("crm:c1"), role: role}, 200, nil)
+			for _, secret := range []string{"ann@example.com", "447700900123", "2999-01-01"} {
+				if strings.Contains(string(r.body), secret) {
+					t.Errorf("%s sees %s unmasked", role, secret)
+				}
+			}
+			for _, w := range []string{`"value":"a•••@e•••.com"`, `"value":"••••••••••23"`, `"United Kingdom"`, `"17850"`} {
+				if !strings.Contains(string(r.body), w) {
+					t.Errorf("%s: profile lacks %s", role, w)
+				}
 			}
 		}
 		if len(ann.RecentOrders) != 3 || ann.RecentOrders[0].ExtID != "562000" || len(ann.RecentOrders[2].Lines) != 2 {

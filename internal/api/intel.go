@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -47,7 +48,11 @@ func (s *server) countSegment(w http.ResponseWriter, r *http.Request, _ store.AP
 	var body struct {
 		Rule string `json:"rule"`
 	}
-	dec := json.NewDecoder(io.LimitReader(r.Body, 64<<10))
+	data, err := readBody(r, 64<<10)
+	if err != nil {
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&body); err != nil {
 		return errorf(http.StatusBadRequest, "body: want {\"rule\": \"...\"}: %v", err)
@@ -63,14 +68,35 @@ func (s *server) countSegment(w http.ResponseWriter, r *http.Request, _ store.AP
 	return nil
 }
 
+// maxSmallBody bounds the bodies of definition routes (tags, segments,
+// lists, settings, policy): larger ones are refused whole, never cut.
+const maxSmallBody = 1 << 20
+
 // decodeBody reads a small JSON body into v, refusing unknown fields.
 func decodeBody(r *http.Request, v any) error {
-	dec := json.NewDecoder(io.LimitReader(r.Body, 1<<20))
+	data, err := readBody(r, maxSmallBody)
+	if err != nil {
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		return errorf(http.StatusBadRequest, "body: %v", err)
 	}
 	return nil
+}
+
+// readBody reads a whole body of at most limit bytes; a larger one is a 413
+// and nothing of it is used.
+func readBody(r *http.Request, limit int64) ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
+	if err != nil {
+		return nil, errorf(http.StatusBadRequest, "body: %v", err)
+	}
+	if int64(len(data)) > limit {
+		return nil, errorf(http.StatusRequestEntityTooLarge, "request body larger than %d bytes", limit)
+	}
+	return data, nil
 }
 
 // tagOne answers one tag with its coverage and version history.
@@ -99,7 +125,7 @@ func (s *server) putTags(w http.ResponseWriter, r *http.Request, key store.APIKe
 	if s.insight == nil {
 		return errNoInsight
 	}
-	data, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	data, err := readBody(r, maxSmallBody)
 	if err != nil {
 		return err
 	}
@@ -351,12 +377,9 @@ func (s *server) putFeatureSettings(w http.ResponseWriter, r *http.Request, key 
 	if s.insight == nil {
 		return errNoInsight
 	}
-	data, err := io.ReadAll(io.LimitReader(r.Body, feature.MaxSettingsSize+1))
+	data, err := readBody(r, feature.MaxSettingsSize)
 	if err != nil {
 		return err
-	}
-	if len(data) > feature.MaxSettingsSize {
-		return errorf(http.StatusRequestEntityTooLarge, "settings larger than %d bytes", feature.MaxSettingsSize)
 	}
 	set, err := feature.ParseSettings(data)
 	if err != nil {

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"html"
-	"io"
 	"net/http"
 	"slices"
 	"strconv"
@@ -107,7 +106,7 @@ func (s *server) policy(w http.ResponseWriter, r *http.Request, _ store.APIKey, 
 
 // putPolicy replaces the policy table; the body is JSON or YAML.
 func (s *server) putPolicy(w http.ResponseWriter, r *http.Request, key store.APIKey, m *marketing.Service) error {
-	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	body, err := readBody(r, maxSmallBody)
 	if err != nil {
 		return err
 	}
@@ -187,6 +186,9 @@ func (s *server) previewCampaign(w http.ResponseWriter, r *http.Request, _ store
 	if err != nil {
 		return err
 	}
+	if r.URL.Query().Has("budget") {
+		return previewTargeting(w, r, m, p)
+	}
 	writeJSON(w, http.StatusOK, p)
 	return nil
 }
@@ -197,7 +199,11 @@ func (s *server) campaignAction(w http.ResponseWriter, r *http.Request, _ store.
 	var err error
 	switch a := r.PathValue("action"); a {
 	case "launch":
-		_, err = m.Campaigns.Launch(r.Context(), name)
+		lo, lerr := launchOptions(r)
+		if lerr != nil {
+			return lerr
+		}
+		_, err = m.Campaigns.LaunchWith(r.Context(), name, lo)
 	case "pause":
 		err = m.Campaigns.Pause(r.Context(), name)
 	case "resume":

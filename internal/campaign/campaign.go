@@ -64,6 +64,12 @@ type Campaign struct {
 	// or StartAt) the audience is evaluated again and messaged once; a
 	// customer gets at most one message per period. Zero: one-off.
 	Every contact.Duration `json:"every,omitempty" yaml:"every,omitempty"`
+	// Measurement (holdout.go, docs/measure.md): the share of the audience
+	// held out (nil: the configured default, 10%); an uplift model file
+	// scored on the feature table; the value of one conversion.
+	HoldoutPercent  *float64 `json:"holdout_percent,omitempty" yaml:"holdout_percent,omitempty"`
+	UpliftModel     string   `json:"uplift_model,omitempty" yaml:"uplift_model,omitempty"`
+	ConversionValue float64  `json:"conversion_value,omitempty" yaml:"conversion_value,omitempty"`
 }
 
 // Item is a recommended item as templates see it.
@@ -152,7 +158,7 @@ func (c *Campaign) Validate() error {
 	if _, err := c.templates(); err != nil {
 		return err
 	}
-	return nil
+	return c.validateMeasurement()
 }
 
 // templates parses and test-executes the templates.

@@ -115,6 +115,9 @@ func (s *Service) decide(ctx context.Context, r reader, c *Saved, ids []int64, n
 		v := first[id]
 		d.drops[id], d.details[id] = v.Reason, v.Detail
 	}
+	if err := s.arbitrate(ctx, r, c, &d, now); err != nil {
+		return d, err
+	}
 	if c.Offer == "" || len(d.send) == 0 {
 		return d, nil
 	}

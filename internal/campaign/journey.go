@@ -137,6 +137,12 @@ func (s *Service) scanTriggers(ctx context.Context, c *Saved, from, to time.Time
 		if len(have) > 0 {
 			continue
 		}
+		if out, err := s.journeyHoldout(ctx, c, h.id, h.step, h.at.Add(time.Duration(c.Trigger.Wait))); err != nil || out {
+			if err != nil {
+				return err
+			}
+			continue // held out (holdout.go)
+		}
 		j := Job{Campaign: c.Name, IDs: []int64{h.id}, Step: h.step, Trigger: h.at, NotBefore: h.at.Add(time.Duration(c.Trigger.Wait))}
 		if err := s.publish(ctx, j); err != nil {
 			return err

@@ -22,9 +22,12 @@ type Preview struct {
 	// Dropped counts the customers each rule leaves out: admission_black,
 	// admission_grey, holdout, rule (the offer's eligibility), consent,
 	// cap, quiet_hours (sent later), suppressed, no_address, budget,
-	// customer_limit, validity.
+	// customer_limit, validity, arbitration (another running campaign is
+	// worth more to the customer, arbitrate.go).
 	Dropped map[string]int64 `json:"dropped"`
 	Sample  []Message        `json:"sample"`
+	// Holdout is the holdout a launch would draw, per value–loyalty class.
+	Holdout *HoldoutPreview `json:"holdout,omitempty"`
 }
 
 // Preview materializes the audience and runs every send-time check over
@@ -45,7 +48,7 @@ func (s *Service) Preview(ctx context.Context, name string, sample int) (Preview
 		return Preview{}, err
 	}
 	p := Preview{Campaign: name, Selected: a.Size, Audience: int64(len(a.IDs)), ByChannel: map[string]int64{}, Dropped: map[string]int64{},
-		Sample: []Message{}}
+		Sample: []Message{}, Holdout: a.Holdout}
 	for k, v := range a.Drops {
 		p.Dropped[k] += v
 	}

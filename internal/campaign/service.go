@@ -47,9 +47,11 @@ type Options struct {
 	Rules     contact.Rules  // caps, quiet hours, consent; zero: contact.DefaultRules
 	Location  *time.Location // time zone of customers without one; UTC when nil
 	Senders   map[string]Sender
-	Queue     Queue       // nil: a MemQueue
-	Holdout   Holdout     // nil: none
-	Recommend Recommender // nil: no recommendations
+	Queue     Queue        // nil: a MemQueue
+	Holdout   Holdout      // nil: Measure decides
+	Features  Features     // feature columns for uplift models; nil: campaigns cannot have one
+	Measure   *Measurement // holdouts and uplift models; nil: no holdout unless a campaign sets one
+	Recommend Recommender  // nil: no recommendations
 	// Secret signs unsubscribe links and derives unique codes (required).
 	Secret []byte
 	// PublicURL is the base of unsubscribe links, e.g. https://shop.example/sagitta.
@@ -91,6 +93,7 @@ type Service struct {
 	// periods: the last period of each recurring campaign queued by this process
 	periods map[string]int
 	done    *sync.Cond
+	loop    loopState // uplift models and rival audiences (arbitrate.go)
 	// journalMu: one recovery of acceptance journals at a time
 	journalMu sync.Mutex
 }
@@ -223,6 +226,9 @@ func (s *Service) Save(ctx context.Context, c Campaign, author string) (Saved, e
 	} else if _, err := s.audienceRule(&c); err != nil {
 		return Saved{}, err
 	}
+	if err := s.checkModel(ctx, &c); err != nil {
+		return Saved{}, err
+	}
 	if _, err := s.opts.Store.CampaignRun(ctx, c.Name); err == nil {
 		return Saved{}, fmt.Errorf("campaign %q has been launched and cannot change; save it under a new name: %w", c.Name, ErrState)
 	} else if !errors.Is(err, store.ErrNotFound) {
@@ -283,6 +289,13 @@ type Audience struct {
 	IDs   []int64 // ascending
 	Size  int64   // customers the segment or rule selects
 	Drops Drops   // left out before sending: admission lists, holdout, offer validity
+	// Held are the customers held out (ascending); Holdout describes them.
+	Held    []int64
+	Holdout *HoldoutPreview
+	// Target is the targeting plan that restricted IDs ("": none);
+	// Untargeted the eligible customers it left out (ascending).
+	Target     string
+	Untargeted []int64
 }
 
 // Materialize evaluates the audience: the segment or rule, the offer's
@@ -332,17 +345,12 @@ func (s *Service) Materialize(ctx context.Context, c *Campaign) (Audience, error
 		}
 		ids = out
 	}
-	if h := s.opts.Holdout; h != nil {
-		out := ids[:0:0]
-		for _, id := range ids {
-			if h.InHoldout(c.Name, id) {
-				a.Drops["holdout"]++
-				continue
-			}
-			out = append(out, id)
-		}
-		ids = out
+	kept, held, hp, err := s.holdout(c, ids)
+	if err != nil {
+		return Audience{}, err
 	}
+	ids, a.Held, a.Holdout = kept, held, hp
+	a.Drops["holdout"] = int64(len(held))
 	for k, v := range a.Drops {
 		if v == 0 {
 			delete(a.Drops, k)
@@ -396,6 +404,11 @@ func (s *Service) Status(ctx context.Context, name string) (Status, error) {
 // Launch materializes and freezes the audience in the store, marks the
 // campaign running and queues its customers. A campaign launches once.
 func (s *Service) Launch(ctx context.Context, name string) (Status, error) {
+	return s.LaunchWith(ctx, name, LaunchOptions{})
+}
+
+// LaunchWith is Launch with options (budgeted targeting, target.go).
+func (s *Service) LaunchWith(ctx context.Context, name string, lo LaunchOptions) (Status, error) {
 	c, err := s.Get(name)
 	if err != nil {
 		return Status{}, err
@@ -425,6 +438,11 @@ func (s *Service) Launch(ctx context.Context, name string) (Status, error) {
 	if err != nil {
 		return Status{}, err
 	}
+	if lo.Target != "" {
+		if err := s.applyTarget(ctx, &c.Campaign, &a, lo); err != nil {
+			return Status{}, err
+		}
+	}
 	bm := roaring64.New()
 	bm.AddMany(toUint64(a.IDs))
 	bm.RunOptimize()
@@ -433,10 +451,20 @@ func (s *Service) Launch(ctx context.Context, name string) (Status, error) {
 		return Status{}, fmt.Errorf("launch campaign %q: %w", name, err)
 	}
 	now := s.opts.Clock().UTC().Truncate(time.Microsecond)
+	arms, err := s.saveArms(ctx, &c, &a, now)
+	if err != nil {
+		return Status{}, err
+	}
 	run := store.CampaignRun{Campaign: name, State: store.RunRunning, Audience: blob, Size: int64(len(a.IDs)), LaunchedAt: now, UpdatedAt: now}
-	if err := s.opts.Store.UpdateMarketing(ctx, func(tx store.MarketingTx) error { return tx.PutCampaignRun(ctx, run) }); err != nil {
+	if err := s.opts.Store.UpdateMarketing(ctx, func(tx store.MarketingTx) error {
+		if err := tx.PutCampaignRun(ctx, run); err != nil {
+			return err
+		}
+		return s.recordHoldout(ctx, tx, &c, a.Held, arms.TouchAt)
+	}); err != nil {
 		return Status{}, fmt.Errorf("launch campaign %q: %w", name, err)
 	}
+	s.loop.forget(name) // rivals see it running now
 	first := ""
 	if c.Every != 0 {
 		first = periodStep(0)
@@ -447,7 +475,7 @@ func (s *Service) Launch(ctx context.Context, name string) (Status, error) {
 	if err := s.enqueueStep(ctx, name, a.IDs, c.StartAt, first); err != nil {
 		return Status{}, err
 	}
-	s.opts.Logger.Info("campaign launched", "campaign", name, "audience", len(a.IDs))
+	s.opts.Logger.Info("campaign launched", "campaign", name, "audience", len(a.IDs), "holdout", len(a.Held))
 	return Status{Campaign: name, State: store.RunRunning, Audience: int64(len(a.IDs)), LaunchedAt: now,
 		Deliveries: map[string]int64{}, Remaining: int64(len(a.IDs))}, nil
 }

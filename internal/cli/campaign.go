@@ -36,6 +36,9 @@ func openMarketing(ctx context.Context, env Env, st store.Store, in *insight.Ser
 	}
 	mc.Logger = logger
 	mc.Recommend = marketing.Recommender(env.Recommend, st)
+	if err := marketing.MeasureFromEnv(mc.Measure, env.Getenv); err != nil {
+		return nil, err
+	}
 	return marketing.Open(ctx, st, in, mc)
 }
 
@@ -272,7 +275,7 @@ func runCampaign(ctx context.Context, env Env, args []string) error {
 		"  include_grey, start_at. Templates are Go text/template over .Name .Code .Offer.Summary .Unsubscribe ...\n" +
 		"  Channels come from the environment: SAGITTA_SMTP_ADDR, SAGITTA_SMTP_FROM, SAGITTA_SMTP_USER, SAGITTA_SMTP_PASSWORD,\n" +
 		"  SAGITTA_SMTP_TLS (starttls|tls|none), SAGITTA_SMS_WEBHOOK, SAGITTA_PUSH_WEBHOOK, SAGITTA_WEBHOOK_SECRET, SAGITTA_PUBLIC_URL.\n" +
-		"  launch and resume dispatch in the foreground until the campaign is done (--detach: leave it to 'sagitta serve')."
+		"  launch and resume dispatch in the foreground until the campaign is done (--detach: leave it to 'sagitta serve').\n" + loopHelp
 	if isHelp(args) {
 		fmt.Fprintln(env.Stdout, help)
 		return nil
@@ -280,11 +283,16 @@ func runCampaign(ctx context.Context, env Env, args []string) error {
 	if len(args) == 0 {
 		return usageErr(help)
 	}
+	if args[0] == "report" || args[0] == "why" {
+		return runCampaignLoop(ctx, env, args)
+	}
 	var cfg config.Config
 	fs := flags(env, "campaign "+args[0], &cfg)
 	asJSON := fs.Bool("json", false, "print JSON")
 	sample := fs.Int("sample", 3, "preview: rendered messages to show")
 	detach := fs.Bool("detach", false, "launch: queue only; a running 'sagitta serve' dispatches")
+	upliftModel := fs.String("uplift-model", "", "create: attach an uplift model file (sagitta uplift train) to the campaigns")
+	budget := budgetFlags(fs)
 	pos, err := parse(fs, args[1:])
 	if err != nil {
 		return err
@@ -304,7 +312,13 @@ func runCampaign(ctx context.Context, env Env, args []string) error {
 		}
 		switch args[0] {
 		case "create":
-			saved, err := createAll(env, pos[0], func(c campaign.Campaign) (campaign.Saved, error) { return cs.Save(ctx, c, "cli") })
+			saved, err := createAll(env, pos[0], func(c campaign.Campaign) (campaign.Saved, error) {
+				one := []campaign.Campaign{c}
+				if err := attachModel(one, *upliftModel); err != nil {
+					return campaign.Saved{}, err
+				}
+				return cs.Save(ctx, one[0], "cli")
+			})
 			if err != nil {
 				return err
 			}
@@ -348,13 +362,20 @@ func runCampaign(ctx context.Context, env Env, args []string) error {
 			if err != nil {
 				return err
 			}
+			if budget.set(fs) {
+				return previewBudget(ctx, env, fs, cs, p, budget, *asJSON)
+			}
 			return show(p, func() { printPreview(env.Stdout, p) })
 		case "pause":
 			if err := cs.Pause(ctx, pos[0]); err != nil {
 				return err
 			}
 		case "launch":
-			if _, err := cs.Launch(ctx, pos[0]); err != nil {
+			lo, err := budget.launch(fs)
+			if err != nil {
+				return err
+			}
+			if _, err := cs.LaunchWith(ctx, pos[0], lo); err != nil {
 				return err
 			}
 			if !*detach {
@@ -446,6 +467,7 @@ func printPreview(w io.Writer, p campaign.Preview) {
 			fmt.Fprintf(w, "  %-16s %s\n", k, thousands(p.Dropped[k]))
 		}
 	}
+	printHoldout(w, p.Holdout)
 	for i, m := range p.Sample {
 		fmt.Fprintf(w, "--- sample %d: customer %d via %s to %s\n", i+1, m.CustomerID, m.Channel, m.To)
 		if m.Subject != "" {

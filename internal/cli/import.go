@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -27,7 +28,7 @@ func runImport(ctx context.Context, env Env, args []string) error {
 	fs.Var(&maps, "map", "FIELD=COLUMN[:LAYOUT],... (COLUMN is a header name or a 1-based index; LAYOUT a Go time layout); repeatable")
 	delim := fs.String("delimiter", "", "field separator: , ; | tab or whitespace (default: by file name, else ,)")
 	noHeader := fs.Bool("no-header", false, "the files have no header line; map columns by number")
-	rejects := fs.String("rejects", "", "reject file (default DATA_DIR/rejects/KIND-TIME.csv)")
+	rejects := fs.String("rejects", "", "reject file (default DATA_DIR/rejects/KIND-TIME-PID.csv)")
 	batch := fs.Int("batch", 20_000, "records per transaction")
 	asJSON := fs.Bool("json", false, "print the summary as JSON")
 	fs.Usage = func() {
@@ -74,7 +75,10 @@ func runImport(ctx context.Context, env Env, args []string) error {
 		if name == "" {
 			name = *preset
 		}
-		opts.Rejects = filepath.Join(cfg.DataDir, "rejects", name+"-"+time.Now().UTC().Format("20060102T150405")+".csv")
+		// microseconds and the process id: two imports in one second keep
+		// their own reject files
+		opts.Rejects = filepath.Join(cfg.DataDir, "rejects",
+			fmt.Sprintf("%s-%s-%d.csv", name, time.Now().UTC().Format("20060102T150405.000000"), os.Getpid()))
 	}
 	var bar *progressBar
 	if isTerminal(env.Stderr) {

@@ -216,7 +216,14 @@ func runTag(ctx context.Context, env Env, args []string) error {
 			if *asJSON {
 				return writeJSON(env.Stdout, applied)
 			}
-			fmt.Fprintf(env.Stdout, "%+v\n", applied)
+			for _, g := range []struct {
+				what  string
+				names []string
+			}{{"created", applied.Created}, {"updated", applied.Updated}, {"unchanged", applied.Unchanged}} {
+				if len(g.names) > 0 {
+					fmt.Fprintf(env.Stdout, "%-9s %d: %s\n", g.what, len(g.names), strings.Join(g.names, ", "))
+				}
+			}
 			return nil
 		case "delete":
 			return s.Tags.Delete(ctx, pos[0], "cli")

@@ -30,9 +30,13 @@ func NormalizeEmail(s string) (string, error) {
 
 // NormalizePhone keeps the digits of a number and drops an international
 // "00" prefix, so "+44 7700 900123", "0044-7700-900123" and "+447700900123"
-// are one number. It rejects numbers outside 7 to 15 digits (E.164) and any
-// letter.
+// are one number. In an international number a national trunk zero written
+// in brackets ("+44 (0)20 7946 0000") is dropped, as E.164 does. It rejects
+// numbers outside 7 to 15 digits (E.164) and any letter.
 func NormalizePhone(s string) (string, error) {
+	if t := strings.TrimSpace(s); strings.HasPrefix(t, "+") || strings.HasPrefix(t, "00") {
+		s = strings.Replace(s, "(0)", "", 1)
+	}
 	var b strings.Builder
 	b.Grow(len(s))
 	for _, r := range s {

@@ -88,6 +88,26 @@ const (
 
 var errNoTime = errors.New("time: missing")
 
+// MaxFuture is how far after the present an order line or event may be
+// dated (clocks differ); a later one is refused, since it would move every
+// customer's features to that date.
+const MaxFuture = 48 * time.Hour
+
+// MaxMagnitude bounds quantities, prices and amounts (a trillion): beyond
+// it a value is a unit or parsing mistake, and sums of such values would
+// overflow to infinity.
+const MaxMagnitude = 1e12
+
+func checkTime(t time.Time) error {
+	if t.IsZero() {
+		return errNoTime
+	}
+	if limit := time.Now().Add(MaxFuture); t.After(limit) {
+		return fmt.Errorf("time: %s is in the future (more than %s after now)", t.Format(time.RFC3339), MaxFuture)
+	}
+	return nil
+}
+
 func checkText(field, v string, max int) error {
 	if len(v) > max {
 		return fmt.Errorf("%s: longer than %d bytes", field, max)
@@ -101,6 +121,9 @@ func checkText(field, v string, max int) error {
 func checkNumber(field string, v float64) error {
 	if math.IsNaN(v) || math.IsInf(v, 0) {
 		return fmt.Errorf("%s: not a finite number", field)
+	}
+	if math.Abs(v) > MaxMagnitude {
+		return fmt.Errorf("%s: %g is beyond %g", field, v, MaxMagnitude)
 	}
 	return nil
 }
@@ -169,8 +192,8 @@ func (r *ItemRecord) Validate() error {
 // (sale by default), amount from quantity × unit price or unit price from
 // amount ÷ quantity.
 func (r *OrderLineRecord) Validate() error {
-	if r.Time.IsZero() {
-		return errNoTime
+	if err := checkTime(r.Time); err != nil {
+		return err
 	}
 	for _, f := range [][2]string{{"order", r.Order}, {"customer", r.Customer}, {"email", r.Email},
 		{"phone", r.Phone}, {"item", r.Item}, {"coupon", r.Coupon}, {"channel", r.Channel},
@@ -215,6 +238,9 @@ func (r *OrderLineRecord) Validate() error {
 	switch {
 	case r.Amount == 0:
 		r.Amount = r.Quantity * r.UnitPrice
+		if err := checkNumber("quantity × unit_price", r.Amount); err != nil {
+			return err
+		}
 	case r.UnitPrice == 0 && r.Quantity != 0:
 		r.UnitPrice = r.Amount / r.Quantity
 	}
@@ -234,8 +260,8 @@ func (r *EventRecord) Validate() error {
 	if r.Type == "" {
 		return errors.New("type: missing")
 	}
-	if r.Time.IsZero() {
-		return errNoTime
+	if err := checkTime(r.Time); err != nil {
+		return err
 	}
 	for _, f := range [][2]string{{"event", r.ID}, {"customer", r.Customer}, {"email", r.Email},
 		{"phone", r.Phone}, {"type", r.Type}, {"item", r.Item}} {

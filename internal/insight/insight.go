@@ -145,7 +145,8 @@ func (s *Service) seedBuiltin(ctx context.Context, tags int) error {
 // Apply folds newly stored order lines and events into the feature table
 // and re-evaluates the tags and segments of the customers they touch, so a
 // customer who now qualifies is in the segment as soon as Apply returns. It
-// reports the segment membership changes. When the table cannot take them
+// reports the segment membership changes (none when the batch moved the
+// table to a new day, which re-evaluates everything). When the table cannot take them
 // (a merge or an unknown older customer needs a full compute) it returns an
 // error wrapping feature.ErrRecompute and changes nothing.
 func (s *Service) Apply(ctx context.Context, lines []store.LineRow, events []store.Event) (segment.Changes, error) {
@@ -155,11 +156,22 @@ func (s *Service) Apply(ctx context.Context, lines []store.LineRow, events []sto
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	tbl := s.Tags.Table()
+	day := s.day(tbl.AsOf)
 	if err := tbl.Apply(lines, events); err != nil {
 		s.stale.Store(true)
 		return segment.Changes{}, fmt.Errorf("apply to features: %w", err)
 	}
 	s.dirty.Store(true)
+	if s.day(tbl.AsOf) != day {
+		// the table moved to a new day: every customer was derived again
+		// (recency, windows, refitted models), so every tag and segment is
+		// evaluated again, not only the touched customers'
+		if err := s.evaluateLocked(ctx, tbl); err != nil {
+			s.stale.Store(true)
+			return segment.Changes{}, err
+		}
+		return segment.Changes{}, nil
+	}
 	seen := make(map[int]bool)
 	var rows []int
 	touch := func(id int64) {

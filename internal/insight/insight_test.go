@@ -12,6 +12,7 @@ import (
 	"github.com/sagitta-dev/sagitta/internal/identity"
 	"github.com/sagitta-dev/sagitta/internal/ingest"
 	"github.com/sagitta-dev/sagitta/internal/insight"
+	"github.com/sagitta-dev/sagitta/internal/segment"
 	"github.com/sagitta-dev/sagitta/internal/store"
 	"github.com/sagitta-dev/sagitta/internal/store/sqlite"
 	"github.com/sagitta-dev/sagitta/internal/tag"
@@ -234,5 +235,46 @@ func TestSettingsDriveRecompute(t *testing.T) {
 	again := open(t, st, dir, asOf)
 	if got := again.Settings(); got.Version != 1 || got.Settings.Lifecycle.ChurnAfterDays != 10 {
 		t.Errorf("settings after reopening: %+v", got)
+	}
+}
+
+// A batch that moves the table to a later day re-derives every customer;
+// tags and segments must follow for all of them, not only the batch's.
+func TestApplyToANewDayReevaluatesEveryone(t *testing.T) {
+	ctx := context.Background()
+	st, dir := shop(t)
+	asOf := day("2025-06-01")
+	s := open(t, st, dir, asOf)
+	if _, err := s.Recompute(ctx, asOf, false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Segs.Save(ctx, segment.Segment{Name: "gone", Rule: "churned"}, "test"); err != nil {
+		t.Fatal(err)
+	}
+	count := func(rule string) uint64 {
+		t.Helper()
+		n, err := s.Count(ctx, rule)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if n := count("churned"); n != 0 {
+		t.Fatalf("churned before: %d", n)
+	}
+	// a year later customer 2 looks at an item: both customers have churned
+	ev := store.Event{ID: 1, Source: "shop", CustomerID: 2, Type: "view", At: asOf.AddDate(1, 0, 0), ItemID: "i1"}
+	if _, err := s.Apply(ctx, nil, []store.Event{ev}); err != nil {
+		t.Fatal(err)
+	}
+	want := count(`lifecycle_stage == "churned"`)
+	if want != 2 {
+		t.Fatalf("lifecycle churned after a year: %d, want 2", want)
+	}
+	if got := count("churned"); got != want {
+		t.Errorf("tag churned: %d customers, lifecycle says %d", got, want)
+	}
+	if info, err := s.Segs.Get("gone"); err != nil || info.Count != int64(want) {
+		t.Errorf("segment gone: %+v %v, want %d members", info, err, want)
 	}
 }

@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -33,10 +35,14 @@ type Config struct {
 	PublicURL                                           string
 	Workers, Batch, SendChunk                           int
 	Holdout                                             campaign.Holdout
-	Recommend                                           campaign.Recommender
-	Logger                                              *slog.Logger
-	Clock                                               func() time.Time
-	Location                                            *time.Location
+	// Measure configures holdouts (default 10% per campaign, a global
+	// holdout) and uplift models; nil: no holdout unless a campaign sets
+	// one. FromEnv always sets it.
+	Measure   *campaign.Measurement
+	Recommend campaign.Recommender
+	Logger    *slog.Logger
+	Clock     func() time.Time
+	Location  *time.Location
 	// DataDir of the dispatching process: its acceptance journals go to
 	// DataDir/inflight ("": none; see campaign.Options.JournalDir).
 	DataDir string
@@ -49,7 +55,29 @@ func FromEnv(getenv func(string) string) Config {
 		SMTPPassword: getenv("SAGITTA_SMTP_PASSWORD"), SMTPTLS: getenv("SAGITTA_SMTP_TLS"),
 		SMSWebhook: getenv("SAGITTA_SMS_WEBHOOK"), PushWebhook: getenv("SAGITTA_PUSH_WEBHOOK"), WebhookSecret: getenv("SAGITTA_WEBHOOK_SECRET"),
 		PublicURL: getenv("SAGITTA_PUBLIC_URL"),
+		Measure:   &campaign.Measurement{Salt: getenv("SAGITTA_HOLDOUT_SALT")},
 	}
+}
+
+// MeasureFromEnv reads SAGITTA_HOLDOUT_PERCENT (the default holdout of a
+// campaign, 10 when unset) and SAGITTA_GLOBAL_HOLDOUT (the share held out of
+// every campaign, 0 when unset) into m.
+func MeasureFromEnv(m *campaign.Measurement, getenv func(string) string) error {
+	for _, v := range []struct {
+		name string
+		dst  func(float64)
+	}{{"SAGITTA_HOLDOUT_PERCENT", func(f float64) { m.DefaultPercent = &f }}, {"SAGITTA_GLOBAL_HOLDOUT", func(f float64) { m.Global = f }}} {
+		s := strings.TrimSpace(getenv(v.name))
+		if s == "" {
+			continue
+		}
+		f, err := strconv.ParseFloat(strings.TrimSuffix(s, "%"), 64)
+		if err != nil || f < 0 || f >= 100 {
+			return fmt.Errorf("environment variable %s: want a percentage from 0 to less than 100, got %q", v.name, s)
+		}
+		v.dst(f)
+	}
+	return nil
 }
 
 // Service is offers, policy and campaigns over one store.
@@ -166,7 +194,7 @@ func Open(ctx context.Context, st store.Store, in *insight.Service, cfg Config) 
 		journal = filepath.Join(cfg.DataDir, "inflight")
 	}
 	s.Campaigns, err = campaign.New(campaign.Options{Store: st, JournalDir: journal, Offers: s.Offers, Audience: aud, Lists: in.Lists, Rules: rules,
-		Location: cfg.Location, Senders: senders, Holdout: cfg.Holdout, Recommend: cfg.Recommend, Secret: secret, PublicURL: cfg.PublicURL,
+		Location: cfg.Location, Senders: senders, Holdout: cfg.Holdout, Measure: cfg.Measure, Features: features{in}, Recommend: cfg.Recommend, Secret: secret, PublicURL: cfg.PublicURL,
 		LoadRules: func(ctx context.Context) (contact.Rules, error) { return LoadRules(ctx, st) },
 		Logger:    cfg.Logger, Clock: cfg.Clock, Workers: cfg.Workers, Batch: cfg.Batch, SendChunk: cfg.SendChunk, Retry: cfg.Retry, PollEvery: cfg.PollEvery})
 	if err != nil {

@@ -137,7 +137,7 @@ func (a *Assignment) InHoldout(campaign string, customer int64) bool {
 // depends only on the hashes) and as random as the hash: it is a random
 // sample without replacement of each stratum.
 //
-// Duplicates in members count once. The result holds out exactly the same
+// Duplicates in members (the same customer in the same stratum) count once. The result holds out exactly the same
 // customers whatever the order of members. Adding customers to a stratum can
 // move the cut, so use Stratify for audiences materialized once at launch and
 // Holdout for audiences that grow (triggered journeys).
@@ -150,38 +150,51 @@ func Stratify(h Holdout, campaign string, members []Member) (*Assignment, error)
 		id int64
 		u  float64
 	}
-	by := make(map[string][]ranked)
-	seen := make(map[int64]bool, len(members))
+	// Members by stratum (strata are few: a slice, not a map, per member);
+	// duplicates are removed after sorting, where they are adjacent.
+	index := map[string]int{}
+	var names []string
+	var by [][]ranked
 	for _, m := range members {
-		if seen[m.Customer] {
-			continue
+		k, ok := index[m.Stratum]
+		if !ok {
+			k = len(by)
+			index[m.Stratum] = k
+			names = append(names, m.Stratum)
+			by = append(by, nil)
 		}
-		seen[m.Customer] = true
-		c := a.Strata[m.Stratum]
-		c.Audience++
-		if h.InGlobal(m.Customer) {
-			c.Holdout++
-			a.Strata[m.Stratum] = c
-			continue
-		}
-		a.Strata[m.Stratum] = c
-		by[m.Stratum] = append(by[m.Stratum], ranked{m.Customer, Unit(h.Salt, campaign, m.Customer)})
+		by[k] = append(by[k], ranked{m.Customer, Unit(h.Salt, campaign, m.Customer)})
 	}
 	p := h.Percent / 100
-	for s, rs := range by {
+	for k, rs := range by {
 		slices.SortFunc(rs, func(x, y ranked) int {
 			if c := cmp.Compare(x.u, y.u); c != 0 {
 				return c
 			}
 			return cmp.Compare(x.id, y.id)
 		})
-		k := int(math.Round(p * float64(len(rs))))
-		for _, r := range rs[:k] {
+		rs = slices.CompactFunc(rs, func(x, y ranked) bool { return x.id == y.id })
+		c := StratumCount{Audience: len(rs)}
+		// the global holdout first; the cut is made among the others
+		others := rs[:0:0]
+		if h.Global > 0 {
+			for _, r := range rs {
+				if h.InGlobal(r.id) {
+					a.held[r.id] = true
+					c.Holdout++
+				} else {
+					others = append(others, r)
+				}
+			}
+		} else {
+			others = rs
+		}
+		n := int(math.Round(p * float64(len(others))))
+		for _, r := range others[:n] {
 			a.held[r.id] = true
 		}
-		c := a.Strata[s]
-		c.Holdout += k
-		a.Strata[s] = c
+		c.Holdout += n
+		a.Strata[names[k]] = c
 	}
 	return a, nil
 }

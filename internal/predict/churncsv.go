@@ -280,8 +280,17 @@ func EvalChurnCSV(ctx context.Context, path string, spec CSVSpec, k int, seed ui
 		}
 		from = foldsFile
 	} else {
+		pos := 0
+		for _, v := range y {
+			if v {
+				pos++
+			}
+		}
 		if k < 2 {
 			return nil, fmt.Errorf("--folds %d: need at least 2", k)
+		}
+		if k > min(pos, len(y)-pos) {
+			return nil, fmt.Errorf("--folds %d: more folds than the %d rows of the smaller class (%d churners of %d rows); every fold needs both", k, min(pos, len(y)-pos), pos, len(y))
 		}
 		folds = churn.StratifiedFolds(y, k, seed)
 	}

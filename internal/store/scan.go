@@ -44,12 +44,12 @@ const (
 
 // AdmissionEntry puts a customer on a black, white or grey list.
 type AdmissionEntry struct {
-	List       string // ListBlack, ListWhite or ListGrey
-	CustomerID int64
-	Reason     string
-	Source     string // "upload", "rule:NAME", "api", ...
-	AddedAt    time.Time
-	ExpiresAt  time.Time // zero: never
+	List       string    `json:"list"` // ListBlack, ListWhite or ListGrey
+	CustomerID int64     `json:"customer_id"`
+	Reason     string    `json:"reason"`
+	Source     string    `json:"source"` // "upload", "rule:NAME", "api", ...
+	AddedAt    time.Time `json:"added_at"`
+	ExpiresAt  time.Time `json:"expires_at,omitzero"` // zero: never
 }
 
 // SegmentSize is the size of a segment at an instant.

@@ -378,7 +378,7 @@ func (e *Engine) Apply(ctx context.Context, batch []Definition, author string) (
 	cur := e.definitions()
 	cols, tbl, old := e.cols, e.tbl, e.st
 	e.mu.RUnlock()
-	var res Applied
+	res := Applied{Created: []string{}, Updated: []string{}, Unchanged: []string{}}
 	if cols == nil {
 		return res, ErrNoSchema
 	}
