@@ -15,7 +15,7 @@ import (
 func TestRecoverLeavesLiveJournals(t *testing.T) {
 	dir := t.TempDir()
 	s := &Service{opts: Options{JournalDir: dir, Clock: time.Now, Logger: slog.New(slog.DiscardHandler)}}
-	j, err := s.openJournal("live")
+	j, err := s.openJournal()
 	if err != nil {
 		t.Fatal(err)
 	}
