@@ -197,6 +197,7 @@ func (s *Service) Run(ctx context.Context) error {
 		}
 	}()
 	err := s.opts.Queue.Consume(ctx, s.opts.Workers, s.handle)
+	s.dropIdleJournals()
 	if errors.Is(err, context.Canceled) {
 		return nil
 	}
@@ -529,14 +530,14 @@ func (s *Service) sendChunk(ctx context.Context, c *Saved, ds []store.Delivery, 
 			}
 		} else if as, ok := sender.(AckSender); ok && s.opts.JournalDir != "" {
 			if jn == nil {
-				if jn, err = s.openJournal(c.Name); err != nil {
+				if jn, err = s.takeJournal(); err != nil {
 					return err
 				}
 				defer func() {
 					if jn.err != nil {
 						s.opts.Logger.Warn("cannot write the acceptance journal; a crash now would send this chunk again", "campaign", c.Name, "error", jn.err)
 					}
-					jn.close(committed)
+					s.releaseJournal(jn, committed)
 				}()
 			}
 			errs = as.SendAck(ctx, msgs, func(i int) { jn.accepted(msgs[i].Key, s.opts.Clock()) })

@@ -23,10 +23,13 @@ import (
 // message and the store recording it (once per chunk of SendChunk).
 //
 // Before a chunk goes to a sender that reports acceptances (AckSender), the
-// dispatcher creates JournalDir/CAMPAIGN-RANDOM.log and locks it; each
+// dispatcher takes an empty journal JournalDir/RANDOM.log it holds locked
+// (created, or reused from an earlier chunk); each
 // message the receiver accepts (SMTP: the 250 after DATA; webhook: a 2xx)
 // is appended as one line "KEY\tUNIX_MICROS\n" with a single write(2). Once
-// the chunk's outcome is committed to the store the file is removed.
+// the chunk's outcome is committed to the store the file is emptied
+// (ftruncate) for the next chunk; when the commit fails it is closed and
+// left for Recover.
 //
 // A write(2) lands in the kernel's page cache, which outlives the process:
 // after a kill -9 (or any crash of the process) the lines are there,
@@ -64,11 +67,59 @@ type journal struct {
 	err  error // the first write error (the chunk is then recorded as without a journal)
 }
 
-// openJournal creates and locks a journal for a chunk of campaign.
-func (s *Service) openJournal(campaign string) (*journal, error) {
-	var rnd [8]byte
+// maxIdle bounds the empty journals kept open for reuse.
+const maxIdle = 64
+
+// takeJournal returns an empty, locked journal for a chunk.
+func (s *Service) takeJournal() (*journal, error) {
+	s.idleMu.Lock()
+	if n := len(s.idle); n > 0 {
+		j := s.idle[n-1]
+		s.idle = s.idle[:n-1]
+		s.idleMu.Unlock()
+		return j, nil
+	}
+	s.idleMu.Unlock()
+	return s.openJournal()
+}
+
+// releaseJournal ends a chunk's use of j. Committed: the store has the
+// outcome; j is emptied for another chunk. Otherwise j is closed and left
+// for Recover.
+func (s *Service) releaseJournal(j *journal, committed bool) {
+	if !committed {
+		j.close(false)
+		return
+	}
+	if j.err != nil || j.f.Truncate(0) != nil {
+		j.close(true)
+		return
+	}
+	s.idleMu.Lock()
+	defer s.idleMu.Unlock()
+	if len(s.idle) >= maxIdle {
+		j.close(true)
+		return
+	}
+	s.idle = append(s.idle, j)
+}
+
+// dropIdleJournals closes and removes the idle journals (when the
+// dispatcher stops).
+func (s *Service) dropIdleJournals() {
+	s.idleMu.Lock()
+	defer s.idleMu.Unlock()
+	for _, j := range s.idle {
+		j.close(true)
+	}
+	s.idle = nil
+}
+
+// openJournal creates and locks a journal.
+func (s *Service) openJournal() (*journal, error) {
+	var rnd [12]byte
 	rand.Read(rnd[:])
-	path := filepath.Join(s.opts.JournalDir, campaign+"-"+hex.EncodeToString(rnd[:])+journalExt)
+	path := filepath.Join(s.opts.JournalDir, hex.EncodeToString(rnd[:])+journalExt)
 	// created under a temporary name and locked before it gets its name:
 	// a journal (*.log) whose lock is free has no live writer
 	tmp := path + journalTmp
@@ -108,7 +159,7 @@ func (j *journal) accepted(key string, at time.Time) {
 	_, j.err = j.f.Write(j.buf)
 }
 
-// close ends the journal; committed removes it (the store has the
+// close closes the journal; committed removes it (the store has the
 // outcome), otherwise it is left for Recover.
 func (j *journal) close(committed bool) {
 	if committed {
@@ -204,7 +255,7 @@ func (s *Service) recoverJournal(ctx context.Context, path string) (int, error) 
 		return 0, fmt.Errorf("cannot read the acceptance journal %s: %w", path, err)
 	}
 	if len(keys) == 0 {
-		return 0, os.Remove(path) // nothing was accepted
+		return 0, os.Remove(path) // nothing was accepted (or it was emptied after a commit)
 	}
 	type group struct{ campaign, step string }
 	by := map[group][]acceptedKey{}

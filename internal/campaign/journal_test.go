@@ -106,7 +106,7 @@ func TestJournalRecovery(t *testing.T) {
 			time.Sleep(50 * time.Millisecond) // let the worker's deferred functions run
 			stop()
 			<-done
-			left, _ := filepath.Glob(filepath.Join(data, "inflight", "crash-*.log"))
+			left, _ := filepath.Glob(filepath.Join(data, "inflight", "*.log"))
 			if len(left) != 1 || len(dying.keys) != 7 {
 				t.Fatalf("after the crash: journals %v, %d accepted; want one journal and 7", left, len(dying.keys))
 			}

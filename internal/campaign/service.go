@@ -96,6 +96,9 @@ type Service struct {
 	loop    loopState // uplift models and rival audiences (arbitrate.go)
 	// journalMu: one recovery of acceptance journals at a time
 	journalMu sync.Mutex
+	// idle: empty acceptance journals for the next chunks (journal.go)
+	idleMu sync.Mutex
+	idle   []*journal
 }
 
 // Saved is a campaign as stored.
