@@ -323,7 +323,14 @@ func (s *Service) arbitrate(ctx context.Context, r reader, c *Saved, d *decision
 	addBids := func(camp *Campaign, arrival int, ids []int64, rival bool) error {
 		sc, err := s.Score(ctx, camp, ids)
 		if err != nil {
-			return err
+			// a model that cannot be scored (file gone, column dropped) must
+			// not stop the dispatch: the campaign bids with the prior
+			s.opts.Logger.Warn("arbitration: uplift model not usable; bidding with the prior", "campaign", camp.Name, "error", err)
+			prior := *camp
+			prior.UpliftModel = ""
+			if sc, err = s.Score(ctx, &prior, ids); err != nil {
+				return err
+			}
 		}
 		var blocked map[int64]string
 		if rival {

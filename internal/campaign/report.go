@@ -102,19 +102,33 @@ func buildReport(in *reportInput) (measure.Report, int, error) {
 			credited[c.Customer] += c.Revenue
 		}
 	}
+	// Only customers with an order around the launch have an outcome other
+	// than zero; the others only count.
 	var t measure.Tally
-	outcome := func(id int64, held bool) measure.Outcome {
-		o := measure.Outcome{Customer: id, Holdout: held, KPIBefore: before[id], KPIAfter: afterAll[id]}
+	active := make(map[int64]bool, len(before)+len(afterAll))
+	for id := range before {
+		active[id] = true
+	}
+	for id := range afterAll {
+		active[id] = true
+	}
+	var activeT, activeH int64
+	for id := range active {
+		o := measure.Outcome{Customer: id, KPIBefore: before[id], KPIAfter: afterAll[id]}
 		o.Revenue, o.Converted = credited[id]
-		return o
+		if _, ok := slices.BinarySearch(in.treated, id); ok {
+			activeT++
+		} else if _, ok := slices.BinarySearch(in.held, id); ok {
+			o.Holdout = true
+			activeH++
+		} else {
+			continue
+		}
+		t.Add(o)
 	}
-	for _, id := range in.treated {
-		t.Add(outcome(id, false))
-	}
+	t.Treatment.N += int64(len(in.treated)) - activeT
+	t.Holdout.N += int64(len(in.held)) - activeH
 	t.Treatment.Cost = in.offerCost // only the arm's total enters the report
-	for _, id := range in.held {
-		t.Add(outcome(id, true))
-	}
 	r, err := t.Report(measure.Options{Confidence: in.opts.Confidence, Margin: in.opts.Margin, KPI: true,
 		KPIName: "revenue per customer over " + fmtWindow(in.kpiWindow)})
 	return r, len(after), err

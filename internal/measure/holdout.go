@@ -166,13 +166,41 @@ func Stratify(h Holdout, campaign string, members []Member) (*Assignment, error)
 		by[k] = append(by[k], ranked{m.Customer, Unit(h.Salt, campaign, m.Customer)})
 	}
 	p := h.Percent / 100
+	byRank := func(x, y ranked) int {
+		if c := cmp.Compare(x.u, y.u); c != 0 {
+			return c
+		}
+		return cmp.Compare(x.id, y.id)
+	}
 	for k, rs := range by {
-		slices.SortFunc(rs, func(x, y ranked) int {
-			if c := cmp.Compare(x.u, y.u); c != 0 {
-				return c
+		if h.Global == 0 && p < 0.5 {
+			// Only the smallest hashes matter: sort the customers below a
+			// threshold a few standard deviations above the share (the hash
+			// is uniform), and everyone only when that would not be enough.
+			if !slices.IsSortedFunc(rs, func(x, y ranked) int { return cmp.Compare(x.id, y.id) }) {
+				rs = slices.Clone(rs)
+				slices.SortFunc(rs, func(x, y ranked) int { return cmp.Compare(x.id, y.id) })
 			}
-			return cmp.Compare(x.id, y.id)
-		})
+			rs = slices.CompactFunc(rs, func(x, y ranked) bool { return x.id == y.id })
+			n := len(rs)
+			want := int(math.Round(p * float64(n)))
+			t := p + 6*math.Sqrt(p*(1-p)/float64(max(n, 1))) + 2/float64(max(n, 1))
+			low := rs[:0:0]
+			for _, r := range rs {
+				if r.u < t {
+					low = append(low, r)
+				}
+			}
+			if len(low) >= want {
+				slices.SortFunc(low, byRank)
+				for _, r := range low[:want] {
+					a.held[r.id] = true
+				}
+				a.Strata[names[k]] = StratumCount{Audience: n, Holdout: want}
+				continue
+			}
+		}
+		slices.SortFunc(rs, byRank)
 		rs = slices.CompactFunc(rs, func(x, y ranked) bool { return x.id == y.id })
 		c := StratumCount{Audience: len(rs)}
 		// the global holdout first; the cut is made among the others
