@@ -176,6 +176,8 @@ func TestBrowser(t *testing.T) {
 	shot("1-login")
 	do("log in as admin", chromedp.SendKeys(chromedp.CSS("#key"), s.keys[store.RoleAdmin]),
 		chromedp.Click(chromedp.CSS(`button[type="submit"]`)), chromedp.WaitVisible(chromedp.CSS("#import-form")))
+	// the page again, settled: the node of the file input must not go away under the upload
+	do("open the import", chromedp.Navigate(srv.URL+"/import"), chromedp.WaitReady(chromedp.CSS("#file")))
 	do("import customers", chromedp.SetUploadFiles(chromedp.CSS("#file"), []string{csvPath}),
 		chromedp.SendKeys(chromedp.CSS("#source"), "browser"), chromedp.Click(chromedp.CSS("#import")),
 		chromedp.WaitVisible(chromedp.CSS("#import-summary")))
