@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sagitta-dev/sagitta/internal/campaign"
 	"github.com/sagitta-dev/sagitta/internal/channel/call"
 	"github.com/sagitta-dev/sagitta/internal/store"
 )
@@ -241,8 +242,16 @@ func TestCampaignFlow(t *testing.T) {
 
 	// report and status
 	code, body = c.get("/campaigns/vip_calls/report")
-	if code != 200 || !strings.Contains(body, `id="call-results"`) || !strings.Contains(body, `id="no-uplift"`) {
+	if code != 200 || !strings.Contains(body, `id="call-results"`) || !strings.Contains(body, `id="uplift"`) {
 		t.Fatalf("GET report: %d", code)
+	}
+	// the test shop holds nobody out, so the report can never call it a win
+	rep, err := s.mk.Campaigns.Report(t.Context(), "vip_calls", campaign.ReportOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `id="up-t-customers">` + formatThousands(uint64(rep.Treatment.Customers)) + `<`; !strings.Contains(body, want) || rep.Verdict == "win" {
+		t.Errorf("report page lacks %s (verdict %s)", want, rep.Verdict)
 	}
 	if !regexp.MustCompile(`<td>intent</td><td class="num">1</td>`).MatchString(body) {
 		t.Error("the report does not count the intent")

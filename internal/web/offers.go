@@ -1,6 +1,7 @@
 package web
 
 import (
+	"math"
 	"errors"
 	"net/http"
 	"regexp"
@@ -412,11 +413,20 @@ type campaignView struct {
 	Preview   *previewView
 	PreviewAt time.Time
 	Report    bool // the report page rather than the campaign's page
+	// Uplift is the report against the holdout (nil before a launch or when
+	// it cannot be computed: UpliftErr says why).
+	Uplift    *campaign.Report
+	UpliftErr string
 }
 
 // Charts returns the figures of the campaign's charts.
 func (c *campaignView) Charts() map[string]any {
-	return map[string]any{"deliveries": c.Status.Deliveries, "calls": c.Calls}
+	m := map[string]any{"deliveries": c.Status.Deliveries, "calls": c.Calls}
+	if u := c.Uplift; u != nil && !math.IsNaN(float64(u.Uplift.Low)) && !math.IsNaN(float64(u.Uplift.High)) {
+		m["uplift"] = map[string]float64{"value": float64(u.Uplift.Value), "low": float64(u.Uplift.Low), "high": float64(u.Uplift.High),
+			"treatment": u.Treatment.ConversionRate, "holdout": u.Holdout.ConversionRate}
+	}
+	return m
 }
 
 // Deliveries lists the delivery counts in a fixed order.
@@ -498,6 +508,14 @@ func (s *Server) campaignReport(w http.ResponseWriter, r *http.Request, rq *requ
 		return err
 	}
 	cv.Report = true
+	if cv.Status.State != "draft" {
+		rep, err := s.mk.Campaigns.Report(r.Context(), cv.C.Name, campaign.ReportOptions{})
+		if err != nil {
+			cv.UpliftErr = err.Error()
+		} else {
+			cv.Uplift = &rep
+		}
+	}
 	v := s.view(r, rq, "campaigns.report")
 	v.Data = cv
 	s.render(w, "campaign", http.StatusOK, v)

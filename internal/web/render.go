@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"encoding/json"
 	"fmt"
+	"github.com/sagitta-dev/sagitta/internal/measure"
 	"html/template"
 	"io/fs"
 	"math"
@@ -105,6 +106,13 @@ var funcs = template.FuncMap{
 	"money": func(f float64) string { return formatFloat(f, 2) },
 	"float": formatFloat,
 	"pct":   func(f float64) string { return formatFloat(100*f, 1) + "%" },
+	"fl":    func(f measure.Float) float64 { return float64(f) }, // report figures (NaN when unknown)
+	"pval": func(f measure.Float) string { // a p-value, "—" when unknown
+		if math.IsNaN(float64(f)) {
+			return "—"
+		}
+		return strconv.FormatFloat(float64(f), 'g', 3, 64)
+	},
 	"date": func(t time.Time) string {
 		if t.IsZero() {
 			return "—"

@@ -85,6 +85,30 @@
           series: [{ name: label("overview.customers", "customers"), type: "bar", barCategoryGap: "8%", data: vals,
             itemStyle: { color: kind === "churn_hist" ? "#ad1457" : "#2e7d32" } }]
         };
+      case "uplift":
+        var u = d.uplift;
+        if (!u) { return null; }
+        var pp = function (v) { return (v * 100).toFixed(1) + " pp"; };
+        return {
+          tooltip: { formatter: function () { return pp(u.value) + " [" + pp(u.low) + ", " + pp(u.high) + "]"; } },
+          grid: { left: 20, right: 30, top: 10, bottom: 30, containLabel: true },
+          xAxis: { type: "value", axisLabel: { formatter: pp } },
+          yAxis: { type: "category", data: [label("campaigns.uplift", "uplift")] },
+          series: [{
+            type: "custom", data: [[u.low, u.high, 0]], encode: { x: [0, 1], y: 2 },
+            renderItem: function (params, api) { // the 95% interval as a whisker
+              var lo = api.coord([api.value(0), 0]), hi = api.coord([api.value(1), 0]), h = api.size([0, 1])[1] * 0.25;
+              var st = { stroke: "#1f4e79", lineWidth: 3 };
+              return { type: "group", children: [
+                { type: "line", shape: { x1: lo[0], y1: lo[1], x2: hi[0], y2: hi[1] }, style: st },
+                { type: "line", shape: { x1: lo[0], y1: lo[1] - h, x2: lo[0], y2: lo[1] + h }, style: st },
+                { type: "line", shape: { x1: hi[0], y1: hi[1] - h, x2: hi[0], y2: hi[1] + h }, style: st }] };
+            }
+          }, {
+            type: "scatter", data: [[u.value, 0]], symbolSize: 14, itemStyle: { color: "#c77d0a" },
+            markLine: { symbol: "none", silent: true, lineStyle: { color: "#888", type: "dashed" }, data: [{ xAxis: 0 }] }
+          }]
+        };
       case "deliveries":
       case "calls":
         var m = kind === "calls" ? d.calls : d.deliveries, prefix = kind === "calls" ? "contact." : "delivery.";
