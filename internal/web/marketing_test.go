@@ -133,8 +133,19 @@ func TestCampaignFlow(t *testing.T) {
 		{"rule error", with(good, "rule", "class_z and"), "rule", "line 1, column 11"},
 		{"start in the past", with(good, "start_at", "2001-01-01T10:00"), "start_at", "in the future"},
 		{"bad name", with(good, "name", "VIP calls"), "name", "1–64 of a-z"},
+		{"holdout of all", with(good, "holdout_percent", "100"), "holdout_percent", "from 0 to under 100"},
+		{"holdout not a number", with(good, "holdout_percent", "ten"), "holdout_percent", "from 0 to under 100"},
 	}
 	postFormCases(t, c, "/campaigns", tests)
+	// a holdout share set in the form is the campaign's
+	held := with(good, "holdout_percent", "15")
+	held.Set("name", "vip_held")
+	if code, _, _ := c.post("/campaigns", held); code != http.StatusSeeOther {
+		t.Fatalf("POST a campaign with a holdout: %d", code)
+	}
+	if got, err := s.mk.Campaigns.Get("vip_held"); err != nil || got.HoldoutPercent == nil || *got.HoldoutPercent != 15 {
+		t.Errorf("saved holdout: %+v %v, want 15", got.HoldoutPercent, err)
+	}
 	code, _, h := c.post("/campaigns", good)
 	if code != http.StatusSeeOther || h.Get("Location") != "/campaigns/vip_calls?done=campaign_saved" {
 		t.Fatalf("POST a good campaign: %d %s", code, h.Get("Location"))

@@ -1,8 +1,8 @@
 package web
 
 import (
-	"math"
 	"errors"
+	"math"
 	"net/http"
 	"regexp"
 	"strconv"
@@ -279,7 +279,7 @@ func (s *Server) campaignsPage(w http.ResponseWriter, r *http.Request, rq *reque
 }
 
 // campaignFields are the text fields of the campaign form.
-var campaignFields = []string{"name", "description", "segment", "rule", "offer", "subject", "body", "script", "start_at"}
+var campaignFields = []string{"name", "description", "segment", "rule", "offer", "subject", "body", "script", "start_at", "holdout_percent"}
 
 // campaignForm is the campaign editor's content.
 type campaignForm struct {
@@ -305,6 +305,9 @@ func (s *Server) campaignEditor(w http.ResponseWriter, r *http.Request, rq *requ
 			"subject": c.Subject, "body": c.Body, "script": c.Script}
 		if !c.StartAt.IsZero() {
 			f.Values["start_at"] = c.StartAt.UTC().Format("2006-01-02T15:04")
+		}
+		if c.HoldoutPercent != nil {
+			f.Values["holdout_percent"] = strconv.FormatFloat(*c.HoldoutPercent, 'f', -1, 64)
 		}
 		for _, ch := range c.Channels {
 			f.Flags["ch_"+ch] = true
@@ -364,6 +367,14 @@ func (s *Server) saveCampaign(w http.ResponseWriter, r *http.Request, rq *reques
 			f.Errors["start_at"] = t("form.date_past")
 		default:
 			c.StartAt = at
+		}
+	}
+	if v := f.V("holdout_percent"); v != "" {
+		p, err := strconv.ParseFloat(v, 64)
+		if err != nil || p < 0 || p >= 100 {
+			f.Errors["holdout_percent"] = t("form.holdout_invalid")
+		} else {
+			c.HoldoutPercent = &p
 		}
 	}
 	if !mkName.MatchString(c.Name) {
