@@ -196,19 +196,12 @@ func printPredictions(w io.Writer, features any) {
 
 // retrain refits the models every period until ctx ends.
 func retrain(ctx context.Context, in *insight.Service, every time.Duration, logger *slog.Logger) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			start := time.Now()
-			if err := in.Retrain(ctx); err != nil && ctx.Err() == nil {
-				logger.Warn("retrain models", "error", err)
-			} else if err == nil {
-				logger.Info("models retrained, features recomputed", "seconds", time.Since(start).Seconds())
-			}
+	repeat(ctx, every, func() {
+		start := time.Now()
+		if err := in.Retrain(ctx); err != nil && ctx.Err() == nil {
+			logger.Warn("retrain models", "error", err)
+		} else if err == nil {
+			logger.Info("models retrained, features recomputed", "seconds", time.Since(start).Seconds())
 		}
-	}
+	})
 }

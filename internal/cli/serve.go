@@ -74,6 +74,15 @@ func maintain(in *insight.Service, o insight.MaintainOptions) (stop func()) {
 // recordSizes records the segment sizes every period until ctx ends, for
 // the segment size history.
 func recordSizes(ctx context.Context, in *insight.Service, every time.Duration, logger *slog.Logger) {
+	repeat(ctx, every, func() {
+		if err := in.Segs.RecordSizes(ctx); err != nil && ctx.Err() == nil {
+			logger.Warn("record segment sizes", "error", err)
+		}
+	})
+}
+
+// repeat runs fn every period until ctx ends.
+func repeat(ctx context.Context, every time.Duration, fn func()) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
@@ -81,9 +90,7 @@ func recordSizes(ctx context.Context, in *insight.Service, every time.Duration, 
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if err := in.Segs.RecordSizes(ctx); err != nil && ctx.Err() == nil {
-				logger.Warn("record segment sizes", "error", err)
-			}
+			fn()
 		}
 	}
 }
