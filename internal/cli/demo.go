@@ -146,6 +146,16 @@ func runDemo(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
+	if _, err := in.Recompute(ctx, m.End, true); err != nil {
+		return err
+	}
+	fmt.Fprintln(out, "Fitting the lifetime-value (BG/NBD + Gamma-Gamma) and churn models, then scoring every customer ...")
+	if err := in.TrainModels(ctx); err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		fmt.Fprintf(out, "  (a model could not be trained: %v)\n", err)
+	}
 	tbl, err := in.Recompute(ctx, m.End, true)
 	if err != nil {
 		return err

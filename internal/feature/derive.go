@@ -3,6 +3,7 @@ package feature
 import (
 	"math"
 	"runtime"
+	"slices"
 	"sync"
 
 	"github.com/sagitta-dev/sagitta/internal/model/rfm"
@@ -116,6 +117,37 @@ func (s *state) fit() {
 	wg.Go(func() { s.m.Class = rfm.FitClasses(mon, loy, s.opts.Classes) })
 	wg.Go(func() { s.m.Life = rfm.FitLifecycle(gaps, s.opts.Lifecycle) })
 	wg.Wait()
+	s.fitRisk()
+}
+
+// riskQuantile is the share of live customers (bought, not churned) with a
+// known churn probability below the default high-churn-risk threshold: the
+// riskiest fifth is in the high_churn_risk stage.
+const riskQuantile = 0.8
+
+// fitRisk sets the high-churn-risk threshold: the option when set, else the
+// riskQuantile of the churn probabilities of the live customers — the
+// shop's own distribution, as for the other lifecycle thresholds, since a
+// churn model's probabilities sit high or low with its horizon. With fewer
+// than 20 such customers the fallback of FitLifecycle (0.7) stays.
+func (s *state) fitRisk() {
+	if s.opts.Lifecycle.HighRiskFrom > 0 || len(s.risk) == 0 {
+		return
+	}
+	asOf := s.k.asOf
+	var ps []float64
+	for i := range s.k.acc {
+		a := &s.k.acc[i]
+		if i >= len(s.risk) || a.freq == 0 || float64(asOf-a.last) > s.m.Life.ChurnAfter || math.IsNaN(s.risk[i]) {
+			continue
+		}
+		ps = append(ps, s.risk[i])
+	}
+	if len(ps) < 20 {
+		return
+	}
+	slices.Sort(ps)
+	s.m.Life.HighRiskFrom = ps[min(int(riskQuantile*float64(len(ps))), len(ps)-1)]
 }
 
 // deriveAll recomputes every customer's derived columns, in parallel over

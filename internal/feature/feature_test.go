@@ -636,3 +636,55 @@ func TestHighChurnRiskStage(t *testing.T) {
 	}
 	check("load and advance", loaded)
 }
+
+// Without a threshold set, the high-churn-risk stage takes the riskiest
+// fifth of the live customers, whatever level the model's probabilities
+// sit at.
+func TestHighChurnRiskFitted(t *testing.T) {
+	f := genShop(12, 600, 6000, 1000, 200, day0)
+	tab, err := Compute(context.Background(), f, day0, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stage := tab.Text["lifecycle_stage"]
+	risk := make([]float64, tab.Len())
+	live := 0
+	for i := range risk {
+		risk[i] = math.NaN()
+		if s := stage[i]; s != rfm.Prospect && s != rfm.Churned {
+			risk[i] = 0.9 + 0.09*float64(live%100)/100 // all high: 0.90 .. 0.99
+			live++
+		}
+	}
+	if live < 50 {
+		t.Fatalf("only %d live customers", live)
+	}
+	tab.Num[ChurnColumn] = risk
+	if err := tab.Rederive(); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, s := range tab.Text["lifecycle_stage"] {
+		if s == rfm.HighChurnRisk {
+			n++
+		}
+	}
+	if share := float64(n) / float64(live); share < 0.15 || share > 0.25 {
+		t.Errorf("%d of %d live customers (%.0f%%) at high churn risk, want about a fifth", n, live, 100*share)
+	}
+	// a threshold set in the options is used as it is
+	tab2, _ := Compute(context.Background(), f, day0, Options{Lifecycle: rfm.LifecycleOptions{HighRiskFrom: 0.5}})
+	tab2.Num[ChurnColumn] = risk
+	if err := tab2.Rederive(); err != nil {
+		t.Fatal(err)
+	}
+	m := 0
+	for _, s := range tab2.Text["lifecycle_stage"] {
+		if s == rfm.HighChurnRisk {
+			m++
+		}
+	}
+	if m != live {
+		t.Errorf("threshold 0.5: %d at high churn risk, want all %d live customers", m, live)
+	}
+}

@@ -44,7 +44,7 @@ type Settings struct {
 		Quantile          float64 `yaml:"quantile,omitempty" json:"quantile,omitempty"`                         // 0.8
 		ChurnFactor       float64 `yaml:"churn_factor,omitempty" json:"churn_factor,omitempty"`                 // 2
 		MinCustomers      int     `yaml:"min_customers,omitempty" json:"min_customers,omitempty"`               // 20 repeat customers
-		HighChurnRiskFrom float64 `yaml:"high_churn_risk_from,omitempty" json:"high_churn_risk_from,omitempty"` // 0.7
+		HighChurnRiskFrom float64 `yaml:"high_churn_risk_from,omitempty" json:"high_churn_risk_from,omitempty"` // the riskiest fifth of live customers
 	} `yaml:"lifecycle" json:"lifecycle"`
 	PriceSensitivity struct {
 		Weights  []float64 `yaml:"weights,omitempty" json:"weights,omitempty"`     // discount share, coupon share, depth, promotion response: [0.35, 0.25, 0.2, 0.2]
@@ -249,7 +249,7 @@ lifecycle:
   quantile: 0.8
   churn_factor: 2
   min_customers: 20             # repeat customers needed to derive the thresholds (else 30/90/180 days)
-  high_churn_risk_from: 0.7     # churn probability (once a churn model is trained) of the high_churn_risk stage
+  # high_churn_risk_from: 0.7   # churn probability of the high_churn_risk stage; default: the riskiest fifth of live customers
 price_sensitivity:
   weights: [0.35, 0.25, 0.2, 0.2]   # discount share, coupon share, discount depth, promotion response
   depth_cap: 0.5                # a discount depth that counts as fully price-sensitive

@@ -265,6 +265,7 @@ func (t *Table) Rederive() error {
 		return ErrNoState
 	}
 	s.risk = t.Num[ChurnColumn]
+	s.fitRisk()
 	s.deriveAll()
 	return nil
 }

@@ -52,6 +52,19 @@ func (s *Service) Predictions(id int64) (predict.Prediction, bool) {
 // that cannot be trained (too little data) is reported and skipped; the
 // features are recomputed anyway.
 func (s *Service) Retrain(ctx context.Context) error {
+	errs := []error{s.TrainModels(ctx)}
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	if _, err := s.Recompute(ctx, s.opts.Clock(), true); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+// TrainModels fits and saves the CLV and churn models over the store; the
+// next recompute scores the customers with them.
+func (s *Service) TrainModels(ctx context.Context) error {
 	var errs []error
 	if _, err := predict.FitCLV(ctx, s.st, predict.CLVOptions{DataDir: s.opts.DataDir, Location: s.opts.Location, Clock: s.opts.Clock}); err != nil {
 		errs = append(errs, fmt.Errorf("retrain CLV: %w", err))
@@ -61,9 +74,6 @@ func (s *Service) Retrain(ctx context.Context) error {
 	}
 	if ctx.Err() != nil {
 		return ctx.Err()
-	}
-	if _, err := s.Recompute(ctx, s.opts.Clock(), true); err != nil {
-		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }

@@ -34,7 +34,9 @@ type LifecycleOptions struct {
 	// thresholds (default 20); with fewer, the fallbacks 30/90/180 days apply.
 	MinCustomers int
 	// HighRiskFrom is the churn probability from which a customer who has
-	// not churned yet is in the high-churn-risk stage; default 0.7.
+	// not churned yet is in the high-churn-risk stage; default: fitted by
+	// package feature to the riskiest fifth of the live customers (0.7
+	// without enough of them).
 	HighRiskFrom float64
 }
 
