@@ -161,6 +161,19 @@ func runDemo(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	printFeatureSummary(out, tbl.Summarize())
+	fmt.Fprintln(out, "\nTraining the recommender (implicit ALS, item-kNN, cart-completion rules) on the orders ...")
+	train := []string{"train", "--from-store", "--data-dir", cfg.DataDir}
+	if cfg.Postgres != "" {
+		train = append(train, "--postgres", cfg.Postgres)
+	}
+	quiet := env
+	quiet.Stdout = io.Discard
+	if err := runRecommend(ctx, quiet, train); err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		fmt.Fprintf(out, "  (not trained: %v)\n", err)
+	}
 	if *noServe {
 		fmt.Fprintf(out, "\nTry: sagitta customer show 1 --data-dir %s\n     sagitta segment count 'class_b and at_risk' --data-dir %s\n", cfg.DataDir, cfg.DataDir)
 		return nil
@@ -174,6 +187,7 @@ func runDemo(ctx context.Context, env Env, args []string) error {
 	}
 	stop := maintain(in, insight.MaintainOptions{})
 	defer stop()
+	env.Recommend = startRecommender(ctx, cfg.DataDir, st, 10*time.Second, logger)
 	return serve(ctx, env, cfg.Addr, cfg.DataDir, st, in, logger, func(url string) {
 		demoHelp(out, url, secret)
 	})
