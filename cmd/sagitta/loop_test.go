@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"os"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -38,18 +36,7 @@ func TestCampaignReportCLI(t *testing.T) {
 		"SAGITTA_PUBLIC_URL=https://shop.example", "SAGITTA_DATA_DIR=" + data, "SAGITTA_HOLDOUT_PERCENT=20"}
 	runEnv := func(args ...string) result {
 		t.Helper()
-		cmd := exec.Command(bin, args...)
-		cmd.Env = append(os.Environ(), envs...)
-		var out, errb bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &errb
-		err := cmd.Run()
-		code := 0
-		if ee, ok := err.(*exec.ExitError); ok {
-			code = ee.ExitCode()
-		} else if err != nil {
-			t.Fatal(err)
-		}
-		return result{out.String(), errb.String(), code}
+		return runWith(t, envs, args...)
 	}
 	must := func(args ...string) string {
 		t.Helper()
