@@ -4,7 +4,6 @@ package campaign_test
 
 import (
 	"context"
-	"fmt"
 	"math/rand/v2"
 	"testing"
 	"time"
@@ -57,21 +56,5 @@ func BenchmarkLaunchMillionHoldout(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.ReportAllocs()
-	i := 0
-	for b.Loop() {
-		name := fmt.Sprint("h", i)
-		i++
-		if _, err := svc.Save(context.Background(), campaign.Campaign{Name: name, Rule: "frequency >= 1", Channels: []string{campaign.Email},
-			Subject: "s", Body: "b"}, "bench"); err != nil {
-			b.Fatal(err)
-		}
-		st, err := svc.Launch(context.Background(), name)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if st.Audience < n*89/100 || st.Audience > n*91/100 {
-			b.Fatalf("audience %d", st.Audience)
-		}
-	}
+	benchLaunches(b, svc, "h", func(audience int64) bool { return audience >= n*89/100 && audience <= n*91/100 })
 }
