@@ -98,7 +98,8 @@ func New(opts Options) *Engine {
 	return e
 }
 
-func validList(l string) bool { return slices.Contains(Lists, l) }
+// ValidList tells whether l is one of the lists: black, white or grey.
+func ValidList(l string) bool { return slices.Contains(Lists, l) }
 
 // Load reads the entries that have not expired and the rule-based list
 // definitions.
@@ -126,7 +127,7 @@ func (e *Engine) Load(ctx context.Context) error {
 		e.entries[l] = map[int64]store.AdmissionEntry{}
 	}
 	for _, en := range all {
-		if validList(en.List) {
+		if ValidList(en.List) {
 			e.entries[en.List][en.CustomerID] = en
 		}
 	}
@@ -268,7 +269,7 @@ func (e *Engine) Add(ctx context.Context, entries []store.AdmissionEntry) error 
 	now := e.opts.Clock()
 	for i := range entries {
 		en := &entries[i]
-		if !validList(en.List) {
+		if !ValidList(en.List) {
 			return fmt.Errorf("%w: entry %d: list %q must be black, white or grey", ErrInvalid, i+1, en.List)
 		}
 		if en.CustomerID <= 0 {
@@ -298,7 +299,7 @@ func (e *Engine) Add(ctx context.Context, entries []store.AdmissionEntry) error 
 
 // Remove takes a customer off a list.
 func (e *Engine) Remove(ctx context.Context, list string, customerID int64) error {
-	if !validList(list) {
+	if !ValidList(list) {
 		return fmt.Errorf("%w: list %q must be black, white or grey", ErrInvalid, list)
 	}
 	if err := e.opts.Store.RemoveAdmission(ctx, list, customerID); err != nil {
@@ -341,7 +342,7 @@ const MaxUploadErrors = 20
 // line. Any bad line rejects the file, with the lines named; nothing is
 // stored by ReadCSV (pass the entries to Add).
 func (e *Engine) ReadCSV(ctx context.Context, r io.Reader, up Upload) ([]store.AdmissionEntry, error) {
-	if !validList(up.List) {
+	if !ValidList(up.List) {
 		return nil, fmt.Errorf("%w: list %q must be black, white or grey", ErrInvalid, up.List)
 	}
 	if up.Source == "" {
@@ -497,7 +498,7 @@ func (e *Engine) ApplyRule(ctx context.Context, rl RuleList, tbl *feature.Table,
 	if !nameRE.MatchString(rl.Name) {
 		return RuleReport{}, fmt.Errorf("%w: name %q must be lower_snake_case", ErrInvalid, rl.Name)
 	}
-	if !validList(rl.List) {
+	if !ValidList(rl.List) {
 		return RuleReport{}, fmt.Errorf("%w: list %q must be black, white or grey", ErrInvalid, rl.List)
 	}
 	if rl.ExpiresAfter < 0 {

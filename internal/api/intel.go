@@ -208,7 +208,7 @@ func (s *server) admissionList(w http.ResponseWriter, r *http.Request, _ store.A
 	q := r.URL.Query()
 	lists := admission.Lists
 	if l := q.Get("list"); l != "" {
-		if l != store.ListBlack && l != store.ListWhite && l != store.ListGrey {
+		if !admission.ValidList(l) {
 			return errorf(http.StatusBadRequest, "list %q is not black, white or grey", l)
 		}
 		lists = []string{l}
@@ -267,7 +267,7 @@ func (s *server) addAdmission(w http.ResponseWriter, r *http.Request, key store.
 	}
 	entries := make([]store.AdmissionEntry, 0, len(body))
 	for i, e := range body {
-		if e.List != store.ListBlack && e.List != store.ListWhite && e.List != store.ListGrey {
+		if !admission.ValidList(e.List) {
 			return errorf(http.StatusBadRequest, "entry %d: list %q is not black, white or grey", i, e.List)
 		}
 		id, err := profile.Lookup(r.Context(), s.store, e.Customer)
@@ -348,7 +348,7 @@ func (s *server) removeAdmission(w http.ResponseWriter, r *http.Request, _ store
 		return errNoInsight
 	}
 	list := r.PathValue("list")
-	if list != store.ListBlack && list != store.ListWhite && list != store.ListGrey {
+	if !admission.ValidList(list) {
 		return errorf(http.StatusBadRequest, "list %q is not black, white or grey", list)
 	}
 	id, err := profile.Lookup(r.Context(), s.store, r.PathValue("customer"))

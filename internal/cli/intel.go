@@ -206,11 +206,8 @@ func runTag(ctx context.Context, env Env, args []string) error {
 			if err != nil {
 				return err
 			}
-			applied, err := s.Tags.Apply(ctx, defs, "cli")
+			applied, err := s.ApplyTags(ctx, defs, "cli")
 			if err != nil {
-				return err
-			}
-			if err := s.Segs.Refresh(ctx); err != nil {
 				return err
 			}
 			if *asJSON {
@@ -373,7 +370,7 @@ func runAdmission(ctx context.Context, env Env, args []string) error {
 	}
 	switch args[0] {
 	case "add", "remove", "rule":
-		if *list != store.ListBlack && *list != store.ListWhite && *list != store.ListGrey {
+		if !admission.ValidList(*list) {
 			return usageErr("--list: %q is not black, white or grey", *list)
 		}
 		if len(pos) != 1 {

@@ -107,21 +107,20 @@ func (s *Server) saveSegment(w http.ResponseWriter, r *http.Request, rq *request
 	f := s.readRuleForm(r, rq, "segment")
 	exists := func(name string) bool { _, err := s.in.Segs.Get(name); return err == nil }
 	return s.finishSave(w, r, rq, f, exists, func() error {
-		_, err := s.in.Segs.Save(r.Context(), segment.Segment{Name: f.Name, Description: f.Description, Rule: f.Rule}, rq.sess.keyID)
-		return err
+		return s.in.SaveSegment(r.Context(), segment.Segment{Name: f.Name, Description: f.Description, Rule: f.Rule}, rq.sess.keyID)
 	})
 }
 
 // finishSave refuses a new tag or segment whose name is taken, runs save
-// under the read lock and goes to the saved item; or it shows the builder
-// again with each error next to its field.
+// (which reads the feature table under the insight service's lock) and
+// goes to the saved item; or it shows the builder again with each error
+// next to its field.
 func (s *Server) finishSave(w http.ResponseWriter, r *http.Request, rq *request, f *ruleForm, exists func(string) bool, save func() error) error {
 	if f.New && len(f.Errors) == 0 && exists(f.Name) {
 		f.Errors["name"] = s.cat.t(rq.lang, "form.name_taken")
 	}
 	if len(f.Errors) == 0 {
-		var err error
-		s.in.Read(func(*feature.Table) { err = save() })
+		err := save()
 		if err == nil {
 			http.Redirect(w, r, "/"+f.Kind+"s/"+f.Name+"?done="+f.Kind+"_saved", http.StatusSeeOther)
 			return nil

@@ -67,10 +67,8 @@ func (s *Server) saveTag(w http.ResponseWriter, r *http.Request, rq *request) er
 	exists := func(name string) bool { _, err := s.in.Tags.Get(name); return err == nil }
 	return s.finishSave(w, r, rq, f, exists, func() error {
 		def := tag.Definition{Name: f.Name, Description: f.Description, Kind: tag.Kind(f.TagKind), Rule: f.Rule}
-		if _, err := s.in.Tags.Apply(r.Context(), []tag.Definition{def}, rq.sess.keyID); err != nil {
-			return err
-		}
-		return s.in.Segs.Refresh(r.Context())
+		_, err := s.in.ApplyTags(r.Context(), []tag.Definition{def}, rq.sess.keyID)
+		return err
 	})
 }
 
