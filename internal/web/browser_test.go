@@ -158,11 +158,21 @@ func TestBrowser(t *testing.T) {
 	}
 	text := func(sel string) string {
 		t.Helper()
-		v, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
-		if err != nil {
-			t.Fatalf("text of %s: %v", sel, err)
+		var err error
+		for try := 0; try < 5; try++ {
+			var v string
+			if v, err = chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel))); err == nil {
+				return v
+			}
+			// right after a navigation the browser may renumber the nodes
+			// it just reported: ask again
+			if !strings.Contains(err.Error(), "No node with given id") {
+				break
+			}
+			time.Sleep(200 * time.Millisecond)
 		}
-		return v
+		t.Fatalf("text of %s: %v", sel, err)
+		return ""
 	}
 
 	// an admin imports a file of customers (one row without any id is
