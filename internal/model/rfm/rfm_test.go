@@ -48,22 +48,111 @@ func TestCompute(t *testing.T) {
 
 func same(a, b float64) bool { return a == b || math.IsNaN(a) && math.IsNaN(b) }
 
-// bruteScore is the definition: 1 + floor(bins × less / n).
+// bruteScore is the definition, computed the slow way: the quantile cut
+// below score b is the value at rank ⌈(b−1)n/bins⌉; with at least bins
+// distinct values, a cut that repeats the one below moves to the next
+// distinct value, and no cut leaves fewer distinct values above it than
+// scores remain. The score is 1 + the cuts strictly below v.
 func bruteScore(values []float64, v float64, bins int, reverse bool) int {
 	if math.IsNaN(v) {
 		return 0
 	}
-	n, less := 0, 0
+	var xs []float64
 	for _, x := range values {
-		if math.IsNaN(x) {
-			continue
-		}
-		n++
-		if (!reverse && x < v) || (reverse && x > v) {
-			less++
+		if !math.IsNaN(x) {
+			if reverse {
+				x = -x
+			}
+			xs = append(xs, x)
 		}
 	}
-	return min(bins, 1+bins*less/n)
+	if reverse {
+		v = -v
+	}
+	slices.Sort(xs)
+	distinct := slices.Compact(slices.Clone(xs))
+	cuts := make([]float64, bins+1) // cuts[b]: below score b
+	for b := 2; b <= bins; b++ {
+		k := ((b-1)*len(xs) + bins - 1) / bins
+		cuts[b] = xs[k-1]
+		if len(distinct) < bins {
+			continue
+		}
+		if b > 2 && cuts[b] <= cuts[b-1] {
+			for _, d := range distinct {
+				if d > cuts[b-1] {
+					cuts[b] = d
+					break
+				}
+			}
+		}
+		// distinct values above the cut: at least bins-b+1
+		if limit := distinct[len(distinct)-(bins-b+2)]; cuts[b] > limit {
+			cuts[b] = limit
+		}
+	}
+	score := 1
+	for b := 2; b <= bins; b++ {
+		if cuts[b] < v {
+			score++
+		}
+	}
+	return score
+}
+
+// TestScorerFillsEveryScore: with at least Bins distinct values no score is
+// empty, equal values share one, and larger values never score lower.
+func TestScorerFillsEveryScore(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for trial := range 500 {
+		bins := 2 + rng.IntN(9)
+		distinct := bins + rng.IntN(20)
+		n := distinct + rng.IntN(300)
+		values := make([]float64, n)
+		for i := range values {
+			if i < distinct {
+				values[i] = float64(i) // every distinct value present
+				continue
+			}
+			// heavy ties at the low end, like order counts
+			values[i] = float64(min(rng.IntN(distinct), rng.IntN(distinct), rng.IntN(distinct)))
+		}
+		for _, reverse := range []bool{false, true} {
+			s := NewScorer(values, bins, reverse)
+			seen := make([]int, bins+1)
+			for _, v := range values {
+				seen[s.Score(v)]++
+			}
+			for b := 1; b <= bins; b++ {
+				if seen[b] == 0 {
+					t.Fatalf("trial %d, %d bins, %d distinct, reverse %v: score %d empty (cuts %v)", trial, bins, distinct, reverse, b, s.Cuts)
+				}
+			}
+			for v := 1; v < distinct; v++ {
+				lo, hi := s.Score(float64(v-1)), s.Score(float64(v))
+				if !reverse && hi < lo || reverse && hi > lo {
+					t.Fatalf("trial %d: not monotone at %d", trial, v)
+				}
+			}
+		}
+	}
+}
+
+// TestScorerOrderCounts: a shop where most customers bought once or twice
+// gets every frequency score, one order count per low score.
+func TestScorerOrderCounts(t *testing.T) {
+	var values []float64
+	for orders, customers := range map[int]int{1: 450, 2: 200, 3: 120, 4: 80, 5: 60, 6: 40, 8: 30, 12: 20} {
+		for range customers {
+			values = append(values, float64(orders))
+		}
+	}
+	s := NewScorer(values, 5, false)
+	for orders, want := range map[int]int{1: 1, 2: 2, 3: 3, 4: 4, 5: 5, 12: 5} {
+		if got := s.Score(float64(orders)); got != want {
+			t.Errorf("%d orders: score %d, want %d (cuts %v)", orders, got, want, s.Cuts)
+		}
+	}
 }
 
 func TestScorerMatchesDefinition(t *testing.T) {

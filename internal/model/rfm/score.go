@@ -10,13 +10,21 @@ const DefaultBins = 5
 
 // Scorer turns a value into a quantile score 1..Bins.
 //
-// A value's score is 1 + ⌊Bins × less / n⌋, where less is the number of
-// values of the fitted population strictly below it (strictly above for a
-// Reverse scorer) and n the population size (NaNs excluded). Equal values
-// therefore always share a score, the result does not depend on input order,
-// and with distinct values each score holds n/Bins of the population. With
-// heavy ties (most customers with one order) the low scores absorb the tie
-// and some scores may stay empty.
+// Scores are cut at the quantiles of the fitted population: the cut below
+// score b is the value at rank ⌈(b−1)·n/Bins⌉ of the sorted population (n
+// values, NaNs excluded), and a value scores 1 + the number of cuts strictly
+// below it. Equal values therefore always share a score, the result does not
+// depend on input order, and with distinct values each score holds n/Bins of
+// the population.
+//
+// With heavy ties (most customers with one or two orders) two quantiles can
+// fall on the same value, which would leave a score empty. When the
+// population holds at least Bins distinct values no score stays empty: a cut
+// that would repeat the one below it moves up to the next distinct value (and
+// none moves so far up that fewer distinct values than remaining scores are
+// left above it). On order counts that typically gives 1, 2, 3, 4 and 5+
+// orders the scores 1..5. With fewer distinct values than Bins the plain
+// quantile cuts stand and some scores stay empty.
 type Scorer struct {
 	// Cuts[s-2] is the largest value that still scores below s, for scores
 	// 2..Bins, on the comparison scale (negated for Reverse).
@@ -54,6 +62,28 @@ func NewScorer(values []float64, bins int, reverse bool) Scorer {
 		default:
 			s.Cuts[b-2] = xs[k-1]
 		}
+	}
+	// top[j] is the (j+1)-th largest distinct value; with at least bins
+	// distinct values, spread cuts that fell on the same value.
+	top := make([]float64, 0, bins)
+	for i := n - 1; i >= 0 && len(top) < bins; i-- {
+		if len(top) == 0 || xs[i] != top[len(top)-1] {
+			top = append(top, xs[i])
+		}
+	}
+	if len(top) < bins {
+		return s
+	}
+	for b := 2; b <= bins; b++ {
+		c := &s.Cuts[b-2]
+		if b > 2 && *c <= s.Cuts[b-3] {
+			prev := s.Cuts[b-3]
+			// the next distinct value above prev: the first xs[i] > prev
+			i := sort.Search(n, func(i int) bool { return xs[i] > prev })
+			*c = xs[i]
+		}
+		// leave bins-b+1 distinct values above the cut, for scores b..bins
+		*c = min(*c, top[bins-b+1])
 	}
 	return s
 }
