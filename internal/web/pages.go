@@ -22,6 +22,7 @@ var nav = []navItem{
 	{"/offers", "nav.offers", false},
 	{"/campaigns", "nav.campaigns", false},
 	{"/calls", "nav.calls", false},
+	{"/contact-rules", "nav.rules", false},
 	{"/models", "nav.models", false},
 }
 
@@ -70,6 +71,8 @@ func (s *Server) routes() []route {
 		{"POST /calls/{id}/take", operate, s.takeCall},
 		{"POST /calls/{id}/result", operate, s.callResult},
 		{"GET /models", read, s.modelsPage},
+		{"GET /contact-rules", read, s.contactRulesPage},
+		{"POST /contact-rules", write, s.saveContactRules},
 		{"GET /", public, s.notFound},
 	}
 }

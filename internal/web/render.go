@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"math"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -141,6 +142,7 @@ var funcs = template.FuncMap{
 	},
 	"add":       func(a, b int) int { return a + b },
 	"hasPrefix": strings.HasPrefix,
+	"has":       func(xs []string, x string) bool { return slices.Contains(xs, x) },
 	"ruleArgs": func(v *view, rule, err string, p *ruleProblem) map[string]any {
 		return map[string]any{"V": v, "Rule": rule, "Err": err, "Problem": p}
 	},
