@@ -14,10 +14,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/RoaringBitmap/roaring/v2/roaring64"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 	"github.com/sagitta-dev/sagitta/internal/channel/call"
+	"github.com/sagitta-dev/sagitta/internal/identity"
+	"github.com/sagitta-dev/sagitta/internal/ingest"
 	"github.com/sagitta-dev/sagitta/internal/profile"
 	"github.com/sagitta-dev/sagitta/internal/store"
 )
@@ -335,6 +338,7 @@ func TestBrowser(t *testing.T) {
 	do("fill in the campaign", chromedp.SendKeys(chromedp.CSS("#name"), "browser_calls"),
 		chromedp.SendKeys(chromedp.CSS("#description"), "calls to the browser test's segment"),
 		chromedp.Click(chromedp.CSS("#ch_call")), chromedp.SetValue(chromedp.CSS("#offer"), "vip10"),
+		chromedp.SendKeys(chromedp.CSS("#holdout_percent"), "30"),
 		chromedp.SendKeys(chromedp.CSS("#script"), "Hello {{.Nmae}}, we have {{.Offer.Summary}} for you: code {{.Code}}."))
 	do("save with a mistake", chromedp.Click(chromedp.CSS("#save")), chromedp.WaitVisible(chromedp.CSS("#script + .field-error, #script ~ .field-error")))
 	if got := text(".field .field-error"); !strings.Contains(got, "Nmae") {
@@ -390,16 +394,32 @@ func TestBrowser(t *testing.T) {
 	if got := text(".flash"); !strings.Contains(got, "Recorded: intent") {
 		t.Errorf("after the result: %q", got)
 	}
+	// the shop's orders arrive (as `sagitta import` would load them): half
+	// of the treated customers and a tenth of the held-out ones buy within
+	// the week, so the report has an uplift to show
+	wantT, wantH := buyAfterLaunch(t, s, "browser_calls")
 	do("report", chromedp.Navigate(srv.URL+"/campaigns/browser_calls/report"), chromedp.WaitVisible(chromedp.CSS("#call-results")))
 	if charts {
-		do("draw the report", chromedp.WaitVisible(chromedp.CSS(`[data-chart="calls"] canvas`)), chromedp.Sleep(700))
+		do("draw the report", chromedp.WaitVisible(chromedp.CSS(`[data-chart="calls"] canvas`)),
+			chromedp.WaitVisible(chromedp.CSS(`[data-chart="uplift"] canvas`)), chromedp.Sleep(700))
 	}
 	if got := text("#call-results"); !strings.Contains(got, "intent") {
 		t.Errorf("report call results %q lack the intent", got)
 	}
+	if got, want := text("#up-t-conversions")+" / "+text("#up-h-conversions"), fmt.Sprintf("%d / %d", wantT, wantH); got != want {
+		t.Errorf("report conversions %q, want %q", got, want)
+	}
+	if got := text("#up-verdict"); !strings.HasPrefix(got, "win") {
+		t.Errorf("report verdict %q, want a win", got)
+	}
 	shot("17-campaign-report")
 	do("campaigns", chromedp.Navigate(srv.URL+"/campaigns"), chromedp.WaitVisible(chromedp.CSS("#campaign-list")))
 	shot("18-campaigns")
+	do("contact rules", chromedp.Navigate(srv.URL+"/contact-rules"), chromedp.WaitVisible(chromedp.CSS("#caps")))
+	if got := text("#quiet"); got != "21:00 – 08:00" {
+		t.Errorf("quiet hours shown %q", got)
+	}
+	shot("18b-contact-rules")
 	do("offers", chromedp.Navigate(srv.URL+"/offers/new"), chromedp.WaitVisible(chromedp.CSS("#offer-form")))
 	do("offer without an end", chromedp.SendKeys(chromedp.CSS("#name"), "browser_offer"), chromedp.SetValue(chromedp.CSS("#percent"), "150"),
 		chromedp.Click(chromedp.CSS("#save")), chromedp.WaitVisible(chromedp.CSS("#valid_until + .js-error")))
@@ -441,4 +461,63 @@ func mustStats(t *testing.T, s *shop) store.Stats {
 // (from the step before) while the new page is still on its way.
 func clearFlash() chromedp.Action[chromedp.Void] {
 	return chromedp.Evaluate[chromedp.Void](`document.querySelectorAll(".flash").forEach(e => e.remove())`)
+}
+
+// buyAfterLaunch imports an order the day after the launch for every other
+// treated customer and every tenth held-out one (those with an e-mail
+// address, by which the orders name them), and returns how many of each.
+func buyAfterLaunch(t *testing.T, s *shop, name string) (treatedBuyers, heldBuyers int) {
+	t.Helper()
+	ctx := t.Context()
+	arms, err := s.mk.Campaigns.ArmsOf(ctx, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	held, err := arms.HeldOut()
+	if err != nil {
+		t.Fatal(err)
+	}
+	run, err := s.st.CampaignRun(ctx, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	audience := roaring64.New()
+	if err := audience.UnmarshalBinary(run.Audience); err != nil {
+		t.Fatal(err)
+	}
+	treated := audience.ToArray()
+	if len(held) < 30 || len(treated) < 30 {
+		t.Fatalf("%d treated and %d held out: too few for a report", len(treated), len(held))
+	}
+	ids := append([]int64{}, held...)
+	for _, id := range treated {
+		ids = append(ids, int64(id))
+	}
+	emails, err := s.st.AddressesOf(ctx, store.KindEmail, ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b ingest.Batch
+	buy := func(id int64) bool {
+		e, ok := emails[id]
+		if ok {
+			b.Lines = append(b.Lines, ingest.OrderLineRecord{Source: "shop", Order: fmt.Sprintf("after-%s-%d", name, id), Email: e,
+				Time: arms.TouchAt.Add(26 * time.Hour), Item: "browser-item", Quantity: 1, UnitPrice: 40, Amount: 40, Kind: store.OrderSale})
+		}
+		return ok
+	}
+	for i, id := range treated {
+		if i%2 == 0 && buy(int64(id)) {
+			treatedBuyers++
+		}
+	}
+	for i, id := range held {
+		if i%10 == 0 && buy(id) {
+			heldBuyers++
+		}
+	}
+	if _, err := ingest.NewLoader(s.st, identity.NewResolver(identity.DefaultPolicy())).Load(ctx, &b); err != nil {
+		t.Fatal(err)
+	}
+	return treatedBuyers, heldBuyers
 }

@@ -427,6 +427,7 @@ type campaignView struct {
 	// Uplift is the report against the holdout (nil before a launch or when
 	// it cannot be computed: UpliftErr says why).
 	Uplift    *campaign.Report
+	UpliftAt  time.Time // when it was computed (the page shows a cached one)
 	UpliftErr string
 }
 
@@ -507,9 +508,8 @@ func (s *Server) campaignPage(w http.ResponseWriter, r *http.Request, rq *reques
 	return nil
 }
 
-// campaignReport is the campaign's result. No uplift report over a
-// campaign's holdout exists in the marketing or measure packages yet, so
-// the page shows the deliveries and the call results.
+// campaignReport is the campaign's result: the deliveries, the call
+// results and the uplift against the holdout with its interval.
 func (s *Server) campaignReport(w http.ResponseWriter, r *http.Request, rq *request) error {
 	if err := s.marketingOn(); err != nil {
 		return err
@@ -520,11 +520,14 @@ func (s *Server) campaignReport(w http.ResponseWriter, r *http.Request, rq *requ
 	}
 	cv.Report = true
 	if cv.Status.State != "draft" {
-		rep, err := s.mk.Campaigns.Report(r.Context(), cv.C.Name, campaign.ReportOptions{})
-		if err != nil {
-			cv.UpliftErr = err.Error()
-		} else {
-			cv.Uplift = &rep
+		got, err := s.reports.get(r.Context(), cv.C.Name)
+		switch {
+		case err != nil:
+			return err
+		case got.err != nil:
+			cv.UpliftErr = got.err.Error()
+		default:
+			cv.Uplift, cv.UpliftAt = &got.r, got.at
 		}
 	}
 	v := s.view(r, rq, "campaigns.report")

@@ -59,6 +59,7 @@ type Server struct {
 	lists    *bgCache[listsOf]
 	models   modelFiles
 	previews previews
+	reports  reports
 	mux      *http.ServeMux
 }
 
@@ -98,6 +99,7 @@ func New(opts Options) *Server {
 	}
 	s.overview = newOverviewCache(s, opts.SummaryTTL)
 	s.previews.s = s
+	s.reports.s = s
 	s.lists = newListsCache(s)
 	if s.in != nil {
 		// start the overview's first computation now, so that the first

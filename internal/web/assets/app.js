@@ -33,6 +33,8 @@
         var c = window.echarts.init(el, null, { renderer: "canvas" });
         c.setOption(opt);
         window.addEventListener("resize", function () { c.resize(); });
+      } else {
+        el.hidden = true; // nothing to draw (the table beside it says why)
       }
     });
   }
@@ -106,7 +108,7 @@
             }
           }, {
             type: "scatter", data: [[u.value, 0]], symbolSize: 14, itemStyle: { color: "#c77d0a" },
-            markLine: { symbol: "none", silent: true, lineStyle: { color: "#888", type: "dashed" }, data: [{ xAxis: 0 }] }
+            markLine: { symbol: "none", silent: true, label: { show: false }, lineStyle: { color: "#888", type: "dashed" }, data: [{ xAxis: 0 }] }
           }]
         };
       case "deliveries":
