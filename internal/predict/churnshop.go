@@ -137,8 +137,12 @@ type ShopEval struct {
 	// ROC holds points [false positive rate, true positive rate] of the
 	// chosen model and the recency baseline on the test cutoff, at most
 	// rocPoints+1 of them each, for plotting.
-	ROC      map[string][][2]float64 `json:"roc,omitempty"`
-	Warnings []string                `json:"warnings,omitempty"`
+	ROC map[string][][2]float64 `json:"roc,omitempty"`
+	// Lift holds the cumulative lift of the same two at each tenth of the
+	// customers ranked by score: the churn rate among the top 10 %, 20 %, …,
+	// 100 % over the churn rate of all (1 at 100 %).
+	Lift     map[string][]float64 `json:"lift,omitempty"`
+	Warnings []string             `json:"warnings,omitempty"`
 }
 
 func rate(y []bool) float64 {
@@ -223,10 +227,55 @@ func evalShop(ctx context.Context, src store.Analytics, tx *Txns, o ShopChurnOpt
 	base := rankProb(te.recency)
 	ev.Models["recency_baseline"] = churn.Evaluate(base, te.y)
 	ev.ROC = map[string][][2]float64{"chosen": rocCurve(all["chosen"], te.y), "recency_baseline": rocCurve(base, te.y)}
+	ev.Lift = map[string][]float64{"chosen": liftCurve(all["chosen"], te.y), "recency_baseline": liftCurve(base, te.y)}
 	if c, b := ev.Models["chosen"].AUC, ev.Models["recency_baseline"].AUC; b >= c {
 		ev.Warnings = append(ev.Warnings, fmt.Sprintf("the recency-only baseline ranks churners as well as the model or better on this time split (AUC %.3f vs %.3f): with this little data, prefer recency", b, c))
 	}
 	return ev, nil
+}
+
+// liftCurve returns the cumulative lift at each tenth of the customers
+// ranked by score, highest first: the positive rate among the top
+// ⌈k·n/10⌉ over the positive rate of all, k = 1..10. Customers tied at the
+// cut are counted in proportion, so the curve does not depend on their
+// order. Nil without positives.
+func liftCurve(score []float64, y []bool) []float64 {
+	n := len(score)
+	idx := make([]int, n)
+	var pos float64
+	for i := range idx {
+		idx[i] = i
+		if y[i] {
+			pos++
+		}
+	}
+	if pos == 0 {
+		return nil
+	}
+	slices.SortStableFunc(idx, func(a, b int) int { return cmp.Compare(score[b], score[a]) })
+	// run[i]: positives among the first i ranked customers, with ties shared
+	// evenly across their run
+	posBefore := make([]float64, n+1)
+	for i := 0; i < n; {
+		j := i
+		var p float64
+		for j < n && score[idx[j]] == score[idx[i]] {
+			if y[idx[j]] {
+				p++
+			}
+			j++
+		}
+		for k := i; k < j; k++ {
+			posBefore[k+1] = posBefore[i] + p*float64(k+1-i)/float64(j-i)
+		}
+		i = j
+	}
+	out := make([]float64, 10)
+	for k := 1; k <= 10; k++ {
+		top := (k*n + 9) / 10
+		out[k-1] = (posBefore[top] / float64(top)) / (pos / float64(n))
+	}
+	return out
 }
 
 // rocPoints bounds the points of a saved ROC curve.

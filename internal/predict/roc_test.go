@@ -2,7 +2,10 @@ package predict
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"testing"
+
+	"github.com/sagitta-dev/sagitta/internal/model/churn"
 )
 
 func TestROCCurve(t *testing.T) {
@@ -34,5 +37,42 @@ func TestROCCurve(t *testing.T) {
 	got := rocCurve(score, y)
 	if len(got) != rocPoints+1 || got[0] != [2]float64{0, 0} || got[len(got)-1] != [2]float64{1, 1} {
 		t.Errorf("thinned curve: %d points, from %v to %v", len(got), got[0], got[len(got)-1])
+	}
+}
+
+func TestLiftCurve(t *testing.T) {
+	// a perfect ranking of 10 customers, 2 of them churners: the top tenth
+	// and fifth hold only churners (lift 5), then the lift falls to 1
+	score := []float64{.1, .9, .2, .3, .8, .4, .5, .6, .7, .05}
+	y := []bool{false, true, false, false, true, false, false, false, false, false}
+	want := []float64{5, 5, 10.0 / 3, 2.5, 2, 5.0 / 3, 10.0 / 7, 1.25, 10.0 / 9, 1}
+	got := liftCurve(score, y)
+	if len(got) != 10 {
+		t.Fatalf("liftCurve = %v", got)
+	}
+	for i := range want {
+		if d := got[i] - want[i]; d > 1e-12 || d < -1e-12 {
+			t.Errorf("lift at %d0%% = %v, want %v", i+1, got[i], want[i])
+		}
+	}
+	// every score tied: no ranking, lift 1 at every depth whatever the order
+	tied := make([]float64, len(y))
+	for i, l := range liftCurve(tied, y) {
+		if d := l - 1; d > 1e-12 || d < -1e-12 {
+			t.Errorf("tied scores: lift at %d0%% = %v, want 1", i+1, l)
+		}
+	}
+	if liftCurve(score, make([]bool, len(y))) != nil {
+		t.Error("no churner: want nil")
+	}
+	// the first point is the top-decile lift of the metrics
+	rng := rand.New(rand.NewPCG(1, 1))
+	score, y = make([]float64, 997), make([]bool, 997)
+	for i := range score {
+		score[i] = float64(rng.IntN(50))
+		y[i] = rng.Float64() < score[i]/60
+	}
+	if got, want := liftCurve(score, y)[0], churn.TopDecileLift(score, y); got-want > 1e-9 || want-got > 1e-9 {
+		t.Errorf("lift at 10%% = %v, TopDecileLift %v", got, want)
 	}
 }

@@ -37,6 +37,32 @@ type churnView struct {
 	Metrics   []namedMetrics // of the time split, chosen first
 }
 
+// liftRow is the cumulative lift of the model and the baseline at a depth.
+type liftRow struct {
+	Depth             int // percent of the customers, highest scores first
+	Model, Baseline   float64
+	HasModel, HasBase bool
+}
+
+// LiftRows tabulates the saved lift curves, nil when the model has none.
+func (c *churnView) LiftRows() []liftRow {
+	if c.Eval == nil || len(c.Eval.Lift) == 0 {
+		return nil
+	}
+	m, b := c.Eval.Lift["chosen"], c.Eval.Lift["recency_baseline"]
+	rows := make([]liftRow, max(len(m), len(b)))
+	for i := range rows {
+		rows[i].Depth = 10 * (i + 1)
+		if i < len(m) {
+			rows[i].Model, rows[i].HasModel = m[i], true
+		}
+		if i < len(b) {
+			rows[i].Baseline, rows[i].HasBase = b[i], true
+		}
+	}
+	return rows
+}
+
 type namedMetrics struct {
 	Name string
 	churn.Metrics
@@ -163,6 +189,9 @@ func (mv *modelsView) Charts() map[string]any {
 	if c := mv.Churn; c != nil && c.Eval != nil {
 		if len(c.Eval.ROC) > 0 {
 			out["roc"] = c.Eval.ROC
+		}
+		if len(c.Eval.Lift) > 0 {
+			out["lift"] = c.Eval.Lift
 		}
 		if m, ok := c.Eval.Models["chosen"]; ok && len(m.Calibration) > 0 {
 			out["calibration"] = m.Calibration

@@ -145,6 +145,17 @@
             return { name: k, type: "line", showSymbol: false, data: d.roc[k] };
           }).concat([diag])
         };
+      case "lift":
+        var depths = ["10%", "20%", "30%", "40%", "50%", "60%", "70%", "80%", "90%", "100%"];
+        return {
+          color: palette, tooltip: { trigger: "axis" }, legend: { bottom: 0, data: Object.keys(d.lift).sort() },
+          grid: { left: 50, right: 20, top: 10, bottom: 60 },
+          xAxis: { type: "category", data: depths, boundaryGap: false }, yAxis: { type: "value", min: 0 },
+          series: Object.keys(d.lift).sort().map(function (k) {
+            return { name: k, type: "line", data: d.lift[k].map(round3) };
+          }).concat([{ name: "random", type: "line", data: depths.map(function () { return 1; }), showSymbol: false,
+            lineStyle: { type: "dashed", color: "#999" }, silent: true }])
+        };
       case "calibration":
         if (!d.calibration) { return null; }
         return {
