@@ -64,7 +64,7 @@ func readDoc(env Env, file string, one, many any) (bool, error) {
 		data, err = os.ReadFile(file)
 	}
 	if err != nil {
-		return false, usageErr("%v", err)
+		return false, err // a file that cannot be read is a failure, not a misuse
 	}
 	trim := bytes.TrimSpace(data)
 	isList := len(trim) > 0 && (trim[0] == '[' || trim[0] == '-')
@@ -254,7 +254,7 @@ func runPolicy(ctx context.Context, env Env, args []string) error {
 	}
 	data, err := os.ReadFile(pos[0])
 	if err != nil {
-		return usageErr("%v", err)
+		return err
 	}
 	p, err := offer.ParsePolicy(data)
 	if err != nil {
