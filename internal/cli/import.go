@@ -117,6 +117,9 @@ func printSummary(w io.Writer, s ingest.Summary) {
 	row := func(label string, n int64) { fmt.Fprintf(w, "  %-18s %12s\n", label, thousands(n)) }
 	row("read", s.Read)
 	row("imported", s.Imported)
+	if s.Updated > 0 {
+		row("updated", s.Updated)
+	}
 	row("duplicates", s.Duplicates)
 	row("rejected", s.Rejected)
 	if s.CustomersCreated > 0 || s.Merged > 0 {

@@ -44,7 +44,8 @@ type Progress struct {
 	Elapsed    time.Duration
 }
 
-// Summary is what an import did. Read = Imported + Rejected + Duplicates.
+// Summary is what an import did. Read = Imported + Updated + Rejected +
+// Duplicates.
 type Summary struct {
 	Kind   Kind     `json:"kind"`
 	Source string   `json:"source"`
@@ -166,10 +167,10 @@ func Import(ctx context.Context, st store.Store, res *identity.Resolver, files [
 		return sum, err
 	}
 	opts.Logger.Debug("loaded", "seconds", time.Since(start).Seconds())
-	if sum.Read != sum.Imported+sum.Duplicates+sum.Rejected {
+	if sum.Read != sum.Imported+sum.Updated+sum.Duplicates+sum.Rejected {
 		// every row read is exactly one of these; anything else is a bug here
-		return sum, fmt.Errorf("internal error: read %d rows but imported %d + duplicates %d + rejected %d",
-			sum.Read, sum.Imported, sum.Duplicates, sum.Rejected)
+		return sum, fmt.Errorf("internal error: read %d rows but imported %d + updated %d + duplicates %d + rejected %d",
+			sum.Read, sum.Imported, sum.Updated, sum.Duplicates, sum.Rejected)
 	}
 	if opts.Kind == KindOrders {
 		n, err := st.LinkOrders(ctx)
@@ -181,7 +182,7 @@ func Import(ctx context.Context, st store.Store, res *identity.Resolver, files [
 	}
 	sum.Seconds = time.Since(start).Seconds()
 	opts.Logger.Info("import done", "kind", sum.Kind, "source", sum.Source, "read", sum.Read,
-		"imported", sum.Imported, "duplicates", sum.Duplicates, "rejected", sum.Rejected, "seconds", sum.Seconds)
+		"imported", sum.Imported, "updated", sum.Updated, "duplicates", sum.Duplicates, "rejected", sum.Rejected, "seconds", sum.Seconds)
 	return sum, nil
 }
 
