@@ -183,6 +183,13 @@ func Open(ctx context.Context, st store.Store, in *insight.Service, cfg Config) 
 		if url == "" {
 			continue
 		}
+		if n := len(cfg.WebhookSecret); n < webhook.MinSecret {
+			// only sending needs the secret: campaigns can still be listed,
+			// shown and reported on, and launch says what to fix
+			senders[ch] = unusable{fmt.Errorf("SAGITTA_WEBHOOK_SECRET must be at least %d bytes to sign %s webhooks (it is %d); "+
+				"set a longer one, e.g. openssl rand -hex 32", webhook.MinSecret, ch, n)}
+			continue
+		}
 		w, err := webhook.New(webhook.Options{URL: url, Secret: []byte(cfg.WebhookSecret), Timeout: cfg.WebhookTimeout, Backoff: cfg.Retry})
 		if err != nil {
 			return nil, fmt.Errorf("%s webhook: %w", ch, err)
@@ -248,4 +255,20 @@ func (s *Service) NextBestOffers(ctx context.Context, id int64, contacts int, wi
 		cs = []store.Contact{}
 	}
 	return View{Best: b, Contacts: cs}, nil
+}
+
+// unusable stands for a channel whose settings are wrong: it is not ready,
+// so launch and resume refuse campaigns on it, and a send (by a campaign
+// launched before the settings changed) fails with the reason, to be
+// retried once they are fixed.
+type unusable struct{ err error }
+
+func (u unusable) Ready() error { return u.err }
+
+func (u unusable) Send(_ context.Context, msgs []campaign.Message) []error {
+	errs := make([]error, len(msgs))
+	for i := range errs {
+		errs[i] = u.err
+	}
+	return errs
 }
