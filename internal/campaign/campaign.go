@@ -84,7 +84,7 @@ type Item struct {
 type OfferData struct {
 	Name       string
 	Summary    string
-	ValidUntil string // YYYY-MM-DD
+	ValidUntil string // YYYY-MM-DD, the last day it may be used (offer.Offer.LastDay)
 }
 
 // Data is what templates see: {{.Name}}, {{.Code}}, {{.Offer.Summary}},

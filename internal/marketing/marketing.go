@@ -160,7 +160,7 @@ func Open(ctx context.Context, st store.Store, in *insight.Service, cfg Config) 
 	}
 	aud := offer.NewAudience(in)
 	s := &Service{Store: st, Insight: in, cfg: cfg}
-	s.Offers = offer.New(offer.Options{Store: st, Audience: aud, Lists: in.Lists, Logger: cfg.Logger, Clock: cfg.Clock})
+	s.Offers = offer.New(offer.Options{Store: st, Audience: aud, Lists: in.Lists, Logger: cfg.Logger, Clock: cfg.Clock, Location: cfg.Location})
 	if err := s.Offers.Load(ctx); err != nil {
 		return nil, err
 	}
