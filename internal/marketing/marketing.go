@@ -234,7 +234,8 @@ func (s *Service) SetPolicy(ctx context.Context, p offer.Policy, author string) 
 
 // View is the unified policy view of one customer for assisted channels
 // (store, hotline, call centre): the offers they may get now, best first,
-// with scripts, and their recent contacts on every channel.
+// with scripts, and their recent contacts on every channel (only those they
+// received or answered: no holdout or arbitration rows, see Received).
 type View struct {
 	offer.Best
 	Contacts []store.Contact `json:"recent_contacts"`
@@ -247,14 +248,30 @@ func (s *Service) NextBestOffers(ctx context.Context, id int64, contacts int, wi
 	if err != nil {
 		return View{}, err
 	}
-	cs, err := s.Store.Contacts(ctx, id, time.Time{}, contacts)
+	// all of the history, then the received ones: holdout and arbitration
+	// rows may be the newest (a customer's history is short: caps bound it)
+	all, err := s.Store.Contacts(ctx, id, time.Time{}, 0)
 	if err != nil {
 		return View{}, err
 	}
-	if cs == nil {
-		cs = []store.Contact{}
+	cs := []store.Contact{}
+	for _, c := range all {
+		if contacts > 0 && len(cs) == contacts {
+			break
+		}
+		if Received(c) {
+			cs = append(cs, c)
+		}
 	}
 	return View{Best: b, Contacts: cs}, nil
+}
+
+// Received reports whether a row of the contact history is a contact the
+// customer received or a response of theirs, not a record the engine keeps
+// for measurement: a holdout (the customer was kept out of a campaign) or
+// an arbitration decision (another campaign won them) reached nobody.
+func Received(c store.Contact) bool {
+	return c.Kind != campaign.ContactHoldout && c.Kind != campaign.ContactArbitration
 }
 
 // unusable stands for a channel whose settings are wrong: it is not ready,
