@@ -128,7 +128,7 @@ func writeFile(t *testing.T, dir, name, content string) string {
 }
 
 type summary struct {
-	Read, Imported, Rejected, Duplicates int64
+	Read, Imported, Updated, Rejected, Duplicates int64
 	RejectsFile                          string `json:"rejects_file"`
 }
 

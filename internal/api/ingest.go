@@ -62,10 +62,11 @@ func (s *server) postEvents(w http.ResponseWriter, r *http.Request, key store.AP
 }
 
 // ingestResult is the response of an ingest request. Received = Imported +
-// Duplicates + Rejected.
+// Updated + Duplicates + Rejected.
 type ingestResult struct {
 	Received         int           `json:"received"`
 	Imported         int64         `json:"imported"`
+	Updated          int64         `json:"updated"` // customers and items already stored, now changed
 	Duplicates       int64         `json:"duplicates"`
 	Rejected         int64         `json:"rejected"`
 	CustomersCreated int64         `json:"customers_created"`
@@ -193,7 +194,7 @@ func load[T any](ctx context.Context, s *server, recs []T, source string, kind r
 			s.insight.Invalidate()
 		}
 	}
-	res.Imported, res.Duplicates = loaded.Imported, loaded.Duplicates
+	res.Imported, res.Updated, res.Duplicates = loaded.Imported, loaded.Updated, loaded.Duplicates
 	res.Rejected += loaded.Rejected
 	res.CustomersCreated, res.CustomersMerged = loaded.CustomersCreated, loaded.Merged
 	for _, rj := range loaded.Rejects {

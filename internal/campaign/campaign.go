@@ -56,7 +56,9 @@ type Campaign struct {
 	// IncludeGrey sends to customers on the grey list too (default: they
 	// are held for review).
 	IncludeGrey bool `json:"include_grey,omitempty" yaml:"include_grey,omitempty"`
-	// StartAt delays the first send (one-off schedule); zero: at launch.
+	// StartAt delays the first send (one-off schedule); zero: at launch. A
+	// journey counts trigger events from StartAt on. It is compared with the
+	// service's clock (Options.Clock), never the wall clock.
 	StartAt time.Time `json:"start_at,omitzero" yaml:"start_at,omitempty"`
 	// Trigger, when set, makes the campaign an event-triggered journey.
 	Trigger *Trigger `json:"trigger,omitempty" yaml:"trigger,omitempty"`
@@ -84,7 +86,7 @@ type Item struct {
 type OfferData struct {
 	Name       string
 	Summary    string
-	ValidUntil string // YYYY-MM-DD
+	ValidUntil string // YYYY-MM-DD, the last day it may be used (offer.Offer.LastDay)
 }
 
 // Data is what templates see: {{.Name}}, {{.Code}}, {{.Offer.Summary}},

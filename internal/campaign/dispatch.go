@@ -618,7 +618,7 @@ func (s *Service) render(ctx context.Context, c *Saved, ch string, ds []store.De
 	var od OfferData
 	if c.Offer != "" {
 		if o, err := s.opts.Offers.Get(c.Offer); err == nil {
-			od = OfferData{Name: o.Name, Summary: o.Summary(), ValidUntil: o.ValidUntil.In(s.opts.Location).Format("2006-01-02")}
+			od = OfferData{Name: o.Name, Summary: o.Summary(), ValidUntil: o.LastDay(s.opts.Location)}
 		}
 	}
 	var buf bytes.Buffer

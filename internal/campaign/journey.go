@@ -76,10 +76,11 @@ func (s *Service) pollJourneys(ctx context.Context, last map[string]time.Time) e
 	}
 	for _, r := range running {
 		c, run := r.c, r.run
-		if c.Trigger == nil {
-			continue
+		if c.Trigger == nil || c.StartAt.After(now) {
+			continue // not a journey, or not started yet by the service's clock
 		}
-		from := later(run.LaunchedAt, now.Add(-time.Duration(c.Trigger.Wait)-journeyLookback))
+		// events before the launch or start_at do not trigger
+		from := later(later(run.LaunchedAt, c.StartAt), now.Add(-time.Duration(c.Trigger.Wait)-journeyLookback))
 		if l, ok := last[c.Name]; ok {
 			from = later(from, l.Add(-time.Minute)) // events stored a little late are still seen
 		}

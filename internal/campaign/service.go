@@ -419,10 +419,8 @@ func (s *Service) LaunchWith(ctx context.Context, name string, lo LaunchOptions)
 	if err := c.Validate(); err != nil { // templates may refer to fields that no longer exist
 		return Status{}, err
 	}
-	for _, ch := range c.Channels {
-		if ch != Call && s.sender(ch) == nil {
-			return Status{}, &FieldError{Campaign: c.Name, Field: "channels", Problem: fmt.Sprintf("channel %q is not configured here (see SAGITTA_SMTP_ADDR, SAGITTA_SMS_WEBHOOK, SAGITTA_PUSH_WEBHOOK)", ch)}
-		}
+	if err := s.checkChannels(&c.Campaign); err != nil {
+		return Status{}, err
 	}
 	if _, err := s.opts.Store.CampaignRun(ctx, name); err == nil {
 		return Status{}, fmt.Errorf("campaign %q was launched already (see its status; pause or resume it): %w", name, ErrState)
@@ -556,7 +554,11 @@ func (s *Service) Pause(ctx context.Context, name string) error {
 
 // Resume continues a paused campaign.
 func (s *Service) Resume(ctx context.Context, name string) error {
-	if _, err := s.Get(name); err != nil {
+	c, err := s.Get(name)
+	if err != nil {
+		return err
+	}
+	if err := s.checkChannels(&c.Campaign); err != nil {
 		return err
 	}
 	if err := s.setState(ctx, name, store.RunPaused, store.RunRunning); err != nil {
@@ -573,13 +575,46 @@ func (s *Service) Resume(ctx context.Context, name string) error {
 // journal lists as accepted (recorded as sent): for an operator who knows
 // no other dispatcher is working on it.
 func (s *Service) ResumeAfterCrash(ctx context.Context, name string) error {
-	if _, err := s.Get(name); err != nil {
+	c, err := s.Get(name)
+	if err != nil {
+		return err
+	}
+	if err := s.checkChannels(&c.Campaign); err != nil {
 		return err
 	}
 	if _, err := s.recoverJournals(ctx); err != nil {
 		return err
 	}
 	return s.recoverOne(ctx, name, 0)
+}
+
+// ReadySender is a Sender that can tell before sending anything that it
+// cannot send, its settings being wrong (a webhook secret too short, say).
+// Launch and resume refuse a campaign on such a channel with the reason;
+// everything that only reads campaigns works regardless.
+type ReadySender interface {
+	Sender
+	Ready() error
+}
+
+// checkChannels reports a channel of c that has no sender here or whose
+// sender is not ready.
+func (s *Service) checkChannels(c *Campaign) error {
+	for _, ch := range c.Channels {
+		if ch == Call {
+			continue
+		}
+		snd := s.sender(ch)
+		if snd == nil {
+			return &FieldError{Campaign: c.Name, Field: "channels", Problem: fmt.Sprintf("channel %q is not configured here (see SAGITTA_SMTP_ADDR, SAGITTA_SMS_WEBHOOK, SAGITTA_PUSH_WEBHOOK)", ch)}
+		}
+		if r, ok := snd.(ReadySender); ok {
+			if err := r.Ready(); err != nil {
+				return &FieldError{Campaign: c.Name, Field: "channels", Problem: fmt.Sprintf("channel %q cannot send: %v", ch, err)}
+			}
+		}
+	}
+	return nil
 }
 
 // SetSender sets (or, with nil, removes) the sender of a channel.

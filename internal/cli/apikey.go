@@ -10,8 +10,13 @@ import (
 )
 
 func runAPIKey(ctx context.Context, env Env, args []string) error {
+	const help = "usage: sagitta apikey {create --role admin|analyst|operator [--name N] | list | delete ID}"
+	if isHelp(args) {
+		fmt.Fprintln(env.Stdout, help)
+		return nil
+	}
 	if len(args) == 0 {
-		return usageErr("usage: sagitta apikey {create --role admin|analyst|operator [--name N] | list | delete ID}")
+		return usageErr(help)
 	}
 	var cfg config.Config
 	fs := flags(env, "apikey "+args[0], &cfg)

@@ -35,6 +35,7 @@ func openMarketing(ctx context.Context, env Env, st store.Store, in *insight.Ser
 		mc.PublicURL = publicURL
 	}
 	mc.Logger = logger
+	mc.Location = in.Location() // the shop's time zone (--timezone)
 	mc.Recommend = marketing.Recommender(env.Recommend, st)
 	if err := marketing.MeasureFromEnv(mc.Measure, env.Getenv); err != nil {
 		return nil, err
@@ -64,7 +65,7 @@ func readDoc(env Env, file string, one, many any) (bool, error) {
 		data, err = os.ReadFile(file)
 	}
 	if err != nil {
-		return false, usageErr("%v", err)
+		return false, err // a file that cannot be read is a failure, not a misuse
 	}
 	trim := bytes.TrimSpace(data)
 	isList := len(trim) > 0 && (trim[0] == '[' || trim[0] == '-')
@@ -130,7 +131,7 @@ func runOffer(ctx context.Context, env Env, args []string) error {
 				if err != nil {
 					return err
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\n", o.Name, o.Type, o.Summary(), o.ValidUntil.Format("2006-01-02"), budget(&o.Offer), use.Count)
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\n", o.Name, o.Type, o.Summary(), o.LastDay(m.Insight.Location()), budget(&o.Offer), use.Count)
 			}
 			return tw.Flush()
 		case "show":
@@ -254,7 +255,7 @@ func runPolicy(ctx context.Context, env Env, args []string) error {
 	}
 	data, err := os.ReadFile(pos[0])
 	if err != nil {
-		return usageErr("%v", err)
+		return err
 	}
 	p, err := offer.ParsePolicy(data)
 	if err != nil {

@@ -83,7 +83,10 @@ var Version = "dev"
 // errUsage marks an error whose message already explains the usage.
 var errUsage = errors.New("usage")
 
-// Run runs one command and returns the exit code: 0 done, 1 failed, 2 misused.
+// Run runs one command and returns the exit code: 0 done or help shown, 1
+// failed while working (files, data, store), 2 misused (the command line:
+// commands, flags, their values, the number of arguments). Commands return
+// usageErr for the latter; the README's "Exit codes" documents it.
 func Run(ctx context.Context, args []string, env Env) int {
 	if env.Getenv == nil {
 		env.Getenv = os.Getenv

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
+	"strconv"
 	"time"
 
 	"github.com/sagitta-dev/sagitta/internal/config"
@@ -15,8 +17,13 @@ import (
 )
 
 func runCustomer(ctx context.Context, env Env, args []string) error {
+	const help = "usage: sagitta customer show REF [--as-of DATE] [--json]; REF is an id, an e-mail, a phone or SOURCE:ID"
+	if isHelp(args) {
+		fmt.Fprintln(env.Stdout, help)
+		return nil
+	}
 	if len(args) == 0 || args[0] != "show" {
-		return usageErr("usage: sagitta customer show REF [--as-of DATE] [--json]; REF is an id, an e-mail, a phone or SOURCE:ID")
+		return usageErr(help)
 	}
 	var cfg config.Config
 	fs := flags(env, "customer show", &cfg)
@@ -96,9 +103,17 @@ func printIntel(w io.Writer, in map[string]any) {
 	}
 	rfm := in["rfm"].(map[string]any)
 	asOf, _ := in["features_as_of"].(time.Time)
-	fmt.Fprintf(w, "\nAs of %s: RFM %v%v%v (%v), recency %v days, frequency %v, monetary %v; class %v; lifecycle %v; price sensitivity %v\n",
-		asOf.Format("2006-01-02 15:04"), rfm["r"], rfm["f"], rfm["m"], rfm["segment"], rfm["recency_days"], rfm["frequency"],
-		rfm["monetary"], in["value_loyalty_class"], in["lifecycle_stage"], in["price_sensitivity"])
+	score := unknown
+	if r, f, m := rfm["r"], rfm["f"], rfm["m"]; r != nil && f != nil && m != nil {
+		score = showNumber(r) + showNumber(f) + showNumber(m)
+	}
+	recency := showNumber(rfm["recency_days"])
+	if recency != unknown {
+		recency += " days"
+	}
+	fmt.Fprintf(w, "\nAs of %s: RFM %s (%s), recency %s, frequency %s, monetary %s; class %s; lifecycle %s; price sensitivity %s\n",
+		asOf.Format("2006-01-02 15:04"), score, showText(rfm["segment"]), recency, showNumber(rfm["frequency"]),
+		showMoney(rfm["monetary"]), showText(in["value_loyalty_class"]), showText(in["lifecycle_stage"]), showNumber(in["price_sensitivity"]))
 	printPredictions(w, in["features"])
 	if tags, ok := in["tags"].([]tag.Why); ok {
 		fmt.Fprint(w, "Tags:")
@@ -109,6 +124,41 @@ func printIntel(w io.Writer, in map[string]any) {
 		}
 		fmt.Fprintln(w)
 	}
+}
+
+// unknown is how customer show prints a value the store or the features do
+// not have (JSON has null or leaves it out).
+const unknown = "unknown"
+
+// showMoney prints an amount with two decimals, never float noise like
+// 5391.209999999999.
+func showMoney(v any) string {
+	f, ok := v.(float64)
+	if !ok || math.IsNaN(f) {
+		return unknown
+	}
+	return strconv.FormatFloat(f, 'f', 2, 64)
+}
+
+// showNumber prints a number rounded to two decimals in its shortest form
+// (4, 0.35, 12.5).
+func showNumber(v any) string {
+	f, ok := v.(float64)
+	if !ok || math.IsNaN(f) {
+		return unknown
+	}
+	r := math.Round(f*100) / 100
+	if r == 0 {
+		r = 0 // no "-0"
+	}
+	return strconv.FormatFloat(r, 'f', -1, 64)
+}
+
+func showText(v any) string {
+	if s, ok := v.(string); ok && s != "" {
+		return s
+	}
+	return unknown
 }
 
 // parseAsOf reads a date (end of that day, UTC) or an RFC 3339 instant.
@@ -126,7 +176,7 @@ func parseAsOf(s string) (time.Time, error) {
 func printProfile(w io.Writer, p profile.Profile) {
 	ts := func(t time.Time) string {
 		if t.IsZero() {
-			return "-"
+			return unknown
 		}
 		return t.UTC().Format("2006-01-02 15:04")
 	}

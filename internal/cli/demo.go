@@ -129,8 +129,8 @@ func runDemo(ctx context.Context, env Env, args []string) error {
 		if err != nil {
 			return fmt.Errorf("import %s: %w", f.Path, err)
 		}
-		fmt.Fprintf(out, "  %-9s %-5s read %9s  imported %9s  duplicates %9s  rejected %6s  merged %6s  %5.1fs\n",
-			f.Kind, f.Source, thousands(sum.Read), thousands(sum.Imported), thousands(sum.Duplicates),
+		fmt.Fprintf(out, "  %-9s %-5s read %9s  imported %9s  updated %7s  duplicates %9s  rejected %6s  merged %6s  %5.1fs\n",
+			f.Kind, f.Source, thousands(sum.Read), thousands(sum.Imported), thousands(sum.Updated), thousands(sum.Duplicates),
 			thousands(sum.Rejected), thousands(sum.Merged), sum.Seconds)
 	}
 	s, err := st.Stats(ctx)

@@ -61,15 +61,18 @@ func runImport(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return usageErr("%v", err)
 	}
+	opts := ingest.Options{Kind: kind, Source: *source, Preset: *preset, Map: maps, Delimiter: *delim,
+		NoHeader: *noHeader, Location: loc, Rejects: *rejects, BatchSize: *batch,
+		Logger: newLogger(io.Discard, cfg.LogLevel)}
+	// a wrong --preset, --map or --source is a mistake in the command line
+	if err := ingest.CheckOptions(pos, opts); err != nil {
+		return usageErr("%v", err)
+	}
 	st, err := open(ctx, env, cfg)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-
-	opts := ingest.Options{Kind: kind, Source: *source, Preset: *preset, Map: maps, Delimiter: *delim,
-		NoHeader: *noHeader, Location: loc, Rejects: *rejects, BatchSize: *batch,
-		Logger: newLogger(io.Discard, cfg.LogLevel)}
 	if opts.Rejects == "" {
 		name := string(kind)
 		if name == "" {
@@ -114,6 +117,9 @@ func printSummary(w io.Writer, s ingest.Summary) {
 	row := func(label string, n int64) { fmt.Fprintf(w, "  %-18s %12s\n", label, thousands(n)) }
 	row("read", s.Read)
 	row("imported", s.Imported)
+	if s.Updated > 0 {
+		row("updated", s.Updated)
+	}
 	row("duplicates", s.Duplicates)
 	row("rejected", s.Rejected)
 	if s.CustomersCreated > 0 || s.Merged > 0 {

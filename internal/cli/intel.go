@@ -55,9 +55,14 @@ func runFeaturesCmd(ctx context.Context, env Env, args []string) error {
 	if len(args) > 0 && args[0] == "settings" {
 		return runFeatureSettings(ctx, env, args[1:])
 	}
+	const help = "usage: sagitta features compute [--as-of DATE] [--json] | sagitta features summary FILE [--json] | " +
+		"sagitta features settings [show | apply FILE | example] [--json]"
+	if isHelp(args) {
+		fmt.Fprintln(env.Stdout, help)
+		return nil
+	}
 	if len(args) == 0 || args[0] != "compute" {
-		return usageErr("usage: sagitta features compute [--as-of DATE] [--json] | sagitta features summary FILE [--json] | " +
-			"sagitta features settings [show | apply FILE | example] [--json]")
+		return usageErr(help)
 	}
 	var cfg config.Config
 	fs := flags(env, "features compute", &cfg)
@@ -173,6 +178,10 @@ func readLimited(path string, limit int64) ([]byte, error) {
 
 func runTag(ctx context.Context, env Env, args []string) error {
 	const help = "usage: sagitta tag {apply FILE | list | show NAME | delete NAME | builtin} [--json]"
+	if isHelp(args) {
+		fmt.Fprintln(env.Stdout, help)
+		return nil
+	}
 	if len(args) == 0 {
 		return usageErr(help)
 	}
@@ -265,6 +274,10 @@ func runTag(ctx context.Context, env Env, args []string) error {
 
 func runSegment(ctx context.Context, env Env, args []string) error {
 	const help = "usage: sagitta segment {count EXPR | save NAME EXPR | list | show NAME | delete NAME | export NAME [--out FILE]} [--json]"
+	if isHelp(args) {
+		fmt.Fprintln(env.Stdout, help)
+		return nil
+	}
 	if len(args) == 0 {
 		return usageErr(help)
 	}
@@ -353,6 +366,10 @@ func runSegment(ctx context.Context, env Env, args []string) error {
 func runAdmission(ctx context.Context, env Env, args []string) error {
 	const help = "usage: sagitta admission {add --list black|white|grey [--reason R] [--expires DATE] FILE | " +
 		"rule --list L --name NAME [--reason R] [--expires-after DURATION] RULE | remove --list L ID | list [--list L]} [--json]"
+	if isHelp(args) {
+		fmt.Fprintln(env.Stdout, help)
+		return nil
+	}
 	if len(args) == 0 {
 		return usageErr(help)
 	}

@@ -26,6 +26,10 @@ const modelHelp = `usage:
 
 // runModel implements "sagitta model ...".
 func runModel(ctx context.Context, env Env, args []string) error {
+	if isHelp(args) || len(args) > 1 && (args[0] == "clv" || args[0] == "churn") && isHelp(args[1:]) {
+		fmt.Fprintln(env.Stdout, modelHelp)
+		return nil
+	}
 	if len(args) == 0 {
 		return usageErr(modelHelp)
 	}
@@ -42,9 +46,6 @@ func runModel(ctx context.Context, env Env, args []string) error {
 			return usageErr(modelHelp)
 		}
 		return runChurn(ctx, env, args[1], args[2:])
-	case "-h", "--help", "help":
-		fmt.Fprintln(env.Stdout, modelHelp)
-		return nil
 	}
 	return usageErr("unknown model command %q\n%s", args[0], modelHelp)
 }

@@ -44,7 +44,8 @@ type Progress struct {
 	Elapsed    time.Duration
 }
 
-// Summary is what an import did. Read = Imported + Rejected + Duplicates.
+// Summary is what an import did. Read = Imported + Updated + Rejected +
+// Duplicates.
 type Summary struct {
 	Kind   Kind     `json:"kind"`
 	Source string   `json:"source"`
@@ -64,46 +65,11 @@ type Summary struct {
 func Import(ctx context.Context, st store.Store, res *identity.Resolver, files []string, opts Options) (Summary, error) {
 	start := time.Now()
 	sum := Summary{Kind: opts.Kind, Files: files}
-	if len(files) == 0 {
-		return sum, errors.New("no files to import")
-	}
-	var preset *Preset
-	if opts.Preset != "" {
-		p, err := LookupPreset(opts.Preset)
-		if err != nil {
-			return sum, err
-		}
-		if opts.Kind != "" && opts.Kind != p.Kind {
-			return sum, fmt.Errorf("preset %q imports %s, not %s", p.Name, p.Kind, opts.Kind)
-		}
-		if len(opts.Map) > 0 {
-			return sum, errors.New("--preset and --map cannot be combined")
-		}
-		preset = &p
-		opts.Kind = p.Kind
-		opts.Map = p.Map
-		if opts.Source == "" {
-			opts.Source = p.Source
-		}
-		if p.NoHeader {
-			opts.NoHeader = true
-		}
-		sum.Kind = p.Kind
-	}
-	if _, err := ParseKind(string(opts.Kind)); err != nil {
-		return sum, err
-	}
-	if opts.Source == "" {
-		opts.Source = defaultSource(files[0])
-	}
-	sum.Source = opts.Source
-	if err := CheckSource(opts.Source); err != nil {
-		return sum, err
-	}
-	maps, err := ParseMap(opts.Kind, opts.Map)
+	opts, preset, maps, err := resolveOptions(files, opts)
 	if err != nil {
 		return sum, err
 	}
+	sum.Kind, sum.Source = opts.Kind, opts.Source
 	if opts.BatchSize <= 0 {
 		opts.BatchSize = 20_000
 	}
@@ -201,10 +167,10 @@ func Import(ctx context.Context, st store.Store, res *identity.Resolver, files [
 		return sum, err
 	}
 	opts.Logger.Debug("loaded", "seconds", time.Since(start).Seconds())
-	if sum.Read != sum.Imported+sum.Duplicates+sum.Rejected {
+	if sum.Read != sum.Imported+sum.Updated+sum.Duplicates+sum.Rejected {
 		// every row read is exactly one of these; anything else is a bug here
-		return sum, fmt.Errorf("internal error: read %d rows but imported %d + duplicates %d + rejected %d",
-			sum.Read, sum.Imported, sum.Duplicates, sum.Rejected)
+		return sum, fmt.Errorf("internal error: read %d rows but imported %d + updated %d + duplicates %d + rejected %d",
+			sum.Read, sum.Imported, sum.Updated, sum.Duplicates, sum.Rejected)
 	}
 	if opts.Kind == KindOrders {
 		n, err := st.LinkOrders(ctx)
@@ -216,7 +182,7 @@ func Import(ctx context.Context, st store.Store, res *identity.Resolver, files [
 	}
 	sum.Seconds = time.Since(start).Seconds()
 	opts.Logger.Info("import done", "kind", sum.Kind, "source", sum.Source, "read", sum.Read,
-		"imported", sum.Imported, "duplicates", sum.Duplicates, "rejected", sum.Rejected, "seconds", sum.Seconds)
+		"imported", sum.Imported, "updated", sum.Updated, "duplicates", sum.Duplicates, "rejected", sum.Rejected, "seconds", sum.Seconds)
 	return sum, nil
 }
 
@@ -455,4 +421,57 @@ func (bt *batcher) flush() bool {
 	case <-bt.ctx.Done():
 		return false
 	}
+}
+
+// CheckOptions reports what is wrong with the options of an import of files
+// before anything is opened or read: an unknown preset or kind, a bad --map,
+// a bad source name. Import makes the same checks; callers use this one to
+// tell a mistake in the command line from a failure while importing.
+func CheckOptions(files []string, opts Options) error {
+	_, _, _, err := resolveOptions(files, opts)
+	return err
+}
+
+// resolveOptions checks opts and fills in what the preset and the file names
+// imply: the kind, the mapping, the source and the header setting.
+func resolveOptions(files []string, opts Options) (Options, *Preset, []Mapping, error) {
+	if len(files) == 0 {
+		return opts, nil, nil, errors.New("no files to import")
+	}
+	var preset *Preset
+	if opts.Preset != "" {
+		p, err := LookupPreset(opts.Preset)
+		if err != nil {
+			return opts, nil, nil, err
+		}
+		if opts.Kind != "" && opts.Kind != p.Kind {
+			return opts, nil, nil, fmt.Errorf("preset %q imports %s, not %s", p.Name, p.Kind, opts.Kind)
+		}
+		if len(opts.Map) > 0 {
+			return opts, nil, nil, errors.New("--preset and --map cannot be combined")
+		}
+		preset = &p
+		opts.Kind = p.Kind
+		opts.Map = p.Map
+		if opts.Source == "" {
+			opts.Source = p.Source
+		}
+		if p.NoHeader {
+			opts.NoHeader = true
+		}
+	}
+	if _, err := ParseKind(string(opts.Kind)); err != nil {
+		return opts, nil, nil, err
+	}
+	if opts.Source == "" {
+		opts.Source = defaultSource(files[0])
+	}
+	if err := CheckSource(opts.Source); err != nil {
+		return opts, nil, nil, err
+	}
+	maps, err := ParseMap(opts.Kind, opts.Map)
+	if err != nil {
+		return opts, nil, nil, err
+	}
+	return opts, preset, maps, nil
 }

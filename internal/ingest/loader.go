@@ -32,10 +32,12 @@ type Reject struct {
 	Reason string `json:"reason"`
 }
 
-// Counts adds up what loading did. Every record is exactly one of imported,
-// duplicate (already stored, nothing changed) or rejected.
+// Counts adds up what loading did. Every record is exactly one of imported
+// (stored for the first time), updated (changed a customer or an item already
+// stored), duplicate (already stored, nothing changed) or rejected.
 type Counts struct {
 	Imported         int64 `json:"imported"`
+	Updated          int64 `json:"updated"`
 	Duplicates       int64 `json:"duplicates"`
 	Rejected         int64 `json:"rejected"`
 	CustomersCreated int64 `json:"customers_created"`
@@ -45,6 +47,7 @@ type Counts struct {
 
 func (c *Counts) add(o Counts) {
 	c.Imported += o.Imported
+	c.Updated += o.Updated
 	c.Duplicates += o.Duplicates
 	c.Rejected += o.Rejected
 	c.CustomersCreated += o.CustomersCreated
@@ -267,9 +270,12 @@ func (l *Loader) customer(ctx context.Context, tx store.Tx, r *CustomerRecord, r
 		}
 		changed = changed || c
 	}
-	if changed {
+	switch {
+	case out.Created:
 		res.Imported++
-	} else {
+	case changed:
+		res.Updated++
+	default:
 		res.Duplicates++
 	}
 	if out.Created {
@@ -347,20 +353,45 @@ func (l *Loader) customerOf(ctx context.Context, tx store.Tx, source, id, email,
 	return out.CustomerID, nil
 }
 
+// item stores a catalogue row: new, it is imported; stored with other
+// values, updated; stored as it is, a duplicate and not written (a write
+// would only move its update time, and a re-import must change nothing).
 func (l *Loader) item(ctx context.Context, tx store.Tx, r *ItemRecord, res *Result) error {
-	active := r.Active == nil || *r.Active
-	changed, err := tx.PutItem(ctx, store.Item{ID: r.ID, Title: r.Title, Category: r.Category, Brand: r.Brand,
-		Price: r.Price, Active: active, Source: r.Source, UpdatedAt: l.resolver.Now().UTC()})
+	it := store.Item{ID: r.ID, Title: r.Title, Category: r.Category, Brand: r.Brand,
+		Price: r.Price, Active: r.Active == nil || *r.Active, Source: r.Source}
+	old, err := tx.Item(ctx, r.ID)
+	stored := err == nil
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+	case err != nil:
+		return fmt.Errorf("item at %d: %w", r.Pos, err)
+	case sameItem(old, it):
+		l.items[strings.Clone(r.ID)] = true
+		res.Duplicates++
+		return nil
+	}
+	it.UpdatedAt = l.resolver.Now().UTC()
+	changed, err := tx.PutItem(ctx, it)
 	if err != nil {
 		return fmt.Errorf("item at %d: %w", r.Pos, err)
 	}
 	l.items[strings.Clone(r.ID)] = true
-	if changed {
-		res.Imported++
-	} else {
+	switch {
+	case !changed:
 		res.Duplicates++
+	case stored:
+		res.Updated++
+	default:
+		res.Imported++
 	}
 	return nil
+}
+
+// sameItem reports whether two catalogue rows hold the same values, update
+// times aside.
+func sameItem(a, b store.Item) bool {
+	a.UpdatedAt, b.UpdatedAt = time.Time{}, time.Time{}
+	return a == b
 }
 
 func (l *Loader) orderLines(ctx context.Context, tx store.Tx, recs []OrderLineRecord, pos []linePosition, res *Result) error {

@@ -563,3 +563,6 @@ func (s *Service) Sample(ctx context.Context, rule string, n int, fn func(t *fea
 	fn(tbl, rows)
 	return bm.GetCardinality(), nil
 }
+
+// Location is the shop's time zone, in which calendar days are counted.
+func (s *Service) Location() *time.Location { return s.opts.Location }

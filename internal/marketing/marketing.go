@@ -160,7 +160,7 @@ func Open(ctx context.Context, st store.Store, in *insight.Service, cfg Config) 
 	}
 	aud := offer.NewAudience(in)
 	s := &Service{Store: st, Insight: in, cfg: cfg}
-	s.Offers = offer.New(offer.Options{Store: st, Audience: aud, Lists: in.Lists, Logger: cfg.Logger, Clock: cfg.Clock})
+	s.Offers = offer.New(offer.Options{Store: st, Audience: aud, Lists: in.Lists, Logger: cfg.Logger, Clock: cfg.Clock, Location: cfg.Location})
 	if err := s.Offers.Load(ctx); err != nil {
 		return nil, err
 	}
@@ -181,6 +181,13 @@ func Open(ctx context.Context, st store.Store, in *insight.Service, cfg Config) 
 	}
 	for ch, url := range map[string]string{campaign.SMS: cfg.SMSWebhook, campaign.Push: cfg.PushWebhook} {
 		if url == "" {
+			continue
+		}
+		if n := len(cfg.WebhookSecret); n < webhook.MinSecret {
+			// only sending needs the secret: campaigns can still be listed,
+			// shown and reported on, and launch says what to fix
+			senders[ch] = unusable{fmt.Errorf("SAGITTA_WEBHOOK_SECRET must be at least %d bytes to sign %s webhooks (it is %d); "+
+				"set a longer one, e.g. openssl rand -hex 32", webhook.MinSecret, ch, n)}
 			continue
 		}
 		w, err := webhook.New(webhook.Options{URL: url, Secret: []byte(cfg.WebhookSecret), Timeout: cfg.WebhookTimeout, Backoff: cfg.Retry})
@@ -227,7 +234,8 @@ func (s *Service) SetPolicy(ctx context.Context, p offer.Policy, author string) 
 
 // View is the unified policy view of one customer for assisted channels
 // (store, hotline, call centre): the offers they may get now, best first,
-// with scripts, and their recent contacts on every channel.
+// with scripts, and their recent contacts on every channel (only those they
+// received or answered: no holdout or arbitration rows, see Received).
 type View struct {
 	offer.Best
 	Contacts []store.Contact `json:"recent_contacts"`
@@ -240,12 +248,44 @@ func (s *Service) NextBestOffers(ctx context.Context, id int64, contacts int, wi
 	if err != nil {
 		return View{}, err
 	}
-	cs, err := s.Store.Contacts(ctx, id, time.Time{}, contacts)
+	// all of the history, then the received ones: holdout and arbitration
+	// rows may be the newest (a customer's history is short: caps bound it)
+	all, err := s.Store.Contacts(ctx, id, time.Time{}, 0)
 	if err != nil {
 		return View{}, err
 	}
-	if cs == nil {
-		cs = []store.Contact{}
+	cs := []store.Contact{}
+	for _, c := range all {
+		if contacts > 0 && len(cs) == contacts {
+			break
+		}
+		if Received(c) {
+			cs = append(cs, c)
+		}
 	}
 	return View{Best: b, Contacts: cs}, nil
+}
+
+// Received reports whether a row of the contact history is a contact the
+// customer received or a response of theirs, not a record the engine keeps
+// for measurement: a holdout (the customer was kept out of a campaign) or
+// an arbitration decision (another campaign won them) reached nobody.
+func Received(c store.Contact) bool {
+	return c.Kind != campaign.ContactHoldout && c.Kind != campaign.ContactArbitration
+}
+
+// unusable stands for a channel whose settings are wrong: it is not ready,
+// so launch and resume refuse campaigns on it, and a send (by a campaign
+// launched before the settings changed) fails with the reason, to be
+// retried once they are fixed.
+type unusable struct{ err error }
+
+func (u unusable) Ready() error { return u.err }
+
+func (u unusable) Send(_ context.Context, msgs []campaign.Message) []error {
+	errs := make([]error, len(msgs))
+	for i := range errs {
+		errs[i] = u.err
+	}
+	return errs
 }

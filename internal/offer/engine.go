@@ -57,6 +57,9 @@ type Options struct {
 	Lists    Lists    // nil: no admission lists
 	Logger   *slog.Logger
 	Clock    func() time.Time
+	// Location is the shop's time zone, where a date-only validity starts
+	// and ends (UTC when nil).
+	Location *time.Location
 }
 
 // Engine keeps the offers and decides eligibility. It is safe for concurrent use.
@@ -110,6 +113,9 @@ func (e *Engine) eligibility(o *Offer) (string, error) {
 
 // Save validates and stores an offer as a new version.
 func (e *Engine) Save(ctx context.Context, o Offer, author string) (Saved, error) {
+	if err := o.ResolveDays(e.opts.Location); err != nil {
+		return Saved{}, err
+	}
 	if err := o.Validate(); err != nil {
 		return Saved{}, err
 	}

@@ -60,8 +60,13 @@ type Offer struct {
 	SharedCode string `json:"shared_code,omitempty" yaml:"shared_code,omitempty"`
 	Prefix     string `json:"prefix,omitempty" yaml:"prefix,omitempty"`
 	// Validity: [ValidFrom, ValidUntil); zero ValidFrom means "from now on".
+	// Given as a date only, they mean whole days in the shop's time zone
+	// (days.go): from the start of ValidFrom's day to the end of ValidUntil's.
 	ValidFrom  time.Time `json:"valid_from,omitzero" yaml:"valid_from,omitempty"`
 	ValidUntil time.Time `json:"valid_until" yaml:"valid_until"`
+	// fromDay, untilDay: ValidFrom, ValidUntil as decoded when given as a
+	// date only (YYYY-MM-DD), for ResolveDays.
+	fromDay, untilDay string
 	// Budget: at most BudgetCount issues and BudgetCost of cost (0: no
 	// bound of that kind; at least one is required). UnitCost is the cost
 	// of one issue (default: Amount for coupon_amount and threshold).

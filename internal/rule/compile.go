@@ -17,6 +17,7 @@ import (
 	"github.com/expr-lang/expr/conf"
 	"github.com/expr-lang/expr/file"
 	"github.com/expr-lang/expr/parser"
+	"github.com/expr-lang/expr/parser/lexer"
 	"github.com/expr-lang/expr/vm"
 
 	"github.com/expr-lang/expr/checker"
@@ -296,7 +297,17 @@ func (c *compiler) posErr(kind error, loc file.Location, msg string) *Error {
 func (c *compiler) fromExpr(err error, prefix string) *Error {
 	var fe *file.Error
 	if errors.As(err, &fe) {
-		msg := prefix + typeNames.Replace(fe.Message)
+		msg := fe.Message
+		if m := literalErr.FindStringSubmatch(msg); m != nil {
+			// expr reports a bad number at the token after it; point at the number
+			if loc, ok := c.literalAt(m[2], fe.From); ok {
+				fe = (&file.Error{Location: loc}).Bind(c.source)
+			}
+			msg = literalMessage(m[1], m[2], m[3])
+		} else {
+			msg = operandMessage(typeNames.Replace(msg))
+		}
+		msg = prefix + msg
 		if fe.Snippet == "" {
 			fe = fe.Bind(c.source)
 		}
@@ -307,6 +318,72 @@ func (c *compiler) fromExpr(err error, prefix string) *Error {
 		return e
 	}
 	return &Error{Err: ErrInvalid, Message: prefix + err.Error(), Row: -1}
+}
+
+// literalErr matches expr's message for a number literal it cannot parse:
+// the kind of literal, its text (without "_") and strconv's reason.
+var literalErr = regexp.MustCompile(`^invalid (integer|float|hex|binary|octal) literal: strconv\.Parse(?:Int|Float): parsing "([^"]*)": (.*)$`)
+
+// literalAt finds the number literal whose text (without "_") is lit and
+// which ends before the rune offset at, where expr reports the error.
+func (c *compiler) literalAt(lit string, at int) (file.Location, bool) {
+	tokens, err := lexer.Lex(c.source)
+	if err != nil {
+		return file.Location{}, false
+	}
+	var found file.Location
+	ok := false
+	for _, t := range tokens {
+		if t.From >= at && ok {
+			break
+		}
+		if t.Kind == lexer.Number && strings.ReplaceAll(t.Value, "_", "") == lit {
+			found, ok = t.Location, true
+		}
+	}
+	return found, ok
+}
+
+// literalMessage says what is wrong with a number literal in a rule's terms.
+func literalMessage(kind, lit, reason string) string {
+	if !strings.Contains(reason, "out of range") {
+		return fmt.Sprintf("%s is not a number", lit)
+	}
+	if kind == "float" {
+		return fmt.Sprintf("number %s is out of range (numbers go up to about 1.8e308)", lit)
+	}
+	return fmt.Sprintf("number %s is out of range: whole numbers go up to 9223372036854775807; "+
+		"write a larger one with a decimal point or an exponent (1e20)", lit)
+}
+
+// mismatched matches expr's message for an operator whose operands have
+// types it does not accept, after typeNames.
+var mismatched = regexp.MustCompile(`^invalid operation: (\S+) \(mismatched types (\w+) and (\w+)\)$`)
+
+// operandMessage rewrites expr's "mismatched types" message in the rule's
+// terms: features are numbers (expr's float64), constants may be integers,
+// and the remainder % is computed only between constant whole numbers.
+func operandMessage(msg string) string {
+	m := mismatched.FindStringSubmatch(msg)
+	if m == nil {
+		return msg
+	}
+	op, a, b := m[1], userType(m[2]), userType(m[3])
+	switch op {
+	case "%":
+		return "% (remainder) is only allowed between whole-number constants, like 10 % 3; " +
+			"it cannot be used with features or numbers with decimals"
+	case "<", "<=", ">", ">=", "==", "!=":
+		return fmt.Sprintf("%s cannot compare a %s with a %s", op, a, b)
+	}
+	return fmt.Sprintf("%s cannot combine a %s and a %s", op, a, b)
+}
+
+func userType(t string) string {
+	if t == "integer" {
+		return "number"
+	}
+	return t
 }
 
 // typeNames turns Go type names in expr's messages into the rule's.

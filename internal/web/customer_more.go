@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sagitta-dev/sagitta/internal/campaign"
+	"github.com/sagitta-dev/sagitta/internal/marketing"
 	"github.com/sagitta-dev/sagitta/internal/offer"
 	"github.com/sagitta-dev/sagitta/internal/predict"
 	"github.com/sagitta-dev/sagitta/internal/recommend"
@@ -74,18 +76,29 @@ func (s *Server) fillMore(ctx context.Context, c *customer360) error {
 		}
 	}
 	if s.mk != nil {
-		v, err := s.mk.NextBestOffers(ctx, id, timelineSize, true)
+		v, err := s.mk.NextBestOffers(ctx, id, 1, true)
 		if err != nil {
 			return err
 		}
-		c.Offers, c.Timeline = &v.Best, v.Contacts
+		c.Offers = &v.Best
 	} else {
 		c.OfferNote = "customer.offers_off"
-		cs, err := s.st.Contacts(ctx, id, time.Time{}, timelineSize)
-		if err != nil {
-			return err
+	}
+	// The timeline is the history, holdouts included (labelled "held out,
+	// not contacted": it tells why a customer got nothing from a campaign),
+	// arbitration records not (campaign why explains those); the channel
+	// counts are of contacts received only (marketing.Received).
+	cs, err := s.st.Contacts(ctx, id, time.Time{}, 0)
+	if err != nil {
+		return err
+	}
+	for _, ct := range cs {
+		if len(c.Timeline) == timelineSize {
+			break
 		}
-		c.Timeline = cs
+		if ct.Kind != campaign.ContactArbitration {
+			c.Timeline = append(c.Timeline, ct)
+		}
 	}
 	by := map[string]*channelRow{}
 	row := func(ch string) *channelRow {
@@ -98,6 +111,9 @@ func (s *Server) fillMore(ctx context.Context, c *customer360) error {
 		row(cs.Channel).Consent = cs.Status
 	}
 	for _, ct := range c.Timeline {
+		if !marketing.Received(ct) {
+			continue
+		}
 		r := row(ct.Channel)
 		r.Contacts++
 		if ct.At.After(r.Last) {

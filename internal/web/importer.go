@@ -111,7 +111,7 @@ func (s *Server) importFile(w http.ResponseWriter, r *http.Request, rq *request)
 		lines := strings.Split(strings.TrimSpace(strings.ReplaceAll(string(b), path, hdr.Filename)), "\n")
 		iv.Rejects = lines[:min(len(lines), 21)]
 	}
-	if s.in != nil && sum.Imported > 0 {
+	if s.in != nil && sum.Imported+sum.Updated > 0 {
 		iv.Computing = true
 		s.recomputeAfterImport()
 	}

@@ -19,6 +19,9 @@ import (
 	"github.com/sagitta-dev/sagitta/internal/campaign"
 )
 
+// MinSecret is the shortest signing secret a Sender accepts, in bytes.
+const MinSecret = 16
+
 // Options configure a Sender.
 type Options struct {
 	URL     string
@@ -44,8 +47,8 @@ func New(opts Options) (*Sender, error) {
 	if opts.URL == "" {
 		return nil, errors.New("webhook sender: a URL is required")
 	}
-	if len(opts.Secret) < 16 {
-		return nil, errors.New("webhook sender: a signing secret of at least 16 bytes is required")
+	if len(opts.Secret) < MinSecret {
+		return nil, fmt.Errorf("webhook sender: a signing secret of at least %d bytes is required", MinSecret)
 	}
 	if opts.Timeout <= 0 {
 		opts.Timeout = 10 * time.Second
