@@ -171,6 +171,7 @@ func runRecommendTrain(ctx context.Context, env Env, args []string) error {
 	out := fs.String("out", "", "model file (default with --from-store: DATA_DIR/models/recommend.model)")
 	seed := fs.Uint64("seed", 1, "training seed")
 	asJSON := fs.Bool("json", false, "print JSON")
+	eo := evalFlags(fs)
 	mc := modelFlags(fs)
 	if _, err := parse(fs, args); err != nil {
 		return err
@@ -227,15 +228,18 @@ func runRecommendTrain(ctx context.Context, env Env, args []string) error {
 			return err
 		}
 	}
-	start := time.Now()
-	m, err := recommend.Train(ctx, d, *mc)
+	o, err := eo.options(*seed)
+	if err != nil {
+		return err
+	}
+	m, err := recommend.TrainEvaluated(ctx, d, *mc, o)
 	if isTerminal(env.Stderr) {
 		fmt.Fprintln(env.Stderr)
 	}
 	if err != nil {
 		return err
 	}
-	trainSec := time.Since(start).Seconds()
+	trainSec := m.TrainSeconds
 	if *fromStore {
 		m.SetCatalogue(cat)
 		if *segAttr != "" {
@@ -267,10 +271,12 @@ func runRecommendTrain(ctx context.Context, env Env, args []string) error {
 			}
 		}
 		return writeJSON(env.Stdout, map[string]any{"model": m.Fit.Kind, "out": *out, "users": len(m.Users), "items": len(m.Items),
-			"interactions": d.Len(), "rules": len(m.Rules), "users_with_segment": segmented, "train_seconds": trainSec})
+			"interactions": d.Len(), "rules": len(m.Rules), "users_with_segment": segmented, "train_seconds": trainSec,
+			"evaluation": m.Eval, "no_evaluation": m.NoEval})
 	}
 	fmt.Fprintf(env.Stdout, "trained %s on %s users × %s items (%s interactions) in %.2fs; %s rules; wrote %s\n", m.Fit.Kind,
 		thousands(int64(len(m.Users))), thousands(int64(len(m.Items))), thousands(int64(d.Len())), trainSec, thousands(int64(len(m.Rules))), *out)
+	printRecEval(env.Stdout, m.Header())
 	return nil
 }
 
