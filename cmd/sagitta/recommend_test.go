@@ -66,6 +66,10 @@ func TestRecommendCommands(t *testing.T) {
 	if ls := mustRun(t, "model", "list", "--data-dir", data); !strings.Contains(ls, "evaluation: leave-one-out, 80 of 80 customers tested") {
 		t.Errorf("model list: %s", ls)
 	}
+	if sh := mustRun(t, "recommend", "show", "--data-dir", data); !strings.Contains(sh, "als model (file format 2)") ||
+		!strings.Contains(sh, "factors 8") || !strings.Contains(sh, "note: ") || !strings.Contains(sh, "popularity") {
+		t.Errorf("recommend show: %s", sh)
+	}
 	out = mustRun(t, "recommend", "train", "--from-store", "--data-dir", data, "--rules-support", "0.05", "--factors", "8", "--no-eval", "--json")
 	if err := json.Unmarshal([]byte(out), &evaluated); err != nil || evaluated.Evaluation != nil || evaluated.NoEvaluation != "skipped" {
 		t.Fatalf("recommend train --no-eval: %s (%v)", out, err)
@@ -141,6 +145,12 @@ func TestRecommendCommands(t *testing.T) {
 	lines := strings.Split(strings.TrimSpace(got), "\n")
 	if lines[0] != "user,item,rank" || len(lines) != 1+3+2 { // u1..u3 have 1 unseen item each, u4 has 2
 		t.Errorf("topn output:\n%s", got)
+	}
+	if r := run(t, "recommend", "show", "--model", filepath.Join(dir, "none.model")); r.code != 1 || !strings.Contains(r.stderr, "no model at") {
+		t.Errorf("recommend show of a missing file: exit %d, %s", r.code, r.stderr)
+	}
+	if r := run(t, "recommend", "show", "--model", inter); r.code != 1 || !strings.Contains(r.stderr, "not a sagitta recommendation model") {
+		t.Errorf("recommend show of a CSV file: exit %d, %s", r.code, r.stderr)
 	}
 	for _, bad := range [][]string{
 		{"rules", "mine", "--baskets", inter, "--min-support", "0", "--min-confidence", "0.5"},

@@ -5,10 +5,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"io/fs"
+	iofs "io/fs"
 	"strings"
 	"time"
 
+	"github.com/sagitta-dev/sagitta/internal/config"
 	"github.com/sagitta-dev/sagitta/internal/recommend"
 )
 
@@ -85,7 +86,7 @@ func recModelHeader(dataDir string) (h recommend.Header, ok bool, err error) {
 		return h, false, nil
 	}
 	h, err = recommend.LoadHeader(ModelFile(dataDir))
-	if errors.Is(err, fs.ErrNotExist) {
+	if errors.Is(err, iofs.ErrNotExist) {
 		return h, false, nil
 	}
 	return h, err == nil, err
@@ -101,4 +102,40 @@ func printRecListing(w io.Writer, h recommend.Header) {
 	for line := range strings.Lines(b.String()) {
 		fmt.Fprint(w, "           "+line)
 	}
+}
+
+// runRecommendShow prints a model file's header: kind, size, parameters
+// and the held-out evaluation (DATA_DIR's model unless --model).
+func runRecommendShow(env Env, args []string) error {
+	var cfg config.Config
+	fs := flags(env, "recommend show", &cfg)
+	model := fs.String("model", "", "model file (default DATA_DIR/models/recommend.model)")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if _, err := parse(fs, args); err != nil {
+		return err
+	}
+	if *model == "" {
+		*model = ModelFile(cfg.DataDir)
+	}
+	h, err := recommend.LoadHeader(*model)
+	if errors.Is(err, iofs.ErrNotExist) {
+		return fmt.Errorf("no model at %s: run 'sagitta recommend train --from-store'", *model)
+	}
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return writeJSON(env.Stdout, h)
+	}
+	fmt.Fprintf(env.Stdout, "%s: %s model (file format %d) trained %s on %s customers × %s items, %s cart rules\n", *model, h.Kind, h.Format,
+		h.TrainedAt.Format(time.RFC3339), thousands(int64(h.Users)), thousands(int64(h.Items)), thousands(int64(h.Rules)))
+	var parts []string
+	for _, n := range recommend.ParamNames(h.Params) {
+		parts = append(parts, fmt.Sprintf("%s %v", n, h.Params[n]))
+	}
+	if len(parts) > 0 {
+		fmt.Fprintln(env.Stdout, "parameters:", strings.Join(parts, ", "))
+	}
+	printRecEval(env.Stdout, h)
+	return nil
 }

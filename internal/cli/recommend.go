@@ -20,9 +20,9 @@ import (
 	"github.com/sagitta-dev/sagitta/internal/store"
 )
 
-// runRecommend implements "sagitta recommend eval|train|topn".
+// runRecommend implements "sagitta recommend eval|train|topn|show".
 func runRecommend(ctx context.Context, env Env, args []string) error {
-	const help = "usage: sagitta recommend {eval|train|topn} [flags]; run 'sagitta recommend eval -h' for a command's flags"
+	const help = "usage: sagitta recommend {eval|train|topn|show} [flags]; run 'sagitta recommend eval -h' for a command's flags"
 	if len(args) == 0 {
 		return usageErr(help)
 	}
@@ -33,6 +33,8 @@ func runRecommend(ctx context.Context, env Env, args []string) error {
 		return runRecommendTrain(ctx, env, args[1:])
 	case "topn":
 		return runRecommendTopN(ctx, env, args[1:])
+	case "show":
+		return runRecommendShow(env, args[1:])
 	case "-h", "--help", "help":
 		fmt.Fprintln(env.Stdout, help)
 		return nil
