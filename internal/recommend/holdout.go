@@ -89,7 +89,7 @@ type Evaluation struct {
 // errUntestable is a split that leaves too few users to test.
 var errUntestable = errors.New("too few users to test")
 
-// HoldoutSplit is the split TrainEvaluated evaluates on, with its
+// holdoutSplit is the split TrainEvaluated evaluates on, with its
 // protocol, its cutoff (time split) and why the time split was not used
 // (when it was not). The split's tested users are not sampled yet.
 //
@@ -100,7 +100,7 @@ var errUntestable = errors.New("too few users to test")
 // better than it is). A shop whose history is too short for it — the
 // window holds most of the data or no customer bought both before and
 // after the cutoff — is evaluated by leave-one-out instead, and says so.
-func HoldoutSplit(d *Dataset, o EvalOptions) (s *Split, protocol string, cut time.Time, note string, err error) {
+func holdoutSplit(d *Dataset, o EvalOptions) (s *Split, protocol string, cut time.Time, note string, err error) {
 	o = o.withDefaults()
 	if d.Len() == 0 {
 		return nil, "", time.Time{}, "", fmt.Errorf("holdout: no interactions: %w", errUntestable)
@@ -150,13 +150,13 @@ func before(d *Dataset, cut int64) int {
 }
 
 // Holdout evaluates configuration c on the held-out split of d
-// (HoldoutSplit, at most o.MaxUsers users tested): a separate model is
+// (holdoutSplit, at most o.MaxUsers users tested): a separate model is
 // trained on the training part, and it and the popularity baseline are
-// scored at o.K. The error wraps errUntestable (IsUntestable) when the
+// scored at o.K. The error wraps errUntestable when the
 // data leaves too few users to test.
 func Holdout(ctx context.Context, d *Dataset, c Config, o EvalOptions) (*Evaluation, error) {
 	o = o.withDefaults()
-	s, protocol, cut, note, err := HoldoutSplit(d, o)
+	s, protocol, cut, note, err := holdoutSplit(d, o)
 	if err != nil {
 		return nil, err
 	}
@@ -189,8 +189,8 @@ func Holdout(ctx context.Context, d *Dataset, c Config, o EvalOptions) (*Evaluat
 	return ev, nil
 }
 
-// IsUntestable reports whether err is Holdout's "too few users to test".
-func IsUntestable(err error) bool { return errors.Is(err, errUntestable) }
+// isUntestable reports whether err is Holdout's "too few users to test".
+func isUntestable(err error) bool { return errors.Is(err, errUntestable) }
 
 // TrainEvaluated evaluates c on a holdout of d (Holdout; not when o.Skip),
 // then trains the served model on all of d. Data too thin to evaluate
@@ -203,7 +203,7 @@ func TrainEvaluated(ctx context.Context, d *Dataset, c Config, o EvalOptions) (*
 		var err error
 		ev, err = Holdout(ctx, d, c, o)
 		switch {
-		case IsUntestable(err):
+		case isUntestable(err):
 			why = NoEvalUntestable + ": " + err.Error()
 		case err != nil:
 			return nil, err
