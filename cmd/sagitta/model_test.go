@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strconv"
 	"strings"
 	"testing"
@@ -47,8 +48,26 @@ func TestModelCommandsAndAPI(t *testing.T) {
 		t.Errorf("churn train --json: %s", out)
 	}
 	ls := mustRun(t, "model", "list", "--data-dir", data)
-	if !strings.Contains(ls, "clv") || !strings.Contains(ls, "churn") {
+	if !strings.Contains(ls, "clv") || !strings.Contains(ls, "churn") || !strings.Contains(ls, "recommend  als") ||
+		!strings.Contains(ls, "evaluation: time split at ") || !strings.Contains(ls, "NDCG@10") || !strings.Contains(ls, "popularity") {
 		t.Errorf("model list: %s", ls)
+	}
+	// the demo trained the recommender with its held-out evaluation
+	var listed map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(mustRun(t, "model", "list", "--json", "--data-dir", data)), &listed); err != nil {
+		t.Fatal(err)
+	}
+	var rec struct {
+		Kind       string
+		Evaluation *struct {
+			Protocol          string
+			K                 int
+			Model, Popularity struct{ K, Users int }
+		}
+	}
+	if err := json.Unmarshal(listed["recommend"], &rec); err != nil || rec.Evaluation == nil || rec.Evaluation.Protocol != "time" ||
+		rec.Evaluation.K != 10 || rec.Evaluation.Model.Users == 0 || rec.Evaluation.Popularity.Users != rec.Evaluation.Model.Users {
+		t.Errorf("model list --json: recommend %s (%v)", listed["recommend"], err)
 	}
 	mustRun(t, "features", "compute", "--data-dir", data)
 	var p struct {
@@ -107,6 +126,19 @@ func TestModelCommandsAndAPI(t *testing.T) {
 	analyst := strings.TrimSpace(mustRun(t, "apikey", "create", "--role", "analyst", "--data-dir", data))
 	url, _, stop := startServe(t, data)
 	defer stop()
+	// GET /v1/models carries the recommendation model in service, as the
+	// file's header lists it
+	code, body := call(t, "GET", url+"/v1/models", analyst, "")
+	var served map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(body), &served); code != 200 || err != nil || string(served["recommend"]) == "" {
+		t.Fatalf("GET /v1/models: %d %s", code, body)
+	}
+	var inService, inFile any
+	json.Unmarshal(served["recommend"], &inService)
+	json.Unmarshal(listed["recommend"], &inFile)
+	if !reflect.DeepEqual(inService, inFile) {
+		t.Errorf("GET /v1/models recommend:\n%s\nmodel list --json:\n%s", served["recommend"], listed["recommend"])
+	}
 	for _, tt := range []struct {
 		name, method, path, key, body string
 		code                          int

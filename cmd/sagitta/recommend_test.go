@@ -50,6 +50,33 @@ func TestRecommendCommands(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &trained); err != nil || trained.Users != 80 || trained.Rules == 0 {
 		t.Fatalf("recommend train --from-store: %s (%v)", out, err)
 	}
+	// 80 hours of orders are too short a history for the 30-day time
+	// split: the evaluation is a leave-one-out and says so
+	var evaluated struct {
+		Evaluation *struct {
+			Protocol, Note string
+			Model          struct{ Users int }
+		}
+		NoEvaluation string `json:"no_evaluation"`
+	}
+	if err := json.Unmarshal([]byte(out), &evaluated); err != nil || evaluated.Evaluation == nil || evaluated.Evaluation.Protocol != "loo" ||
+		evaluated.Evaluation.Model.Users != 80 || !strings.Contains(evaluated.Evaluation.Note, "leave-one-out instead") {
+		t.Fatalf("recommend train --from-store: evaluation %s (%v)", out, err)
+	}
+	if ls := mustRun(t, "model", "list", "--data-dir", data); !strings.Contains(ls, "evaluation: leave-one-out, 80 of 80 customers tested") {
+		t.Errorf("model list: %s", ls)
+	}
+	if sh := mustRun(t, "recommend", "show", "--data-dir", data); !strings.Contains(sh, "als model (file format 2)") ||
+		!strings.Contains(sh, "factors 8") || !strings.Contains(sh, "note: ") || !strings.Contains(sh, "popularity") {
+		t.Errorf("recommend show: %s", sh)
+	}
+	out = mustRun(t, "recommend", "train", "--from-store", "--data-dir", data, "--rules-support", "0.05", "--factors", "8", "--no-eval", "--json")
+	if err := json.Unmarshal([]byte(out), &evaluated); err != nil || evaluated.Evaluation != nil || evaluated.NoEvaluation != "skipped" {
+		t.Fatalf("recommend train --no-eval: %s (%v)", out, err)
+	}
+	if ls := mustRun(t, "model", "list", "--data-dir", data); !strings.Contains(ls, "no evaluation: trained with --no-eval; run 'sagitta recommend train --from-store'") {
+		t.Errorf("model list: %s", ls)
+	}
 	key := strings.TrimSpace(mustRun(t, "apikey", "create", "--role", "analyst", "--data-dir", data))
 
 	url, logs, stop := startServe(t, data, "--model-poll", "100ms")
@@ -119,6 +146,12 @@ func TestRecommendCommands(t *testing.T) {
 	if lines[0] != "user,item,rank" || len(lines) != 1+3+2 { // u1..u3 have 1 unseen item each, u4 has 2
 		t.Errorf("topn output:\n%s", got)
 	}
+	if r := run(t, "recommend", "show", "--model", filepath.Join(dir, "none.model")); r.code != 1 || !strings.Contains(r.stderr, "no model at") {
+		t.Errorf("recommend show of a missing file: exit %d, %s", r.code, r.stderr)
+	}
+	if r := run(t, "recommend", "show", "--model", inter); r.code != 1 || !strings.Contains(r.stderr, "not a sagitta recommendation model") {
+		t.Errorf("recommend show of a CSV file: exit %d, %s", r.code, r.stderr)
+	}
 	for _, bad := range [][]string{
 		{"rules", "mine", "--baskets", inter, "--min-support", "0", "--min-confidence", "0.5"},
 		{"rules", "mine", "--baskets", inter, "--min-support", "0.1", "--min-confidence", "1.5"},
@@ -126,6 +159,8 @@ func TestRecommendCommands(t *testing.T) {
 		{"recommend", "eval"},
 		{"recommend", "eval", "--interactions", inter, "--protocol", "nope"},
 		{"recommend", "topn"},
+		{"recommend", "train", "--from-store", "--data-dir", data, "--eval-window", "0"},
+		{"recommend", "train", "--from-store", "--data-dir", data, "--eval-users", "-1"},
 	} {
 		if r := run(t, bad...); r.code != 2 {
 			t.Errorf("sagitta %s: exit %d, want 2 (%s)", strings.Join(bad, " "), r.code, r.stderr)

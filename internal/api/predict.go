@@ -1,6 +1,7 @@
 package api
 
 import (
+	"encoding/json"
 	"errors"
 	"net/http"
 	"time"
@@ -19,6 +20,14 @@ func (s *server) models(w http.ResponseWriter, _ *http.Request, _ store.APIKey) 
 	ms, err := s.insight.Models()
 	if err != nil {
 		return err
+	}
+	// the recommendation model in service, with its held-out evaluation
+	if s.rec != nil {
+		if m := s.rec.Model(); m != nil {
+			if ms["recommend"], err = json.Marshal(m.Header()); err != nil {
+				return err
+			}
+		}
 	}
 	writeJSON(w, http.StatusOK, ms)
 	return nil

@@ -173,6 +173,8 @@ func runDemo(ctx context.Context, env Env, args []string) error {
 			return ctx.Err()
 		}
 		fmt.Fprintf(out, "  (not trained: %v)\n", err)
+	} else if h, ok, _ := recModelHeader(cfg.DataDir); ok {
+		printRecEval(out, h)
 	}
 	if *noServe {
 		fmt.Fprintf(out, "\nTry: sagitta customer show 1 --data-dir %s\n     sagitta segment count 'class_b and at_risk' --data-dir %s\n", cfg.DataDir, cfg.DataDir)

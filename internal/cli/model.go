@@ -150,6 +150,15 @@ func runModelList(env Env, args []string) error {
 	if err != nil {
 		return err
 	}
+	rh, hasRec, err := recModelHeader(cfg.DataDir)
+	if err != nil {
+		return err
+	}
+	if hasRec {
+		if ms["recommend"], err = json.Marshal(rh); err != nil {
+			return err
+		}
+	}
 	if *asJSON {
 		return writeJSON(env.Stdout, ms)
 	}
@@ -159,9 +168,13 @@ func runModelList(env Env, args []string) error {
 	}
 	sort.Strings(names)
 	if len(names) == 0 {
-		fmt.Fprintln(env.Stdout, "no models trained yet: run 'sagitta model clv fit' or 'sagitta model churn train'")
+		fmt.Fprintln(env.Stdout, "no models trained yet: run 'sagitta model clv fit', 'sagitta model churn train' or 'sagitta recommend train --from-store'")
 	}
 	for _, n := range names {
+		if n == "recommend" && hasRec {
+			printRecListing(env.Stdout, rh)
+			continue
+		}
 		var h predict.Header
 		_ = json.Unmarshal(ms[n], &h)
 		fmt.Fprintf(env.Stdout, "%-10s %-6s version %d, trained %s\n", n, h.Kind, h.Version, h.TrainedAt)

@@ -20,9 +20,9 @@ import (
 	"github.com/sagitta-dev/sagitta/internal/store"
 )
 
-// runRecommend implements "sagitta recommend eval|train|topn".
+// runRecommend implements "sagitta recommend eval|train|topn|show".
 func runRecommend(ctx context.Context, env Env, args []string) error {
-	const help = "usage: sagitta recommend {eval|train|topn} [flags]; run 'sagitta recommend eval -h' for a command's flags"
+	const help = "usage: sagitta recommend {eval|train|topn|show} [flags]; run 'sagitta recommend eval -h' for a command's flags"
 	if len(args) == 0 {
 		return usageErr(help)
 	}
@@ -33,6 +33,8 @@ func runRecommend(ctx context.Context, env Env, args []string) error {
 		return runRecommendTrain(ctx, env, args[1:])
 	case "topn":
 		return runRecommendTopN(ctx, env, args[1:])
+	case "show":
+		return runRecommendShow(env, args[1:])
 	case "-h", "--help", "help":
 		fmt.Fprintln(env.Stdout, help)
 		return nil
@@ -171,6 +173,7 @@ func runRecommendTrain(ctx context.Context, env Env, args []string) error {
 	out := fs.String("out", "", "model file (default with --from-store: DATA_DIR/models/recommend.model)")
 	seed := fs.Uint64("seed", 1, "training seed")
 	asJSON := fs.Bool("json", false, "print JSON")
+	eo := evalFlags(fs)
 	mc := modelFlags(fs)
 	if _, err := parse(fs, args); err != nil {
 		return err
@@ -227,15 +230,18 @@ func runRecommendTrain(ctx context.Context, env Env, args []string) error {
 			return err
 		}
 	}
-	start := time.Now()
-	m, err := recommend.Train(ctx, d, *mc)
+	o, err := eo.options(*seed)
+	if err != nil {
+		return err
+	}
+	m, err := recommend.TrainEvaluated(ctx, d, *mc, o)
 	if isTerminal(env.Stderr) {
 		fmt.Fprintln(env.Stderr)
 	}
 	if err != nil {
 		return err
 	}
-	trainSec := time.Since(start).Seconds()
+	trainSec := m.TrainSeconds
 	if *fromStore {
 		m.SetCatalogue(cat)
 		if *segAttr != "" {
@@ -267,10 +273,12 @@ func runRecommendTrain(ctx context.Context, env Env, args []string) error {
 			}
 		}
 		return writeJSON(env.Stdout, map[string]any{"model": m.Fit.Kind, "out": *out, "users": len(m.Users), "items": len(m.Items),
-			"interactions": d.Len(), "rules": len(m.Rules), "users_with_segment": segmented, "train_seconds": trainSec})
+			"interactions": d.Len(), "rules": len(m.Rules), "users_with_segment": segmented, "train_seconds": trainSec,
+			"evaluation": m.Eval, "no_evaluation": m.NoEval})
 	}
 	fmt.Fprintf(env.Stdout, "trained %s on %s users × %s items (%s interactions) in %.2fs; %s rules; wrote %s\n", m.Fit.Kind,
 		thousands(int64(len(m.Users))), thousands(int64(len(m.Items))), thousands(int64(d.Len())), trainSec, thousands(int64(len(m.Rules))), *out)
+	printRecEval(env.Stdout, m.Header())
 	return nil
 }
 

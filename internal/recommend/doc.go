@@ -20,11 +20,21 @@
 // ranked against 100 sampled negatives; a time cut), and Evaluate computes
 // NDCG, HR, recall, precision and MAP at k and catalogue coverage.
 //
+// TrainEvaluated (`sagitta recommend train`) first evaluates the
+// configuration on a holdout of the same data (Holdout: a time split 30
+// days before the last interaction, or leave-one-out when the history is
+// too short; at most 5,000 users tested; a separate model on the training
+// part beside popularity at k = 10), then trains the served model on
+// everything and keeps the Evaluation with it.
+//
 // # Files
 //
 // A Model (dictionaries, what every user interacted with, the fitted models,
-// item categories and prices, cart rules) is written as the line
-// "sagitta-recommend-model 1" followed by gob; Read refuses anything else.
+// item categories and prices, cart rules, the evaluation) is written as the
+// line "sagitta-recommend-model 2", one JSON line (Header: kind, size,
+// parameters, evaluation; ReadHeader reads only that), then gob. Format 1
+// (the magic line and gob, no evaluation) is still read; Read refuses
+// anything else.
 // Model.TopNAll is the outside-evaluation contract (`sagitta recommend
 // topn`): user, item, rank for every user of the training data.
 //

@@ -151,6 +151,41 @@ func (s *Split) Validation(seed uint64) *Split {
 	return LeaveOneOut(d, seed)
 }
 
+// Tested is the number of users with held-out items.
+func (s *Split) Tested() int {
+	n := 0
+	for _, t := range s.Test {
+		if len(t) > 0 {
+			n++
+		}
+	}
+	return n
+}
+
+// SampleUsers keeps at most n of the tested users, chosen uniformly at
+// random (the seed decides which), and leaves the others untested: it
+// bounds the cost of Evaluate on a large shop. Their training data stays.
+func (s *Split) SampleUsers(n int, seed uint64) {
+	var tested []int
+	for u, t := range s.Test {
+		if len(t) > 0 {
+			tested = append(tested, u)
+		}
+	}
+	if n < 0 || len(tested) <= n {
+		return
+	}
+	rng := rand.New(rand.NewPCG(seed, 0x300))
+	// partial Fisher-Yates: the first n of tested are the sample
+	for k := range n {
+		j := k + rng.IntN(len(tested)-k)
+		tested[k], tested[j] = tested[j], tested[k]
+	}
+	for _, u := range tested[n:] {
+		s.Test[u] = nil
+	}
+}
+
 // Metrics are averages over the tested users.
 type Metrics struct {
 	K         int     `json:"k"`
@@ -173,21 +208,24 @@ func Evaluate(ctx context.Context, m Scorer, s *Split, k, workers int) (Metrics,
 	if workers <= 0 {
 		workers = 2
 	}
-	type acc struct {
-		users                        int
+	// Every user's figures are kept and summed in user order afterwards,
+	// so that the result does not depend on which worker scored whom: the
+	// same split and model give the same figures to the last bit.
+	type userFig struct {
+		tested                       bool
 		ndcg, hr, recall, prec, mapv float64
-		rec                          map[int32]bool
 	}
-	accs := make([]acc, workers)
+	figs := make([]userFig, len(s.Test))
+	recs := make([]map[int32]bool, workers)
 	var wg sync.WaitGroup
 	var next int
 	var mu sync.Mutex
 	for w := range workers {
-		accs[w].rec = map[int32]bool{}
+		recs[w] = map[int32]bool{}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			a := &accs[w]
+			rec := recs[w]
 			scores := make([]float32, s.Items)
 			var top []int32
 			for {
@@ -209,11 +247,10 @@ func Evaluate(ctx context.Context, m Scorer, s *Split, k, workers int) (Metrics,
 				} else {
 					top = TopK(scores, hist, k, top)
 				}
-				a.users++
 				var dcg, idcg, ap float64
 				hits := 0
 				for r, i := range top {
-					a.rec[i] = true
+					rec[i] = true
 					if _, ok := slices.BinarySearch(rel, i); ok {
 						hits++
 						dcg += 1 / math.Log2(float64(r)+2)
@@ -223,13 +260,15 @@ func Evaluate(ctx context.Context, m Scorer, s *Split, k, workers int) (Metrics,
 				for r := range min(k, len(rel)) {
 					idcg += 1 / math.Log2(float64(r)+2)
 				}
-				a.ndcg += dcg / idcg
+				f := &figs[u]
+				f.tested = true
+				f.ndcg = dcg / idcg
 				if hits > 0 {
-					a.hr++
+					f.hr = 1
 				}
-				a.recall += float64(hits) / float64(len(rel))
-				a.prec += float64(hits) / float64(k)
-				a.mapv += ap / float64(min(k, len(rel)))
+				f.recall = float64(hits) / float64(len(rel))
+				f.prec = float64(hits) / float64(k)
+				f.mapv = ap / float64(min(k, len(rel)))
 			}
 		}()
 	}
@@ -237,17 +276,25 @@ func Evaluate(ctx context.Context, m Scorer, s *Split, k, workers int) (Metrics,
 	if err := ctx.Err(); err != nil {
 		return Metrics{}, err
 	}
-	var t acc
-	t.rec = map[int32]bool{}
-	for _, a := range accs {
-		t.users += a.users
-		t.ndcg += a.ndcg
-		t.hr += a.hr
-		t.recall += a.recall
-		t.prec += a.prec
-		t.mapv += a.mapv
-		for i := range a.rec {
-			t.rec[i] = true
+	var t struct {
+		users                        int
+		ndcg, hr, recall, prec, mapv float64
+	}
+	for _, f := range figs {
+		if !f.tested {
+			continue
+		}
+		t.users++
+		t.ndcg += f.ndcg
+		t.hr += f.hr
+		t.recall += f.recall
+		t.prec += f.prec
+		t.mapv += f.mapv
+	}
+	recommended := map[int32]bool{}
+	for _, r := range recs {
+		for i := range r {
+			recommended[i] = true
 		}
 	}
 	if t.users == 0 {
@@ -255,7 +302,7 @@ func Evaluate(ctx context.Context, m Scorer, s *Split, k, workers int) (Metrics,
 	}
 	n := float64(t.users)
 	return Metrics{K: k, Users: t.users, NDCG: t.ndcg / n, HR: t.hr / n, Recall: t.recall / n, Precision: t.prec / n,
-		MAP: t.mapv / n, Coverage: float64(len(t.rec)) / float64(s.Items)}, nil
+		MAP: t.mapv / n, Coverage: float64(len(recommended)) / float64(s.Items)}, nil
 }
 
 // TopK returns the k best-scored items, best first, leaving out the items

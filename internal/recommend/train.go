@@ -38,6 +38,14 @@ func DefaultConfig() Config {
 		BlendALS: 1, BlendKNN: 0.2, BlendPop: 0}
 }
 
+// kind is the configured model kind, lower case ("" is a blend).
+func (c Config) kind() string {
+	if c.Model == "" {
+		return ModelBlend
+	}
+	return strings.ToLower(c.Model)
+}
+
 // Fitted holds the models trained from one matrix.
 type Fitted struct {
 	Kind string
@@ -50,10 +58,7 @@ type Fitted struct {
 
 // Fit trains the configured model on m.
 func Fit(ctx context.Context, m *Matrix, c Config) (*Fitted, error) {
-	kind := strings.ToLower(c.Model)
-	if kind == "" {
-		kind = ModelBlend
-	}
+	kind := c.kind()
 	f := &Fitted{Kind: kind, Pop: FitPopularity(m), W: [3]float64{c.BlendALS, c.BlendKNN, c.BlendPop}}
 	var err error
 	switch kind {

@@ -281,7 +281,7 @@ func TestBrowser(t *testing.T) {
 	do("models", chromedp.Navigate(srv.URL+"/models"), chromedp.WaitVisible(chromedp.CSS("#clv-by-x")))
 	if charts {
 		do("draw the model charts", chromedp.WaitVisible(chromedp.CSS(`[data-chart="clv"] canvas`)),
-			chromedp.WaitVisible(chromedp.CSS(`[data-chart="roc"] canvas`)),
+			chromedp.WaitVisible(chromedp.CSS(`[data-chart="roc"] canvas`)), chromedp.WaitVisible(chromedp.CSS(`[data-chart="rec"] canvas`)),
 			chromedp.WaitVisible(chromedp.CSS(`[data-chart="lift"] canvas`)), chromedp.Sleep(700))
 	}
 	shot("4c-models")

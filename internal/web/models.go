@@ -3,15 +3,18 @@ package web
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/sagitta-dev/sagitta/internal/model/churn"
 	"github.com/sagitta-dev/sagitta/internal/predict"
+	"github.com/sagitta-dev/sagitta/internal/recommend"
 )
 
 // modelsView is the models page: the saved CLV and churn models'
@@ -68,11 +71,54 @@ type namedMetrics struct {
 	churn.Metrics
 }
 
-// recView describes the recommendation model in service.
+// recView describes the recommendation model in service and its held-out
+// evaluation (nil for a model without one; NoEval then says why).
 type recView struct {
 	TrainedAt           time.Time
 	Kind                string
 	Users, Items, Rules int
+	TrainSeconds        float64
+	Eval                *recommend.Evaluation
+	NoEval              string // recommend.NoEvalSkipped, NoEvalUntestable or ""
+	NoEvalDetail        string // what made the data untestable
+	Params              string // "factors 32 · iterations 15 · …"
+}
+
+// recViewOf describes model m.
+func recViewOf(m *recommend.Model) *recView {
+	h := m.Header()
+	rv := &recView{TrainedAt: h.TrainedAt, Kind: h.Kind, Users: h.Users, Items: h.Items, Rules: h.Rules,
+		TrainSeconds: h.TrainSeconds, Eval: h.Evaluation}
+	why, detail, _ := strings.Cut(h.NoEvaluation, ": ")
+	switch why {
+	case recommend.NoEvalSkipped, recommend.NoEvalUntestable:
+		rv.NoEval, rv.NoEvalDetail = why, detail
+	}
+	params := h.Params
+	if rv.Eval != nil {
+		params = rv.Eval.Params
+	}
+	var parts []string
+	for _, n := range recommend.ParamNames(params) {
+		parts = append(parts, fmt.Sprintf("%s %v", n, params[n]))
+	}
+	rv.Params = strings.Join(parts, " · ")
+	return rv
+}
+
+// recEvalRow is one line of the evaluation table.
+type recEvalRow struct {
+	Name     string
+	Baseline bool
+	recommend.Metrics
+}
+
+// Rows are the evaluation table's lines: the model, then popularity.
+func (rv *recView) Rows() []recEvalRow {
+	if rv.Eval == nil {
+		return nil
+	}
+	return []recEvalRow{{Name: rv.Eval.Algorithm, Metrics: rv.Eval.Model}, {Name: "popularity", Baseline: true, Metrics: rv.Eval.Popularity}}
 }
 
 // modelFiles caches what the page reads from the model files, keyed by
@@ -123,10 +169,7 @@ func (s *Server) modelsPage(w http.ResponseWriter, r *http.Request, rq *request)
 	}
 	if s.rec != nil {
 		if m := s.rec.Model(); m != nil {
-			mv.Rec = &recView{TrainedAt: m.TrainedAt, Users: len(m.Users), Items: len(m.Items), Rules: len(m.Rules)}
-			if m.Fit != nil {
-				mv.Rec.Kind = m.Fit.Kind
-			}
+			mv.Rec = recViewOf(m)
 		}
 	}
 	v.Data = mv
@@ -196,6 +239,13 @@ func (mv *modelsView) Charts() map[string]any {
 		if m, ok := c.Eval.Models["chosen"]; ok && len(m.Calibration) > 0 {
 			out["calibration"] = m.Calibration
 		}
+	}
+	if mv.Rec != nil && mv.Rec.Eval != nil {
+		ev := mv.Rec.Eval
+		row := func(m recommend.Metrics) []float64 {
+			return []float64{m.NDCG, m.HR, m.Recall, m.Precision, m.MAP, m.Coverage}
+		}
+		out["rec"] = map[string]any{"k": ev.K, "algorithm": ev.Algorithm, "model": row(ev.Model), "popularity": row(ev.Popularity)}
 	}
 	return out
 }

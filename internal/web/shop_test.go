@@ -284,14 +284,18 @@ func (s *shop) classy(t testing.TB) int64 {
 	return 0
 }
 
+// recShopConfig is the test shop's recommendation model.
+var recShopConfig = recommend.Config{Model: "itemknn"}
+
 // trainRecommender trains a recommendation model on the store's orders, as
-// 'sagitta recommend train --from-store' does, and serves it.
+// 'sagitta recommend train --from-store' does (with its held-out
+// evaluation), and serves it.
 func trainRecommender(ctx context.Context, st store.Store) (*recommend.Service, error) {
 	d, cat, err := recommend.OrderInteractions(ctx, st, time.Time{}, nil)
 	if err != nil {
 		return nil, err
 	}
-	m, err := recommend.Train(ctx, d, recommend.Config{Model: "itemknn"})
+	m, err := recommend.TrainEvaluated(ctx, d, recShopConfig, recommend.EvalOptions{})
 	if err != nil {
 		return nil, err
 	}

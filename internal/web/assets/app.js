@@ -156,6 +156,20 @@
           }).concat([{ name: "random", type: "line", data: depths.map(function () { return 1; }), showSymbol: false,
             lineStyle: { type: "dashed", color: "#999" }, silent: true }])
         };
+      case "rec": // the held-out evaluation: the model beside popularity, metric by metric
+        if (!d.rec) { return null; }
+        var r = d.rec, at = "@" + r.k;
+        return {
+          color: ["#1f4e79", "#c77d0a"], tooltip: { trigger: "axis" }, legend: { bottom: 0 },
+          grid: { left: 50, right: 20, top: 10, bottom: 60 },
+          xAxis: { type: "category", data: ["NDCG" + at, "HR" + at, label("models.recall", "recall") + at,
+            label("models.precision", "precision") + at, "MAP" + at, label("models.coverage", "coverage")] },
+          yAxis: { type: "value" },
+          series: [
+            { name: r.algorithm, type: "bar", data: r.model.map(round4) },
+            { name: label("models.popularity", "popularity"), type: "bar", data: r.popularity.map(round4) }
+          ]
+        };
       case "calibration":
         if (!d.calibration) { return null; }
         return {
@@ -171,6 +185,7 @@
     return null;
   }
   function round3(x) { return Math.round(x * 1000) / 1000; }
+  function round4(x) { return Math.round(x * 10000) / 10000; }
 
   // ---- rule builder: live count and sample
   var rule = document.querySelector("[data-live-count]");
