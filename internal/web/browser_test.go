@@ -499,11 +499,15 @@ func buyAfterLaunch(t *testing.T, s *shop, name string) (treatedBuyers, heldBuye
 		t.Fatal(err)
 	}
 	var b ingest.Batch
+	at := arms.TouchAt.Add(26 * time.Hour) // after the shop's own orders: other tests read those alone
+	if !at.After(s.end.Add(time.Hour)) {
+		t.Fatalf("the campaign touched at %s, before the shop's end %s", arms.TouchAt, s.end)
+	}
 	buy := func(id int64) bool {
 		e, ok := emails[id]
 		if ok {
 			b.Lines = append(b.Lines, ingest.OrderLineRecord{Source: "shop", Order: fmt.Sprintf("after-%s-%d", name, id), Email: e,
-				Time: arms.TouchAt.Add(26 * time.Hour), Item: "browser-item", Quantity: 1, UnitPrice: 40, Amount: 40, Kind: store.OrderSale})
+				Time: at, Item: "browser-item", Quantity: 1, UnitPrice: 40, Amount: 40, Kind: store.OrderSale})
 		}
 		return ok
 	}

@@ -44,6 +44,7 @@ type shop struct {
 	handler http.Handler
 	keys    map[string]string // role -> secret
 	xssID   int64             // the customer whose attributes try to inject HTML
+	end     time.Time         // the synthetic shop's last day; later orders come from tests
 }
 
 var (
@@ -148,7 +149,7 @@ func buildShop() (*shop, error) {
 		return nil, err
 	}
 	go mk.Campaigns.Run(context.Background())
-	s := &shop{st: st, in: in, mk: mk, rec: rec, keys: map[string]string{}}
+	s := &shop{st: st, in: in, mk: mk, rec: rec, keys: map[string]string{}, end: m.End}
 	for _, role := range []string{store.RoleAdmin, store.RoleAnalyst, store.RoleOperator} {
 		secret, k, err := apikey.Generate(role, "test-"+role, time.Now())
 		if err != nil {
