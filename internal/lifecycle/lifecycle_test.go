@@ -141,6 +141,7 @@ func TestRecorderPeriods(t *testing.T) {
 		{"back in time", t0.Add(-100 * h), t0.Add(80 * h), time.Time{}},
 		{"as-of the same, days later", t0.Add(25 * h), t0.Add(100 * h), time.Time{}},
 		{"forward again: from the last base", t0.Add(26 * h), t0.Add(101 * h), t0.Add(26 * h)},
+		{"the same instant again (a frozen clock): stored beside it", t0.Add(26 * h), t0.Add(101 * h), time.Time{}},
 	}
 	for _, s := range steps {
 		rec := snap(s.asOf, s.at)

@@ -28,8 +28,9 @@ type Recorder struct {
 	Every  time.Duration // the least time between two flows; DefaultEvery when 0
 	Logger *slog.Logger
 
-	mu  sync.Mutex // one Record at a time: read the base, compare, store, replace
-	mem *Snapshot  // the base when Dir is ""
+	mu     sync.Mutex // one Record at a time: read the base, compare, store, replace
+	mem    *Snapshot  // the base when Dir is ""
+	lastAt time.Time  // the At of the last snapshot this Recorder recorded
 }
 
 // Record stores the counts of cur and, when due, its flows from the base;
@@ -39,6 +40,10 @@ type Recorder struct {
 // stored and the base stays, so the next flow spans the whole period: a
 // table moved back in time (a recompute as of an earlier date) does not
 // become the base.
+//
+// Snapshots are told apart by At: one taken at the same instant as (or
+// before) the previous one this Recorder recorded, or its base, is recorded
+// a microsecond after it instead of replacing it.
 //
 // A base that cannot be read (corrupt, of another version) is reported on
 // the logger and replaced: this snapshot records counts only. The base is
@@ -60,6 +65,13 @@ func (r *Recorder) Record(ctx context.Context, cur *Snapshot) (store.LifecycleSn
 			"error", err)
 		base = nil
 	}
+	// At identifies a stored snapshot: one taken at the same instant as an
+	// earlier one (a frozen or coarse clock) must not replace it
+	for _, t := range []time.Time{r.lastAt, baseAt(base)} {
+		if !t.IsZero() && !cur.At.After(t) {
+			cur.At = t.Add(time.Microsecond)
+		}
+	}
 	rec := store.LifecycleSnapshot{At: cur.At, AsOf: cur.AsOf, Stages: cur.Counts()}
 	replace := base == nil
 	if base != nil && cur.AsOf.After(base.AsOf) && (cur.AsOf.Sub(base.AsOf) >= every || cur.At.Sub(base.At) >= every) {
@@ -77,12 +89,20 @@ func (r *Recorder) Record(ctx context.Context, cur *Snapshot) (store.LifecycleSn
 		discard()
 		return store.LifecycleSnapshot{}, err
 	}
+	r.lastAt = cur.At
 	if replace {
 		if err := commit(); err != nil {
 			return rec, fmt.Errorf("the snapshot is recorded, but the next flow will be counted from the previous one: %w", err)
 		}
 	}
 	return rec, nil
+}
+
+func baseAt(s *Snapshot) time.Time {
+	if s == nil {
+		return time.Time{}
+	}
+	return s.At
 }
 
 // base reads the snapshot the next flow is counted from; nil when none.
