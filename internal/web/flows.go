@@ -27,11 +27,23 @@ type lifeHistory struct {
 	Periods []lifePeriod // snapshots with flows, oldest first
 	Stages  []string     // the stages of Points' counts: rfm.Stages(), then any other recorded
 	Points  []lifePoint  // stage sizes, one per as-of (the latest recorded), oldest first
+	// computed once for every page view: the chart's instants (RFC 3339)
+	// and counts by stage, the table's rows (one a day, newest first)
+	times  []string
+	counts [][]int64
+	Rows   []lifeRowText
+}
+
+// lifeRowText is a row of the stage sizes table, formatted.
+type lifeRowText struct {
+	AsOf  string
+	Cells []string
 }
 
 // lifePeriod is one recorded flow.
 type lifePeriod struct {
 	ID             string // the snapshot's At in unix microseconds, for the selector
+	Label          string // "from → to", for the selector
 	From, To, At   time.Time
 	Matrix         lifecycle.Matrix
 	Entered, Moved int64
@@ -76,6 +88,7 @@ func (s *Server) lifeHistoryOf(ctx context.Context, asOf time.Time) (*lifeHistor
 			continue
 		}
 		p := lifePeriod{ID: strconv.FormatInt(sn.At.UnixMicro(), 10), From: sn.PrevAsOf, To: sn.AsOf, At: sn.At,
+			Label: sn.PrevAsOf.UTC().Format(minuteLayout) + " → " + sn.AsOf.UTC().Format(minuteLayout),
 			Matrix: lifecycle.MatrixOf(sn.Flows, rfm.Stages())}
 		for _, f := range sn.Flows {
 			if f.From == "" {
@@ -100,8 +113,29 @@ func (s *Server) lifeHistoryOf(ctx context.Context, asOf time.Time) (*lifeHistor
 		}
 		h.Points = thin
 	}
+	h.counts = make([][]int64, len(h.Stages))
+	for _, pt := range h.Points {
+		h.times = append(h.times, pt.AsOf.UTC().Format(time.RFC3339))
+		for k, c := range pt.Counts {
+			h.counts[k] = append(h.counts[k], c)
+		}
+	}
+	for i := len(h.Points) - 1; i >= 0; i-- { // the last point of each day, newest first
+		pt := h.Points[i]
+		day := pt.AsOf.UTC().Format(time.DateOnly)
+		if n := len(h.Rows); n > 0 && h.Rows[n-1].AsOf[:len(day)] == day {
+			continue
+		}
+		r := lifeRowText{AsOf: pt.AsOf.UTC().Format(minuteLayout), Cells: make([]string, len(pt.Counts))}
+		for k, c := range pt.Counts {
+			r.Cells[k] = formatInt(c)
+		}
+		h.Rows = append(h.Rows, r)
+	}
 	return h, nil
 }
+
+const minuteLayout = "2006-01-02 15:04"
 
 // overviewPage is the overview with what one request chose: the flow
 // period to show (?flows=ID; the latest by default).
@@ -177,19 +211,15 @@ func (p *overviewPage) Charts() map[string]any {
 	}
 	if h := p.Life; h != nil && len(h.Points) > 0 {
 		type series struct {
-			Stage string   `json:"stage"`
-			Label string   `json:"label"`
-			Data  [][2]any `json:"data"` // [RFC 3339 as-of, customers]
+			Stage  string  `json:"stage"`
+			Label  string  `json:"label"`
+			Counts []int64 `json:"counts"` // at each of times
 		}
-		var ss []series
+		ss := make([]series, 0, len(h.Stages))
 		for k, st := range h.Stages {
-			s := series{Stage: st, Label: p.StageLabel(st, ""), Data: make([][2]any, 0, len(h.Points))}
-			for _, pt := range h.Points {
-				s.Data = append(s.Data, [2]any{pt.AsOf.UTC().Format(time.RFC3339), pt.Counts[k]})
-			}
-			ss = append(ss, s)
+			ss = append(ss, series{Stage: st, Label: p.StageLabel(st, ""), Counts: h.counts[k]})
 		}
-		out["stage_history"] = ss
+		out["stage_history"] = map[string]any{"times": h.times, "series": ss}
 	}
 	return out
 }
@@ -215,17 +245,6 @@ func (p *overviewPage) FlowRows() []lifeRow {
 		rows = append(rows, r)
 	}
 	return rows
-}
-
-// PointsNewestFirst returns the stage sizes over time, newest first, for
-// the table under the chart.
-func (p *overviewPage) PointsNewestFirst() []lifePoint {
-	if p.Life == nil {
-		return nil
-	}
-	out := slices.Clone(p.Life.Points)
-	slices.Reverse(out)
-	return out
 }
 
 // PeriodsNewestFirst returns the flow periods for the selector.

@@ -88,8 +88,9 @@
           color: palette, tooltip: { trigger: "axis" }, legend: { type: "scroll", bottom: 0 },
           grid: { left: 60, right: 20, top: 10, bottom: 50 },
           xAxis: { type: "time", axisLabel: { hideOverlap: true } }, yAxis: { type: "value" },
-          series: d.stage_history.map(function (s) {
-            return { name: s.label, type: "line", stack: "stages", areaStyle: {}, showSymbol: s.data.length < 30, data: s.data };
+          series: d.stage_history.series.map(function (s) {
+            var pts = s.counts.map(function (n, i) { return [d.stage_history.times[i], n]; });
+            return { name: s.label, type: "line", stack: "stages", areaStyle: {}, showSymbol: pts.length < 30, data: pts };
           })
         };
       case "churn_hist":
