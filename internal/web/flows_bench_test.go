@@ -2,10 +2,12 @@ package web
 
 import (
 	"context"
+	"testing"
 	"time"
 
 	"github.com/sagitta-dev/sagitta/internal/model/rfm"
 	"github.com/sagitta-dev/sagitta/internal/store"
+	"github.com/sagitta-dev/sagitta/internal/store/sqlite"
 )
 
 // addLifecycleHistory records what serve records in 90 days over a shop of
@@ -40,4 +42,28 @@ func addLifecycleHistory(ctx context.Context, st store.Store, n int) error {
 		}
 	}
 	return nil
+}
+
+// BenchmarkLifeHistory is what the lifecycle history adds to the overview's
+// background computation: reading 90 days of hourly snapshots with daily
+// flows (it does not depend on the number of customers).
+func BenchmarkLifeHistory(b *testing.B) {
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, b.TempDir(), sqlite.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	if err := addLifecycleHistory(ctx, st, 10_000_000); err != nil {
+		b.Fatal(err)
+	}
+	s := &Server{st: st, now: time.Now}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		h, err := s.lifeHistoryOf(ctx, time.Time{})
+		if err != nil || len(h.Periods) != 89 {
+			b.Fatalf("%v periods, %v", len(h.Periods), err)
+		}
+	}
 }
