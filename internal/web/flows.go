@@ -88,7 +88,7 @@ func (s *Server) lifeHistoryOf(ctx context.Context, asOf time.Time) (*lifeHistor
 			continue
 		}
 		p := lifePeriod{ID: strconv.FormatInt(sn.At.UnixMicro(), 10), From: sn.PrevAsOf, To: sn.AsOf, At: sn.At,
-			Label: sn.PrevAsOf.UTC().Format(minuteLayout) + " → " + sn.AsOf.UTC().Format(minuteLayout),
+			Label:  sn.PrevAsOf.UTC().Format(minuteLayout) + " → " + sn.AsOf.UTC().Format(minuteLayout),
 			Matrix: lifecycle.MatrixOf(sn.Flows, rfm.Stages())}
 		for _, f := range sn.Flows {
 			if f.From == "" {
@@ -256,4 +256,3 @@ func (p *overviewPage) PeriodsNewestFirst() []lifePeriod {
 	slices.Reverse(out)
 	return out
 }
-
