@@ -42,11 +42,12 @@ type lifeRowText struct {
 
 // lifePeriod is one recorded flow.
 type lifePeriod struct {
-	ID             string // the snapshot's At in unix microseconds, for the selector
-	Label          string // "from → to", for the selector
-	From, To, At   time.Time
-	Matrix         lifecycle.Matrix
-	Entered, Moved int64
+	ID           string // the snapshot's At in unix microseconds, for the selector
+	Label        string // "from → to", for the selector
+	From, To, At time.Time
+	Matrix       lifecycle.Matrix
+	// customers who entered, changed stage, left (merged away)
+	Entered, Moved, Left int64
 }
 
 // lifePoint is the stage sizes at one as-of.
@@ -91,9 +92,12 @@ func (s *Server) lifeHistoryOf(ctx context.Context, asOf time.Time) (*lifeHistor
 			Label:  sn.PrevAsOf.UTC().Format(minuteLayout) + " → " + sn.AsOf.UTC().Format(minuteLayout),
 			Matrix: lifecycle.MatrixOf(sn.Flows, rfm.Stages())}
 		for _, f := range sn.Flows {
-			if f.From == "" {
+			switch {
+			case f.From == "":
 				p.Entered += f.Customers
-			} else if f.From != f.To {
+			case f.To == "":
+				p.Left += f.Customers
+			case f.From != f.To:
 				p.Moved += f.Customers
 			}
 		}

@@ -94,7 +94,7 @@ func TestOverviewFlows(t *testing.T) {
 	if !strings.Contains(body, `data-chart="flows"`) || !strings.Contains(body, `data-chart="stage_history"`) {
 		t.Error("no chart placeholders for the flows and the stage history")
 	}
-	if !strings.Contains(body, "3 changed stage, 0 entered") {
+	if !strings.Contains(body, "3 changed stage, 0 entered, 0 left") {
 		t.Error("no summary of the period")
 	}
 	// the earlier period through the selector
@@ -107,6 +107,9 @@ func TestOverviewFlows(t *testing.T) {
 	esc := `&lt;b onclick=&#34;x&#34;&gt;odd&lt;/b&gt;`
 	if got, want := cells(m), `from\to|active|silent|left(merged)|Total|;active|4|1|0|5|;`+strings.ReplaceAll(esc, " ", "")+`|0|0|1|1|;entered|0|1|0|1|;`; got != want {
 		t.Errorf("earlier matrix = %s, want %s", got, want)
+	}
+	if !strings.Contains(body, "1 changed stage, 1 entered, 1 left") {
+		t.Error("no summary of the earlier period")
 	}
 	if strings.Contains(body, odd) {
 		t.Error("a stage name reached the page unescaped")
