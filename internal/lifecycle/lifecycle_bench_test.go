@@ -74,3 +74,25 @@ func BenchmarkRecord10M(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkTake10M is the part of a snapshot taken under the feature
+// table's read lock (ingestion waits meanwhile): copying 10 million ids and
+// coding their stages.
+func BenchmarkTake10M(b *testing.B) {
+	const n = 10_000_000
+	rng := rand.New(rand.NewPCG(1, 2))
+	stages := rfm.Stages()
+	ids := make([]int64, n)
+	st := make([]string, n)
+	for i := range ids {
+		ids[i] = int64(2*i + 1)
+		st[i] = stages[rng.IntN(len(stages))]
+	}
+	tbl := table(time.Now(), ids, st...)
+	b.ResetTimer()
+	for range b.N {
+		if _, err := Take(tbl, time.Now()); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
