@@ -91,5 +91,6 @@ func (s *server) routes() []route {
 		{"POST /v1/calls/{id}/{action}", operate, s.mk(s.callAction)},
 		{"GET /v1/unsubscribe", public, s.mk(s.unsubscribePage)},
 		{"POST /v1/unsubscribe", public, s.mk(s.unsubscribe)},
+		{"GET /v1/lifecycle/flows", read, s.lifecycleFlows},
 	}
 }

@@ -73,6 +73,7 @@ func commands() []command {
 		{"contact", "show or set the contact rules: frequency caps, quiet hours, consent", runContact},
 		{"generate", "write a synthetic shop's data files", runGenerate},
 		{"uplift", "train, score and evaluate uplift models; target offers; report against holdouts", runUplift},
+		{"lifecycle", "show the flows between lifecycle stages over time (lifecycle flows)", runLifecycle},
 		{"version", "print the version", runVersion},
 	}
 }

@@ -77,6 +77,10 @@ func generate(ctx context.Context, env Env, dir string, opts synth.Options) (syn
 // catalogue, then customers, then what refers to them.
 var importOrder = map[string]int{"items": 0, "customers": 1, "orders": 2, "events": 3}
 
+// demoFlowDays is how far before the shop's last day the demo computes
+// the features first, for a lifecycle flow over that period.
+const demoFlowDays = 30
+
 func runDemo(ctx context.Context, env Env, args []string) error {
 	var cfg config.Config
 	fs := flags(env, "demo", &cfg)
@@ -140,21 +144,24 @@ func runDemo(ctx context.Context, env Env, args []string) error {
 	fmt.Fprintf(out, "\nThe store now holds %s customers (one record per person, merged across crm, shop and pos), %s orders (%s anonymous), %s order lines, %s events, %s items.\n",
 		thousands(s.Customers), thousands(s.Orders), thousands(s.AnonymousOrders), thousands(s.OrderLines),
 		thousands(s.Events), thousands(s.Items))
-	fmt.Fprintln(out, "\nComputing features, RFM, value-loyalty classes, lifecycle stages, tags and segments ...")
 	logger := newLogger(env.Stderr, cfg.LogLevel)
 	in, err := openInsight(ctx, cfg, st, quietLogger(env.Stderr, cfg.LogLevel))
 	if err != nil {
 		return err
 	}
-	if _, err := in.Recompute(ctx, m.End, true); err != nil {
-		return err
-	}
-	fmt.Fprintln(out, "Fitting the lifetime-value (BG/NBD + Gamma-Gamma) and churn models, then scoring every customer ...")
-	if err := in.TrainModels(ctx); err != nil {
+	fmt.Fprintln(out, "\nFitting the lifetime-value (BG/NBD + Gamma-Gamma) and churn models ...")
+	if err := in.TrainModels(ctx); err != nil { // over the store: no features needed
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
 		fmt.Fprintf(out, "  (a model could not be trained: %v)\n", err)
+	}
+	// Computed as of a month before the shop's last day first, so that the
+	// lifecycle snapshot of the last day has flows between stages to show.
+	fmt.Fprintf(out, "Computing features, RFM, value-loyalty classes, lifecycle stages, tags and segments, scoring every customer,\n"+
+		"as of %s and %s (the lifecycle flows of that month) ...\n", m.End.AddDate(0, 0, -demoFlowDays).Format(time.DateOnly), m.End.Format(time.DateOnly))
+	if _, err := in.Recompute(ctx, m.End.AddDate(0, 0, -demoFlowDays), true); err != nil {
+		return err
 	}
 	tbl, err := in.Recompute(ctx, m.End, true)
 	if err != nil {

@@ -12,6 +12,7 @@ import (
 	"github.com/sagitta-dev/sagitta/internal/config"
 	"github.com/sagitta-dev/sagitta/internal/identity"
 	"github.com/sagitta-dev/sagitta/internal/insight"
+	"github.com/sagitta-dev/sagitta/internal/lifecycle"
 	"github.com/sagitta-dev/sagitta/internal/store"
 )
 
@@ -19,7 +20,8 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	var cfg config.Config
 	fs := flags(env, "serve", &cfg)
 	fs.StringVar(&cfg.Addr, "addr", cfg.Addr, "listen address (env SAGITTA_ADDR)")
-	sizesEvery := fs.Duration("sizes-every", time.Hour, "record every segment's size this often (0: never)")
+	sizesEvery := fs.Duration("sizes-every", time.Hour, "record every segment's size and the customers per lifecycle stage this often (0: never)")
+	flowsEvery := fs.Duration("flows-every", lifecycle.DefaultEvery, "record the flows between lifecycle stages at most this often")
 	advance := fs.String("advance", string(insight.AdvanceLive), "move the features' time windows to now once a day: "+
 		"live (only a table computed as of the last seven days), always or never")
 	saveEvery := fs.Duration("save-every", 10*time.Minute, "save the feature table changed by ingestion this often (and at shutdown)")
@@ -39,7 +41,10 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	}
 	defer st.Close()
 	logger := newLogger(env.Stderr, cfg.LogLevel)
-	in, err := openInsight(ctx, cfg, st, logger)
+	if *flowsEvery <= 0 {
+		return usageErr("--flows-every must be positive")
+	}
+	in, err := openInsightWith(ctx, cfg, st, logger, *flowsEvery)
 	if err != nil {
 		return err
 	}
@@ -71,12 +76,12 @@ func maintain(in *insight.Service, o insight.MaintainOptions) (stop func()) {
 	}
 }
 
-// recordSizes records the segment sizes every period until ctx ends, for
-// the segment size history.
+// recordSizes records the segment sizes and a lifecycle snapshot every
+// period until ctx ends, for the segment size history and the lifecycle flows.
 func recordSizes(ctx context.Context, in *insight.Service, every time.Duration, logger *slog.Logger) {
 	repeat(ctx, every, func() {
-		if err := in.Segs.RecordSizes(ctx); err != nil && ctx.Err() == nil {
-			logger.Warn("record segment sizes", "error", err)
+		if err := in.RecordHistory(ctx); err != nil && ctx.Err() == nil {
+			logger.Warn("record segment sizes and lifecycle", "error", err)
 		}
 	})
 }
@@ -97,11 +102,17 @@ func repeat(ctx context.Context, every time.Duration, fn func()) {
 
 // openInsight loads the intelligence service for a server.
 func openInsight(ctx context.Context, cfg config.Config, st store.Store, logger *slog.Logger) (*insight.Service, error) {
+	return openInsightWith(ctx, cfg, st, logger, 0)
+}
+
+// openInsightWith is openInsight with the least time between two recorded
+// lifecycle flows (0: the default).
+func openInsightWith(ctx context.Context, cfg config.Config, st store.Store, logger *slog.Logger, flowEvery time.Duration) (*insight.Service, error) {
 	loc, err := cfg.Location()
 	if err != nil {
 		return nil, usageErr("%v", err)
 	}
-	return insight.Open(ctx, st, insight.Options{DataDir: cfg.DataDir, Location: loc, Logger: logger})
+	return insight.Open(ctx, st, insight.Options{DataDir: cfg.DataDir, Location: loc, Logger: logger, FlowEvery: flowEvery})
 }
 
 // serve serves the API on addr until ctx ends, then drains requests for up

@@ -16,6 +16,7 @@ import (
 	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/sagitta-dev/sagitta/internal/admission"
 	"github.com/sagitta-dev/sagitta/internal/feature"
+	"github.com/sagitta-dev/sagitta/internal/lifecycle"
 	"github.com/sagitta-dev/sagitta/internal/predict"
 	"github.com/sagitta-dev/sagitta/internal/profile"
 	"github.com/sagitta-dev/sagitta/internal/segment"
@@ -29,6 +30,9 @@ type Options struct {
 	Location *time.Location // for calendar days; UTC when nil
 	Logger   *slog.Logger
 	Clock    func() time.Time
+	// FlowEvery is the least time between two recorded lifecycle flows
+	// (lifecycle.Recorder.Every); lifecycle.DefaultEvery when 0.
+	FlowEvery time.Duration
 }
 
 // Service holds the intelligence engines over one store.
@@ -48,6 +52,7 @@ type Service struct {
 	Tags     *tag.Engine
 	Segs     *segment.Engine
 	Lists    *admission.Engine
+	life     *lifecycle.Recorder
 }
 
 // FeatureFile is the name of the persisted feature table in the data directory.
@@ -67,6 +72,7 @@ func Open(ctx context.Context, st store.Store, opts Options) (*Service, error) {
 		opts.Location = time.UTC
 	}
 	s := &Service{st: st, opts: opts}
+	s.life = &lifecycle.Recorder{Dir: opts.DataDir, Store: st, Every: opts.FlowEvery, Logger: opts.Logger}
 	s.Tags = tag.New(tag.Options{Store: st, Logger: opts.Logger, Clock: opts.Clock})
 	s.Lists = admission.New(admission.Options{Store: st, Logger: opts.Logger, Clock: opts.Clock,
 		Resolve: func(ctx context.Context, ref string) (int64, bool, error) {
@@ -323,6 +329,9 @@ func (s *Service) Recompute(ctx context.Context, asOf time.Time, save bool) (*fe
 	}
 	if err := s.Segs.RecordSizes(ctx); err != nil {
 		return nil, fmt.Errorf("record segment sizes: %w", err)
+	}
+	if _, _, err := s.RecordLifecycle(ctx); err != nil {
+		return nil, fmt.Errorf("record lifecycle snapshot: %w", err)
 	}
 	return tbl, s.Save()
 }

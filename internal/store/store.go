@@ -279,6 +279,7 @@ type Store interface {
 	Reader
 	Analytics
 	Marketing
+	Lifecycle
 	// Update runs fn in one transaction, committed when fn returns nil and
 	// rolled back otherwise.
 	Update(ctx context.Context, fn func(tx Tx) error) error

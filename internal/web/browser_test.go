@@ -261,6 +261,20 @@ func TestBrowser(t *testing.T) {
 	if charts {
 		do("draw the distributions", chromedp.WaitVisible(chromedp.CSS(`[data-chart="churn_hist"] canvas`)),
 			chromedp.WaitVisible(chromedp.CSS(`[data-chart="clv_hist"] canvas`)))
+		// the lifecycle flows of the last recorded period, as a sankey, and the stage sizes over time
+		do("draw the lifecycle flows", chromedp.WaitVisible(chromedp.CSS(`[data-chart="flows"] canvas`)),
+			chromedp.WaitVisible(chromedp.CSS(`[data-chart="stage_history"] canvas`)))
+		links, err := chromedp.Run(ctx, chromedp.Evaluate[int](`(function () {
+			var o = echarts.getInstanceByDom(document.querySelector('[data-chart="flows"]')).getOption();
+			return o.series[0].type === "sankey" ? o.series[0].links.length : -1; })()`))
+		if err != nil || links <= 0 {
+			t.Errorf("the flows chart: %d links, %v; want a sankey with links", links, err)
+		}
+		do("let the sankey settle", chromedp.Sleep(1200)) // it animates for a second
+		shot("2b-overview-flows")
+	}
+	if got := text("#flow-matrix"); !strings.Contains(got, "active") {
+		t.Errorf("the flow matrix reads %q", got)
 	}
 
 	// customer 360

@@ -25,6 +25,9 @@ type overview struct {
 	Churn, CLV *histogram
 	Segments   int
 	Tags       int
+	// Life is the recorded lifecycle history: flows between stages and
+	// stage sizes over time (flows.go).
+	Life *lifeHistory
 }
 
 // overviewOf is the cached overview and the table it was computed over.
@@ -90,6 +93,9 @@ func (s *Server) computeOverview(ctx context.Context) (*overview, *feature.Table
 		}
 		ov.Sizes = append(ov.Sizes, ser)
 	}
+	if ov.Life, err = s.lifeHistoryOf(ctx, ov.AsOf); err != nil {
+		return nil, nil, err
+	}
 	return ov, tbl, nil
 }
 
@@ -125,7 +131,7 @@ func (s *Server) overviewPage(w http.ResponseWriter, r *http.Request, rq *reques
 	}
 	ov := got.ov
 	v := s.view(r, rq, "overview.title")
-	v.Data = ov
+	v.Data = s.newOverviewPage(r, ov, v)
 	s.render(w, "overview", http.StatusOK, v)
 	return nil
 }

@@ -118,6 +118,9 @@ func buildBigShop(dir string, n int) (*benchShop, error) {
 			return nil, err
 		}
 	}
+	if err := addLifecycleHistory(ctx, st, n); err != nil {
+		return nil, err
+	}
 	var entries []store.AdmissionEntry
 	for id := int64(1); id <= 100_000; id++ {
 		entries = append(entries, store.AdmissionEntry{List: store.ListBlack, CustomerID: id * 7, Reason: "bench", Source: "bench", AddedAt: time.Now()})

@@ -27,6 +27,9 @@ var schemaV3 string
 //go:embed schema_v4.sql
 var schemaV4 string
 
+//go:embed schema_v5.sql
+var schemaV5 string
+
 // migration is one step of the schema; versions start at 1 and increase by one.
 type migration struct {
 	version int
@@ -40,7 +43,11 @@ var migrations = []migration{
 	{version: 2, sql: schemaV2},
 	{version: 3, sql: schemaV3},
 	{version: 4, sql: schemaV4},
+	{version: 5, sql: schemaV5},
 }
+
+// SchemaVersion is the schema version this program brings a database to.
+var SchemaVersion = len(migrations)
 
 // Options configures Open.
 type Options struct {

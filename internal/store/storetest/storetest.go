@@ -88,6 +88,10 @@ import (
 //     survivor's suppression of a channel stays); deliveries, issues and call
 //     tasks stay with the customer they were made for. AddressesOf gives
 //     the identity first seen, the smallest value on a tie.
+//   - AddLifecycleSnapshot of an At already stored replaces that snapshot
+//     with its stages and flows. LifecycleSnapshots bounds apply to AsOf,
+//     inclusive, zero meaning none; snapshots sort by AsOf then At, stages
+//     keep their order, flows sort by From then To in byte order.
 func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	tests := []struct {
 		name string
@@ -137,6 +141,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"CampaignRun", testCampaignRun},
 		{"CallTasks", testCallTasks},
 		{"MarketingMerge", testMarketingMerge},
+		{"LifecycleSnapshots", testLifecycleSnapshots},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

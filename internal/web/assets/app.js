@@ -72,6 +72,29 @@
             return { name: s.segment, type: "line", showSymbol: pts.length < 30, data: pts };
           })
         };
+      case "flows": // the lifecycle sankey: node names differ per side ("from:active" → "to:active")
+        var names = {};
+        d.flows.nodes.forEach(function (n) { names[n.name] = n.label; });
+        return {
+          tooltip: { formatter: function (p) {
+            return p.dataType === "edge" ? names[p.data.source] + " → " + names[p.data.target] + ": " + fmt(p.data.value)
+              : names[p.name] + ": " + fmt(p.value);
+          } },
+          series: [{ type: "sankey", left: 10, right: 110, top: 10, bottom: 10, layoutIterations: 0, nodeGap: 10,
+            emphasis: { focus: "adjacency" }, lineStyle: { color: "gradient", opacity: 0.35 },
+            label: { formatter: function (p) { return names[p.name]; } },
+            data: d.flows.nodes.map(function (n) { return { name: n.name }; }), links: d.flows.links }]
+        };
+      case "stage_history":
+        return {
+          color: palette, tooltip: { trigger: "axis" }, legend: { type: "scroll", bottom: 0 },
+          grid: { left: 60, right: 20, top: 10, bottom: 50 },
+          xAxis: { type: "time", axisLabel: { hideOverlap: true } }, yAxis: { type: "value" },
+          series: d.stage_history.series.map(function (s) {
+            var pts = s.counts.map(function (n, i) { return [d.stage_history.times[i], n]; });
+            return { name: s.label, type: "line", stack: "stages", areaStyle: {}, showSymbol: pts.length < 30, data: pts };
+          })
+        };
       case "churn_hist":
       case "clv_hist":
         var h = kind === "churn_hist" ? d.churn : d.clv, pctAxis = kind === "churn_hist";
