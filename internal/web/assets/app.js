@@ -73,17 +73,22 @@
           })
         };
       case "flows": // the lifecycle sankey: node names differ per side ("from:active" → "to:active")
-        var names = {};
+        var names = {}, stageOrder = ["prospect", "new", "active", "won_back", "high_churn_risk", "silent", "churned"];
         d.flows.nodes.forEach(function (n) { names[n.name] = n.label; });
         return {
           tooltip: { formatter: function (p) {
             return p.dataType === "edge" ? names[p.data.source] + " → " + names[p.data.target] + ": " + fmt(p.data.value)
               : names[p.name] + ": " + fmt(p.value);
           } },
+          animation: false, // drawn at once: a half-animated sankey reads as missing stages
           series: [{ type: "sankey", left: 10, right: 110, top: 10, bottom: 10, layoutIterations: 0, nodeGap: 10,
             emphasis: { focus: "adjacency" }, lineStyle: { color: "gradient", opacity: 0.35 },
             label: { formatter: function (p) { return names[p.name]; } },
-            data: d.flows.nodes.map(function (n) { return { name: n.name }; }), links: d.flows.links }]
+            data: d.flows.nodes.map(function (n) { // one colour per stage on both sides
+              var stage = n.name.slice(n.name.indexOf(":") + 1);
+              var i = stageOrder.indexOf(stage); // as in the stages-over-time chart
+              return { name: n.name, itemStyle: { color: palette[(i < 0 ? stageOrder.length : i) % palette.length] } };
+            }), links: d.flows.links }]
         };
       case "stage_history":
         return {
