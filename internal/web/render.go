@@ -56,7 +56,7 @@ func (v *view) Labels() map[string]string {
 	for _, k := range []string{"stage.prospect", "stage.new", "stage.active", "stage.won_back", "stage.silent", "stage.churned",
 		"stage.high_churn_risk", "overview.customers", "overview.revenue", "form.required", "models.actual", "models.predicted",
 		"models.observed", "models.x", "delivery.pending", "delivery.sent", "delivery.failed", "delivery.dropped",
-		"contact.intent", "contact.not_interested", "contact.call_back", "calls.pending",
+		"contact.intent", "contact.not_interested", "contact.call_back", "calls.pending", "campaigns.uplift_axis",
 		"models.recall", "models.precision", "models.coverage", "models.popularity"} {
 		out[k] = v.T(k)
 	}

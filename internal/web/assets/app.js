@@ -123,7 +123,7 @@
           tooltip: { formatter: function () { return pp(u.value) + " [" + pp(u.low) + ", " + pp(u.high) + "]"; } },
           grid: { left: 20, right: 30, top: 10, bottom: 30, containLabel: true },
           xAxis: { type: "value", axisLabel: { formatter: pp } },
-          yAxis: { type: "category", data: [label("campaigns.uplift", "uplift")] },
+          yAxis: { type: "category", data: [label("campaigns.uplift_axis", "uplift")] },
           series: [{
             type: "custom", data: [[u.low, u.high, 0]], encode: { x: [0, 1], y: 2 },
             renderItem: function (params, api) { // the 95% interval as a whisker
