@@ -27,6 +27,9 @@ var schemaV3 string
 //go:embed schema_v4.sql
 var schemaV4 string
 
+//go:embed schema_v5_calls.sql
+var schemaV5Calls string
+
 // migration is one step of the schema; versions start at 1 and increase by one.
 type migration struct {
 	version int
@@ -40,6 +43,7 @@ var migrations = []migration{
 	{version: 2, sql: schemaV2},
 	{version: 3, sql: schemaV3},
 	{version: 4, sql: schemaV4},
+	{version: 5, sql: schemaV5Calls},
 }
 
 // Options configures Open.

@@ -52,9 +52,12 @@ var schemaV3 string
 //go:embed schema_v4.sql
 var schemaV4 string
 
+//go:embed schema_v5_calls.sql
+var schemaV5Calls string
+
 // migrations[i] brings a database from user_version i to i+1. Append new
 // steps; never edit a released one.
-var migrations = []string{schemaV1, schemaV2, schemaV3, schemaV4}
+var migrations = []string{schemaV1, schemaV2, schemaV3, schemaV4, schemaV5Calls}
 
 // Store is the SQLite backend. One writer connection serves Update (so
 // exactly one runs at a time) and a pool of read-only connections serves the

@@ -136,6 +136,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Issues", testIssues},
 		{"CampaignRun", testCampaignRun},
 		{"CallTasks", testCallTasks},
+		{"CallQueue", testCallQueue},
 		{"MarketingMerge", testMarketingMerge},
 	}
 	for _, tt := range tests {
