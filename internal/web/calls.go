@@ -3,6 +3,7 @@ package web
 import (
 	"errors"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -14,11 +15,6 @@ import (
 	"github.com/sagitta-dev/sagitta/internal/profile"
 	"github.com/sagitta-dev/sagitta/internal/store"
 )
-
-// callTasks lists the call tasks of a campaign ("": all) in a state ("": all).
-func (s *Server) callTasks(r *http.Request, campaignName, state string) ([]store.CallTask, error) {
-	return call.List(r.Context(), s.st, campaignName, state)
-}
 
 // maskMessages masks the personal data in sample messages for a role: the
 // address, and the customer's personal values wherever a template put them.
@@ -76,52 +72,152 @@ type callRow struct {
 
 // callsView is the workbench's queue.
 type callsView struct {
-	Mine, Open []callRow
-	OpenTotal  int // open tasks in all; the first queueSize are shown
-	Done       int
+	Mine       []callRow // the agent's tasks not done: the first mineSize in queue order
+	MoreMine   bool      // the agent holds more than mineSize
+	Open       []callRow // one page of open tasks in queue order
+	Counts     store.CallCounts
+	Prev, Next string // addresses of the neighbour pages of open tasks ("": none)
 	Campaign   string
 	Campaigns  []string
 }
 
-// queueSize bounds the open tasks the queue shows.
+// OpenTotal is the number of open tasks (of the campaign, or all).
+func (cv *callsView) OpenTotal() int64 { return cv.Counts.ByState[store.CallOpen] }
+
+// Done is the number of tasks with a final result.
+func (cv *callsView) Done() int64 { return cv.Counts.ByState[store.CallDone] }
+
+// queueSize is the number of open tasks a page of the queue shows.
 const queueSize = 50
 
-// callsPage is the outbound agent's queue: their tasks first, then open
-// tasks to take, call backs by their time.
+// mineSize bounds the agent's own tasks the queue shows (of each state:
+// taken, and call backs open again).
+const mineSize = 100
+
+// callsPage is the outbound agent's queue: their tasks first, then a page of
+// open tasks to take in queue order (due call backs, new tasks, later call
+// backs), with the counts. It reads a bounded number of tasks however many
+// the campaign has: the pages are keyset pages of the store
+// (store.CallTaskPage), the counts are kept by the store.
 func (s *Server) callsPage(w http.ResponseWriter, r *http.Request, rq *request) error {
 	if err := s.marketingOn(); err != nil {
 		return err
 	}
-	cv := &callsView{Campaign: r.URL.Query().Get("campaign")}
+	query := r.URL.Query()
+	cv := &callsView{Campaign: query.Get("campaign")}
 	for _, c := range s.mk.Campaigns.List() {
 		if slices.Contains(c.Channels, campaign.Call) {
 			cv.Campaigns = append(cv.Campaigns, c.Name)
 		}
 	}
-	tasks, err := s.callTasks(r, cv.Campaign, "")
+	now := s.now()
+	// the queue's order splits call backs at a time; paging keeps that time
+	// (at) so that a page boundary does not move while the agent pages
+	order := now
+	after, errA := parseCallCursor(query.Get("after"))
+	before, errB := parseCallCursor(query.Get("before"))
+	if v := query.Get("at"); v != "" {
+		us, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			errA = err
+		}
+		order = time.UnixMicro(us).UTC()
+	}
+	if errA != nil || errB != nil || (!after.IsZero() && !before.IsZero()) {
+		return errPage(http.StatusBadRequest, "calls.bad_page")
+	}
+	me := rq.sess.keyID
+	row := func(t store.CallTask) callRow {
+		return callRow{CallTask: t, Mine: t.Assignee == me, Due: t.CallbackAt.IsZero() || !t.CallbackAt.After(now)}
+	}
+	for _, state := range []string{store.CallAssigned, store.CallOpen} {
+		mine, err := s.st.CallTaskPage(r.Context(), store.CallPage{Campaign: cv.Campaign, State: state, Assignee: me, Now: now, Limit: mineSize + 1})
+		if err != nil {
+			return err
+		}
+		if len(mine) > mineSize {
+			mine, cv.MoreMine = mine[:mineSize], true
+		}
+		for _, t := range mine {
+			cv.Mine = append(cv.Mine, row(t))
+		}
+	}
+	slices.SortStableFunc(cv.Mine, func(a, b callRow) int {
+		if store.CallLess(a.Cursor(), b.Cursor(), now) {
+			return -1
+		}
+		if store.CallLess(b.Cursor(), a.Cursor(), now) {
+			return 1
+		}
+		return 0
+	})
+	// one page more than shown tells whether there is a next (or previous) page
+	open, err := s.st.CallTaskPage(r.Context(), store.CallPage{Campaign: cv.Campaign, State: store.CallOpen, Now: order,
+		After: after, Before: before, Limit: queueSize + 1})
 	if err != nil {
 		return err
 	}
-	now := s.now()
-	me := rq.sess.keyID
-	for _, t := range tasks {
-		row := callRow{CallTask: t, Mine: t.Assignee == me, Due: t.CallbackAt.IsZero() || !t.CallbackAt.After(now)}
-		switch {
-		case t.State == store.CallDone:
-			cv.Done++
-		case row.Mine:
-			cv.Mine = append(cv.Mine, row)
-		case t.State == store.CallOpen:
-			cv.OpenTotal++
-			if len(cv.Open) < queueSize {
-				cv.Open = append(cv.Open, row)
-			}
+	hasPrev, hasNext := !after.IsZero(), !before.IsZero()
+	if len(open) > queueSize {
+		if before.IsZero() {
+			open, hasNext = open[:queueSize], true
+		} else {
+			open, hasPrev = open[1:], true
 		}
+	}
+	for _, t := range open {
+		cv.Open = append(cv.Open, row(t))
+	}
+	page := func(dir string, c store.CallCursor) string {
+		v := url.Values{dir: {formatCallCursor(c)}, "at": {strconv.FormatInt(order.UnixMicro(), 10)}}
+		if cv.Campaign != "" {
+			v.Set("campaign", cv.Campaign)
+		}
+		return "/calls?" + v.Encode()
+	}
+	if len(open) > 0 {
+		if hasPrev {
+			cv.Prev = page("before", open[0].Cursor())
+		}
+		if hasNext {
+			cv.Next = page("after", open[len(open)-1].Cursor())
+		}
+	}
+	if cv.Counts, err = s.st.CallTaskCounts(r.Context(), cv.Campaign); err != nil {
+		return err
 	}
 	v := s.view(r, rq, "calls.title")
 	v.Data = cv
 	s.render(w, "calls", http.StatusOK, v)
 	return nil
+}
+
+// formatCallCursor writes a task's place in the queue as "CALLBACK.ID"
+// (the call-back time in unix microseconds, 0 for none).
+func formatCallCursor(c store.CallCursor) string {
+	var cb int64
+	if !c.CallbackAt.IsZero() {
+		cb = c.CallbackAt.UnixMicro()
+	}
+	return strconv.FormatInt(cb, 10) + "." + strconv.FormatInt(c.ID, 10)
+}
+
+// parseCallCursor reads formatCallCursor's form; "" is no cursor.
+func parseCallCursor(v string) (store.CallCursor, error) {
+	if v == "" {
+		return store.CallCursor{}, nil
+	}
+	a, b, ok := strings.Cut(v, ".")
+	cb, err1 := strconv.ParseInt(a, 10, 64)
+	id, err2 := strconv.ParseInt(b, 10, 64)
+	if !ok || err1 != nil || err2 != nil || cb < 0 || id <= 0 {
+		return store.CallCursor{}, errors.New("bad cursor")
+	}
+	c := store.CallCursor{ID: id}
+	if cb != 0 {
+		c.CallbackAt = time.UnixMicro(cb).UTC()
+	}
+	return c, nil
 }
 
 // callView is one call task with what the agent needs to make the call.
