@@ -2,6 +2,8 @@ package web
 
 import (
 	"errors"
+	"html/template"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"slices"
@@ -232,6 +234,13 @@ type callView struct {
 	Errors   map[string]string
 	Note     string
 	Callback string
+	// The customer's phone number: unmasked for the one who holds the task
+	// (Holder), with Dial its tel: link; masked for everyone else but
+	// admin; empty when the customer may not be called (NoCall says why).
+	Holder bool
+	Phone  string
+	Dial   template.URL
+	NoCall string
 }
 
 func (s *Server) callTask(r *http.Request) (store.CallTask, error) {
@@ -268,6 +277,9 @@ func (s *Server) showCall(w http.ResponseWriter, r *http.Request, rq *request, c
 	if !seesPII(rq.role()) { // the script was rendered with the customer's name
 		cv.T.Script = maskIn(p, rq.role(), cv.T.Script)
 	}
+	if err := s.callPhone(r, rq, cv); err != nil {
+		return err
+	}
 	maskProfile(&p, rq.role())
 	cv.P = p
 	if cv.T.Offer != "" {
@@ -282,6 +294,64 @@ func (s *Server) showCall(w http.ResponseWriter, r *http.Request, rq *request, c
 	v.Data = cv
 	s.render(w, "call", code, v)
 	return nil
+}
+
+// callPhone fills the task page's phone number by need to know: the agent
+// who holds the task (its assignee, the task not done) sees the number to
+// dial, with a tel: link for their softphone; everyone else sees it masked
+// (admin unmasked, as everywhere). A customer who may not be called now —
+// opted out of calls, suppressed or on the black list since the task was
+// made — has no number on the page, whoever looks. Every unmasked number
+// shown is logged, without the number.
+func (s *Server) callPhone(r *http.Request, rq *request, cv *callView) error {
+	t := cv.T
+	cv.Holder = t.Assignee == rq.sess.keyID && t.State != store.CallDone
+	vs, err := s.mk.Campaigns.Guard().Check(r.Context(), s.st, campaign.Call, []int64{t.CustomerID}, s.now(), true)
+	if err != nil {
+		return err
+	}
+	if len(vs) == 1 && vs[0].Reason != "" {
+		cv.NoCall = vs[0].Reason
+		return nil
+	}
+	phones, err := s.st.AddressesOf(r.Context(), store.KindPhone, []int64{t.CustomerID})
+	if err != nil {
+		return err
+	}
+	phone := phones[t.CustomerID]
+	switch {
+	case phone == "":
+	case cv.Holder:
+		cv.Phone = phone
+		if d := dialable(phone); d != "" {
+			cv.Dial = template.URL("tel:" + d) // digits and a leading + only
+		}
+	default:
+		cv.Phone = maskFor(rq.role(), store.KindPhone, phone)
+	}
+	if phone != "" && cv.Phone == phone {
+		s.log.LogAttrs(r.Context(), slog.LevelInfo, "call task phone shown", slog.String("key_id", rq.sess.keyID),
+			slog.Int64("task_id", t.ID), slog.Int64("customer_id", t.CustomerID), slog.Bool("holder", cv.Holder))
+	}
+	return nil
+}
+
+// dialable keeps the digits of a phone number and a leading +, the form
+// of a tel: URI (RFC 3966) a softphone dials; "" when too short to be one.
+func dialable(phone string) string {
+	var b strings.Builder
+	for _, c := range strings.TrimSpace(phone) {
+		switch {
+		case c >= '0' && c <= '9':
+			b.WriteRune(c)
+		case c == '+' && b.Len() == 0:
+			b.WriteRune(c)
+		}
+	}
+	if d := b.String(); len(strings.TrimPrefix(d, "+")) >= 3 {
+		return d
+	}
+	return ""
 }
 
 // takeCall assigns an open task to the agent.
@@ -307,7 +377,8 @@ func (s *Server) takeCall(w http.ResponseWriter, r *http.Request, rq *request) e
 }
 
 // callResult records the outcome of a call in one click: intent, not
-// interested, or call back at a time.
+// interested, or call back at a time. Only the one who holds the task may:
+// take it first.
 func (s *Server) callResult(w http.ResponseWriter, r *http.Request, rq *request) error {
 	if err := s.marketingOn(); err != nil {
 		return err
@@ -315,6 +386,12 @@ func (s *Server) callResult(w http.ResponseWriter, r *http.Request, rq *request)
 	t, err := s.callTask(r)
 	if err != nil {
 		return err
+	}
+	if t.State != store.CallDone && t.Assignee != rq.sess.keyID {
+		if t.Assignee == "" {
+			return errPage(http.StatusForbidden, "calls.take_first")
+		}
+		return errPage(http.StatusForbidden, "calls.someone_else")
 	}
 	cv := &callView{T: t, Errors: map[string]string{}, Note: strings.TrimSpace(r.PostFormValue("note")),
 		Callback: strings.TrimSpace(r.PostFormValue("callback_at"))}

@@ -30,7 +30,7 @@ func (s *Server) routes() []route {
 	return []route{
 		{"GET /login", public, s.loginPage},
 		{"POST /login", public, s.login},
-		{"POST /logout", read, s.logout},
+		{"POST /logout", loggedIn, s.logout},
 		{"GET /lang", public, s.setLang},
 		{"GET /{$}", read, s.overviewPage},
 		{"GET /customers", read, s.customersPage},
@@ -65,10 +65,10 @@ func (s *Server) routes() []route {
 		{"GET /campaigns/{name}/report", read, s.campaignReport},
 		{"POST /campaigns", operate, s.saveCampaign},
 		{"POST /campaigns/{name}/{action}", operate, s.campaignAction},
-		{"GET /calls", read, s.callsPage},
-		{"GET /calls/{id}", read, s.callPage},
-		{"POST /calls/{id}/take", operate, s.takeCall},
-		{"POST /calls/{id}/result", operate, s.callResult},
+		{"GET /calls", callRead, s.callsPage},
+		{"GET /calls/{id}", callRead, s.callPage},
+		{"POST /calls/{id}/take", callWork, s.takeCall},
+		{"POST /calls/{id}/result", callWork, s.callResult},
 		{"GET /models", read, s.modelsPage},
 		{"GET /", public, s.notFound},
 	}

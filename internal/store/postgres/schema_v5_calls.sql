@@ -1,12 +1,13 @@
 -- Sagitta PostgreSQL schema, version 5 (call queue): what the call workbench
--- reads without scanning every task. The three indexes serve store.CallPage
--- in queue order (call-back time, then id) for one campaign, for all, and for
--- one agent; call_task_counts keeps the number of tasks by (campaign, state,
--- result), maintained by a trigger so that every write path counts, and
--- filled here from the tasks already stored.
+-- reads without scanning every task. The indexes serve store.CallPage in
+-- queue order (call-back time, then id) for one campaign, for all, and for
+-- one agent (in one campaign or in all); call_task_counts keeps the number
+-- of tasks by (campaign, state, result), maintained by a trigger so that
+-- every write path counts, and filled here from the tasks already stored.
 CREATE INDEX IF NOT EXISTS call_tasks_queue ON call_tasks (campaign, state, callback_at, id);
 CREATE INDEX IF NOT EXISTS call_tasks_queue_all ON call_tasks (state, callback_at, id);
 CREATE INDEX IF NOT EXISTS call_tasks_assignee ON call_tasks (assignee, state, callback_at, id);
+CREATE INDEX IF NOT EXISTS call_tasks_assignee_campaign ON call_tasks (assignee, campaign, state, callback_at, id);
 
 CREATE TABLE IF NOT EXISTS call_task_counts (
     campaign text   NOT NULL,

@@ -32,6 +32,8 @@ func init() {
 	for f := range 8 {
 		index := ""
 		switch {
+		case f == 7:
+			index = " INDEXED BY call_tasks_assignee_campaign"
 		case f&4 != 0 && f&2 != 0:
 			index = " INDEXED BY call_tasks_assignee"
 		case f&1 != 0 && f&2 != 0:
