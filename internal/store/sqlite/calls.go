@@ -56,7 +56,7 @@ func init() {
 					if dir == 1 {
 						bound = "callback_at >= ?4"
 					}
-					w = append(w, "callback_at > 0", bound, "(callback_at, id) "+op+" (?5, ?6)")
+					w = append(w, bound, "(callback_at, id) "+op+" (?5, ?6)")
 				} else {
 					w, order = append(w, "callback_at = 0", "id "+op+" ?6"), "id"
 				}
