@@ -297,7 +297,14 @@ func (s *server) postContacts(w http.ResponseWriter, r *http.Request, _ store.AP
 }
 
 func (s *server) calls(w http.ResponseWriter, r *http.Request, _ store.APIKey, _ *marketing.Service) error {
-	ts, err := call.List(r.Context(), s.store, r.URL.Query().Get("campaign"), r.URL.Query().Get("state"))
+	q := r.URL.Query()
+	if q.Has("limit") {
+		return s.callPage(w, r)
+	}
+	if q.Has("after") || q.Has("assignee") {
+		return errorf(http.StatusBadRequest, "after and assignee page the call tasks: give a limit (1 to %d) too", maxCallLimit)
+	}
+	ts, err := call.List(r.Context(), s.store, q.Get("campaign"), q.Get("state"))
 	if err != nil {
 		return err
 	}
