@@ -88,6 +88,11 @@ import (
 //     survivor's suppression of a channel stays); deliveries, issues and call
 //     tasks stay with the customer they were made for. AddressesOf gives
 //     the identity first seen, the smallest value on a tie.
+//   - CallTaskCounts equal a count of CallTasks, through every write
+//     (inserts, updates of state and result, a rolled-back transaction).
+//     CallTaskPage pages, forward from After or backward from Before, are
+//     the matching tasks in the order store.CallLess gives at Now; a bad
+//     limit or both cursors are ErrBadCallPage.
 func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	tests := []struct {
 		name string
