@@ -297,7 +297,14 @@ func (s *server) postContacts(w http.ResponseWriter, r *http.Request, _ store.AP
 }
 
 func (s *server) calls(w http.ResponseWriter, r *http.Request, _ store.APIKey, _ *marketing.Service) error {
-	ts, err := call.List(r.Context(), s.store, r.URL.Query().Get("campaign"), r.URL.Query().Get("state"))
+	q := r.URL.Query()
+	if q.Has("limit") {
+		return s.callPage(w, r)
+	}
+	if q.Has("after") || q.Has("assignee") {
+		return errorf(http.StatusBadRequest, "after and assignee page the call tasks: give a limit (1 to %d) too", maxCallLimit)
+	}
+	ts, err := call.List(r.Context(), s.store, q.Get("campaign"), q.Get("state"))
 	if err != nil {
 		return err
 	}
@@ -308,11 +315,12 @@ func (s *server) calls(w http.ResponseWriter, r *http.Request, _ store.APIKey, _
 	return nil
 }
 
-func (s *server) callAction(w http.ResponseWriter, r *http.Request, _ store.APIKey, _ *marketing.Service) error {
+func (s *server) callAction(w http.ResponseWriter, r *http.Request, key store.APIKey, _ *marketing.Service) error {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil {
 		return errorf(http.StatusBadRequest, "call task id %q is not a number", r.PathValue("id"))
 	}
+	agent := key.Role == store.RoleAgent
 	var t store.CallTask
 	switch a := r.PathValue("action"); a {
 	case "assign":
@@ -321,6 +329,12 @@ func (s *server) callAction(w http.ResponseWriter, r *http.Request, _ store.APIK
 		}
 		if err := decodeBody(r, &body); err != nil {
 			return err
+		}
+		if agent { // an agent takes tasks for themselves only
+			if body.Assignee != "" && body.Assignee != key.ID {
+				return errorf(http.StatusForbidden, "a key with role agent may assign call tasks to itself only (assignee %q or empty)", key.ID)
+			}
+			body.Assignee = key.ID
 		}
 		t, err = call.Assign(r.Context(), s.store, id, body.Assignee, s.now())
 	case "result":
@@ -331,6 +345,15 @@ func (s *server) callAction(w http.ResponseWriter, r *http.Request, _ store.APIK
 		}
 		if err := decodeBody(r, &body); err != nil {
 			return err
+		}
+		if agent { // an agent records the results of the tasks they hold
+			held, err := s.store.CallTask(r.Context(), id)
+			if err != nil {
+				return err
+			}
+			if held.Assignee != key.ID {
+				return errorf(http.StatusForbidden, "call task %d is not assigned to this key: assign it first", id)
+			}
 		}
 		t, err = call.Capture(r.Context(), s.store, id, body.Result, body.CallbackAt, body.Note, s.now())
 	default:

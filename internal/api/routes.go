@@ -11,17 +11,25 @@ type access int
 
 const (
 	public  access = iota // no key needed
-	read                  // any role
+	read                  // any role but agent
 	operate               // admin and operator: campaign routes
 	write                 // admin: ingestion
+	// The agent role (hotline and store staff) may use the call-task
+	// routes and nothing else.
+	callRead // any role, agent too: list call tasks
+	callWork // admin, operator and agent: assign a task, record its result
 )
 
 func (a access) allows(role string) bool {
 	switch a {
-	case public, read:
+	case public, callRead:
 		return true
+	case read:
+		return role != store.RoleAgent
 	case operate:
 		return role == store.RoleAdmin || role == store.RoleOperator
+	case callWork:
+		return role == store.RoleAdmin || role == store.RoleOperator || role == store.RoleAgent
 	}
 	return role == store.RoleAdmin
 }
@@ -87,8 +95,8 @@ func (s *server) routes() []route {
 		{"GET /v1/customers/{ref}/campaign-decisions", read, s.mk(s.campaignDecisions)},
 		{"GET /v1/customers/{ref}/contacts", read, s.customerContacts},
 		{"POST /v1/contacts", operate, s.mk(s.postContacts)},
-		{"GET /v1/calls", read, s.mk(s.calls)},
-		{"POST /v1/calls/{id}/{action}", operate, s.mk(s.callAction)},
+		{"GET /v1/calls", callRead, s.mk(s.calls)},
+		{"POST /v1/calls/{id}/{action}", callWork, s.mk(s.callAction)},
 		{"GET /v1/unsubscribe", public, s.mk(s.unsubscribePage)},
 		{"POST /v1/unsubscribe", public, s.mk(s.unsubscribe)},
 		{"GET /v1/lifecycle/flows", read, s.lifecycleFlows},

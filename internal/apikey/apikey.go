@@ -26,17 +26,17 @@ const (
 
 // Errors returned by Generate.
 var (
-	ErrInvalidRole = errors.New("role must be admin, operator or analyst")
+	ErrInvalidRole = errors.New("role must be admin, operator, analyst or agent")
 	ErrInvalidName = errors.New("name must be valid UTF-8 of at most 200 bytes")
 )
 
 // Roles lists the valid roles, most powerful first.
-var Roles = []string{store.RoleAdmin, store.RoleOperator, store.RoleAnalyst}
+var Roles = []string{store.RoleAdmin, store.RoleOperator, store.RoleAnalyst, store.RoleAgent}
 
 // ValidRole reports whether role is one of Roles.
 func ValidRole(role string) bool {
 	switch role {
-	case store.RoleAdmin, store.RoleOperator, store.RoleAnalyst:
+	case store.RoleAdmin, store.RoleOperator, store.RoleAnalyst, store.RoleAgent:
 		return true
 	}
 	return false

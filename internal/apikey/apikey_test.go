@@ -72,7 +72,7 @@ func TestHash(t *testing.T) {
 }
 
 func TestValidRole(t *testing.T) {
-	for role, want := range map[string]bool{"admin": true, "operator": true, "analyst": true, "": false, "ADMIN": false, "viewer": false} {
+	for role, want := range map[string]bool{"admin": true, "operator": true, "analyst": true, "agent": true, "": false, "ADMIN": false, "viewer": false} {
 		if got := apikey.ValidRole(role); got != want {
 			t.Errorf("ValidRole(%q) = %v, want %v", role, got, want)
 		}

@@ -10,7 +10,7 @@ import (
 )
 
 func runAPIKey(ctx context.Context, env Env, args []string) error {
-	const help = "usage: sagitta apikey {create --role admin|analyst|operator [--name N] | list | delete ID}"
+	const help = "usage: sagitta apikey {create --role admin|analyst|operator|agent [--name N] | list | delete ID}"
 	if isHelp(args) {
 		fmt.Fprintln(env.Stdout, help)
 		return nil
@@ -20,7 +20,7 @@ func runAPIKey(ctx context.Context, env Env, args []string) error {
 	}
 	var cfg config.Config
 	fs := flags(env, "apikey "+args[0], &cfg)
-	role := fs.String("role", "", "admin (everything), analyst (read-only) or operator (campaigns)")
+	role := fs.String("role", "", "admin (everything), analyst (read-only), operator (campaigns) or agent (call tasks only)")
 	name := fs.String("name", "", "a label for the key")
 	asJSON := fs.Bool("json", false, "print JSON")
 	pos, err := parse(fs, args[1:])
@@ -30,7 +30,7 @@ func runAPIKey(ctx context.Context, env Env, args []string) error {
 	switch args[0] {
 	case "create":
 		if !apikey.ValidRole(*role) {
-			return usageErr("--role: %q is not admin, analyst or operator", *role)
+			return usageErr("--role: %q is not admin, analyst, operator or agent", *role)
 		}
 	case "list":
 	case "delete":

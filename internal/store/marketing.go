@@ -207,6 +207,7 @@ type MarketingTx interface {
 // Marketing is the part of a Store that offers and campaigns use.
 type Marketing interface {
 	MarketingReader
+	CallQueue
 	// UpdateMarketing runs fn in one write transaction, as Update does
 	// (the two wait for each other).
 	UpdateMarketing(ctx context.Context, fn func(tx MarketingTx) error) error

@@ -172,6 +172,10 @@ const (
 	RoleAdmin    = "admin"
 	RoleAnalyst  = "analyst"
 	RoleOperator = "operator"
+	// RoleAgent is hotline and store staff: the call workbench and the
+	// call-task API only, and the phone number of a customer whose task
+	// they hold.
+	RoleAgent = "agent"
 )
 
 // APIKey is stored by the SHA-256 of its secret; the secret itself is never kept.

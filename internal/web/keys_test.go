@@ -3,8 +3,10 @@ package web
 import (
 	"testing"
 
+	"github.com/sagitta-dev/sagitta/internal/apikey"
 	"github.com/sagitta-dev/sagitta/internal/campaign"
 	"github.com/sagitta-dev/sagitta/internal/channel/call"
+	"github.com/sagitta-dev/sagitta/internal/contact"
 	"github.com/sagitta-dev/sagitta/internal/offer"
 	"github.com/sagitta-dev/sagitta/internal/store"
 )
@@ -39,6 +41,8 @@ func TestDynamicKeys(t *testing.T) {
 	add("call_state.", store.CallOpen, store.CallAssigned, store.CallDone)
 	add("done.campaign_", "saved", "launch", "pause", "resume")
 	add("reason.", "personal", "popular", "popular_in_category", "bought_together", "similar_items")
+	add("calls.no_call.", contact.ReasonConsent, contact.ReasonSuppressed, contact.ReasonBlack)
+	add("role.", apikey.Roles...)
 	for _, k := range keys {
 		for _, lang := range []string{"en", "zh"} {
 			if _, ok := cat[lang][k]; !ok {

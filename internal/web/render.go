@@ -29,6 +29,8 @@ type view struct {
 	KeyName  string
 	CSRF     string
 	CanEdit  bool // admin and operator
+	CanCall  bool // may take calls and record results: admin, operator, agent
+	CanRead  bool // may open the pages beyond the call workbench: every role but agent
 	SeesPII  bool
 	Charts   bool // the ECharts bundle is embedded
 	Assets   *assets
@@ -85,9 +87,19 @@ func (s *Server) view(r *http.Request, rq *request, titleKey string) *view {
 			}
 		}
 	}
+	if rq.sess != nil && !read.allows(rq.sess.role) { // an agent: the sections it may open
+		v.Nav = nil
+		for _, n := range nav {
+			if n.Path == "/calls" {
+				v.Nav = append(v.Nav, n)
+			}
+		}
+	}
 	if rq.sess != nil {
 		v.Role, v.KeyName, v.CSRF = rq.sess.role, rq.sess.keyName, rq.sess.csrf
 		v.CanEdit = operate.allows(rq.sess.role)
+		v.CanCall = callWork.allows(rq.sess.role)
+		v.CanRead = read.allows(rq.sess.role)
 		v.SeesPII = seesPII(rq.sess.role)
 	}
 	return v

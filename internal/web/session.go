@@ -176,7 +176,7 @@ func setCookie(w http.ResponseWriter, r *http.Request, name, value string, maxAg
 // loginPage shows the login form.
 func (s *Server) loginPage(w http.ResponseWriter, r *http.Request, rq *request) error {
 	if rq.sess != nil {
-		http.Redirect(w, r, safeNext(r.URL.Query().Get("next")), http.StatusSeeOther)
+		http.Redirect(w, r, home(rq.sess.role, safeNext(r.URL.Query().Get("next"))), http.StatusSeeOther)
 		return nil
 	}
 	return s.showLogin(w, r, rq, "", http.StatusOK)
@@ -213,8 +213,17 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, rq *request) erro
 	}
 	setCookie(w, r, sessionCookie, s.sessions.create(k), 0)
 	setCookie(w, r, loginCookie, "", -1)
-	http.Redirect(w, r, safeNext(r.PostFormValue("next")), http.StatusSeeOther)
+	http.Redirect(w, r, home(k.Role, safeNext(r.PostFormValue("next"))), http.StatusSeeOther)
 	return nil
+}
+
+// home turns the overview, where a login goes by default, into the call
+// queue for an agent, who may open nothing else.
+func home(role, next string) string {
+	if next == "/" && !read.allows(role) {
+		return "/calls"
+	}
+	return next
 }
 
 func (s *Server) logout(w http.ResponseWriter, r *http.Request, _ *request) error {

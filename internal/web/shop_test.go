@@ -150,8 +150,9 @@ func buildShop() (*shop, error) {
 	}
 	go mk.Campaigns.Run(context.Background())
 	s := &shop{st: st, in: in, mk: mk, rec: rec, keys: map[string]string{}, end: m.End}
-	for _, role := range []string{store.RoleAdmin, store.RoleAnalyst, store.RoleOperator} {
-		secret, k, err := apikey.Generate(role, "test-"+role, time.Now())
+	// keys by role, and a second agent ("agent2")
+	for _, role := range []string{store.RoleAdmin, store.RoleAnalyst, store.RoleOperator, store.RoleAgent, "agent2"} {
+		secret, k, err := apikey.Generate(strings.TrimSuffix(role, "2"), "test-"+role, time.Now())
 		if err != nil {
 			return nil, err
 		}
@@ -249,11 +250,12 @@ func (c *client) login(secret string) {
 		c.t.Fatalf("GET /login: %d", code)
 	}
 	code, body, h := c.post("/login", url.Values{"key": {secret}, "next": {"/"}})
-	if code != http.StatusSeeOther || h.Get("Location") != "/" {
-		c.t.Fatalf("POST /login: %d %s\n%s", code, h.Get("Location"), body)
+	home := h.Get("Location") // the overview; the call queue for an agent
+	if code != http.StatusSeeOther || (home != "/" && home != "/calls") {
+		c.t.Fatalf("POST /login: %d %s\n%s", code, home, body)
 	}
-	if code, _ := c.get("/"); code != http.StatusOK { // picks up the session's CSRF token
-		c.t.Fatalf("GET / after login: %d", code)
+	if code, _ := c.get(home); code != http.StatusOK { // picks up the session's CSRF token
+		c.t.Fatalf("GET %s after login: %d", home, code)
 	}
 }
 

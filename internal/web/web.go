@@ -133,17 +133,26 @@ type access int
 
 const (
 	public  access = iota // no session needed
-	read                  // any role
+	read                  // any role but agent
 	operate               // admin and operator: changes tags, segments, lists
 	write                 // admin: imports data, as the API's ingestion
+	// The agent role (hotline and store staff) may use the call workbench
+	// and nothing else: least privilege for people who dial customers.
+	loggedIn // any role, agent too: logging out
+	callRead // any role, agent too: the call queue and a task
+	callWork // admin, operator and agent: take a call, record its result
 )
 
 func (a access) allows(role string) bool {
 	switch a {
-	case public, read:
+	case public, loggedIn, callRead:
 		return true
+	case read:
+		return role != store.RoleAgent
 	case write:
 		return role == store.RoleAdmin
+	case callWork:
+		return role == store.RoleAdmin || role == store.RoleOperator || role == store.RoleAgent
 	}
 	return role == store.RoleAdmin || role == store.RoleOperator
 }

@@ -30,6 +30,9 @@ var schemaV4 string
 //go:embed schema_v5.sql
 var schemaV5 string
 
+//go:embed schema_v6.sql
+var schemaV6 string
+
 // migration is one step of the schema; versions start at 1 and increase by one.
 type migration struct {
 	version int
@@ -44,6 +47,7 @@ var migrations = []migration{
 	{version: 3, sql: schemaV3},
 	{version: 4, sql: schemaV4},
 	{version: 5, sql: schemaV5},
+	{version: 6, sql: schemaV6},
 }
 
 // SchemaVersion is the schema version this program brings a database to.

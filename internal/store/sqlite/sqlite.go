@@ -55,9 +55,12 @@ var schemaV4 string
 //go:embed schema_v5.sql
 var schemaV5 string
 
+//go:embed schema_v6.sql
+var schemaV6 string
+
 // migrations[i] brings a database from user_version i to i+1. Append new
 // steps; never edit a released one.
-var migrations = []string{schemaV1, schemaV2, schemaV3, schemaV4, schemaV5}
+var migrations = []string{schemaV1, schemaV2, schemaV3, schemaV4, schemaV5, schemaV6}
 
 // Store is the SQLite backend. One writer connection serves Update (so
 // exactly one runs at a time) and a pool of read-only connections serves the

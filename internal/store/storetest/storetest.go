@@ -92,6 +92,11 @@ import (
 //     with its stages and flows. LifecycleSnapshots bounds apply to AsOf,
 //     inclusive, zero meaning none; snapshots sort by AsOf then At, stages
 //     keep their order, flows sort by From then To in byte order.
+//   - CallTaskCounts equal a count of CallTasks, through every write
+//     (inserts, updates of state and result, a rolled-back transaction).
+//     CallTaskPage pages, forward from After or backward from Before, are
+//     the matching tasks in the order store.CallLess gives at Now; a bad
+//     limit or both cursors are ErrBadCallPage.
 func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	tests := []struct {
 		name string
@@ -140,6 +145,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Issues", testIssues},
 		{"CampaignRun", testCampaignRun},
 		{"CallTasks", testCallTasks},
+		{"CallQueue", testCallQueue},
 		{"MarketingMerge", testMarketingMerge},
 		{"LifecycleSnapshots", testLifecycleSnapshots},
 	}
