@@ -15,8 +15,13 @@ import (
 
 // runLifecycle implements "sagitta lifecycle flows".
 func runLifecycle(ctx context.Context, env Env, args []string) error {
+	const help = "usage: sagitta lifecycle flows [--from DATE] [--to DATE] [--all] [--json]"
+	if isHelp(args) {
+		fmt.Fprintln(env.Stdout, help)
+		return nil
+	}
 	if len(args) == 0 || args[0] != "flows" {
-		return usageErr("usage: sagitta lifecycle flows [--from DATE] [--to DATE] [--all] [--json]")
+		return usageErr(help)
 	}
 	var cfg config.Config
 	fs := flags(env, "lifecycle flows", &cfg)
