@@ -56,7 +56,6 @@ type Server struct {
 	cat      catalogues
 	assets   *assets
 	overview *bgCache[overviewOf]
-	lists    *bgCache[listsOf]
 	models   modelFiles
 	previews previews
 	mux      *http.ServeMux
@@ -98,7 +97,6 @@ func New(opts Options) *Server {
 	}
 	s.overview = newOverviewCache(s, opts.SummaryTTL)
 	s.previews.s = s
-	s.lists = newListsCache(s)
 	if s.in != nil {
 		// start the overview's first computation now, so that the first
 		// visitor of a large shop does not wait for it
