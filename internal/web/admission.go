@@ -1,9 +1,7 @@
 package web
 
 import (
-	"bufio"
 	"errors"
-	"io"
 	"net/http"
 	"net/url"
 	"slices"
@@ -202,19 +200,4 @@ func (s *Server) admissionEntries(r *http.Request, list string) ([]store.Admissi
 		}
 	}
 	return page, c
-}
-
-// writeIDs writes a customer_id CSV.
-func writeIDs(w io.Writer, ids []int64) error {
-	bw := bufio.NewWriterSize(w, 64<<10)
-	bw.WriteString("customer_id\n")
-	var line []byte
-	for _, id := range ids {
-		line = strconv.AppendInt(line[:0], id, 10)
-		line = append(line, '\n')
-		if _, err := bw.Write(line); err != nil {
-			return err
-		}
-	}
-	return bw.Flush()
 }
