@@ -136,6 +136,9 @@ func buildBigShop(dir string, n int) (*benchShop, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := benchSent(ctx, st, mk, n); err != nil {
+		return nil, err
+	}
 	// the models of the small shop in the store, for the models page
 	if _, err := predict.FitCLV(ctx, st, predict.CLVOptions{DataDir: data, CalibrationEnd: predict.Day(m.End, time.UTC) - 60,
 		HoldoutEnd: predict.Day(m.End, time.UTC)}); err != nil {
