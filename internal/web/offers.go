@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"math"
 	"net/http"
@@ -266,7 +267,7 @@ func (s *Server) campaignsPage(w http.ResponseWriter, r *http.Request, rq *reque
 	}
 	var rows []campaignRow
 	for _, c := range s.mk.Campaigns.List() {
-		st, err := s.mk.Campaigns.Status(r.Context(), c.Name)
+		st, err := s.figures.status(r.Context(), c.Name)
 		if err != nil {
 			return err
 		}
@@ -423,7 +424,8 @@ type campaignView struct {
 	Calls     map[string]int // call tasks by result ("" open or assigned)
 	Preview   *previewView
 	PreviewAt time.Time
-	Report    bool // the report page rather than the campaign's page
+	ReportAt  time.Time // when the report shown was computed
+	Report    bool      // the report page rather than the campaign's page
 	// Uplift is the report against the holdout (nil before a launch or when
 	// it cannot be computed: UpliftErr says why).
 	Uplift    *campaign.Report
@@ -477,7 +479,7 @@ func (s *Server) campaignData(r *http.Request, name string) (*campaignView, erro
 	if err != nil {
 		return nil, err
 	}
-	st, err := s.mk.Campaigns.Status(r.Context(), name)
+	st, err := s.figures.status(r.Context(), name)
 	if err != nil {
 		return nil, err
 	}
@@ -501,6 +503,9 @@ func (s *Server) campaignPage(w http.ResponseWriter, r *http.Request, rq *reques
 	if err != nil {
 		return err
 	}
+	if cv.Status.State != "draft" { // the report is likely next: start computing it
+		go s.figures.report(context.Background(), cv.C.Name)
+	}
 	v := s.view(r, rq, "campaigns.campaign")
 	v.Data = cv
 	s.render(w, "campaign", http.StatusOK, v)
@@ -520,11 +525,15 @@ func (s *Server) campaignReport(w http.ResponseWriter, r *http.Request, rq *requ
 	}
 	cv.Report = true
 	if cv.Status.State != "draft" {
-		rep, err := s.mk.Campaigns.Report(r.Context(), cv.C.Name, campaign.ReportOptions{})
+		got, err := s.figures.report(r.Context(), cv.C.Name)
 		if err != nil {
-			cv.UpliftErr = err.Error()
+			return err
+		}
+		cv.ReportAt = got.at
+		if got.err != nil {
+			cv.UpliftErr = got.err.Error()
 		} else {
-			cv.Uplift = &rep
+			cv.Uplift = &got.rep
 		}
 	}
 	v := s.view(r, rq, "campaigns.report")
@@ -597,6 +606,9 @@ func (s *Server) campaignAction(w http.ResponseWriter, r *http.Request, rq *requ
 		return errPage(http.StatusConflict, "campaigns.action_failed", err.Error())
 	}
 	if err != nil {
+		return err
+	}
+	if err := s.figures.changed(r.Context(), name); err != nil {
 		return err
 	}
 	http.Redirect(w, r, "/campaigns/"+name+"?done=campaign_"+action, http.StatusSeeOther)
