@@ -265,6 +265,7 @@ func BenchmarkPage(b *testing.B) {
 				w := httptest.NewRecorder()
 				bs.srv.ServeHTTP(w, bs.request(p.method, p.path, p.body))
 			}
+			b.ReportMetric(float64(w.Body.Len()), "bytes/page")
 		})
 	}
 }
