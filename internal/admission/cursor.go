@@ -34,10 +34,20 @@ func (e *Engine) PageBefore(list string, first int64, limit int) (after int64, o
 // walk a list of millions.
 func (e *Engine) Count(list string) int {
 	now := e.opts.Clock()
+	fresh := func() (int, bool) {
+		c, ok := e.counts[list]
+		return c.n, ok && c.version == e.version && (c.until.IsZero() || now.Before(c.until))
+	}
+	e.mu.RLock()
+	n, ok := fresh()
+	e.mu.RUnlock()
+	if ok {
+		return n
+	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if c, ok := e.counts[list]; ok && c.version == e.version && (c.until.IsZero() || now.Before(c.until)) {
-		return c.n
+	if n, ok := fresh(); ok {
+		return n
 	}
 	c := liveCount{version: e.version}
 	for _, en := range e.entries[list] {

@@ -174,3 +174,25 @@ func BenchmarkPageMore(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkCampaignFiguresCompute is what the console keeps per campaign
+// and computes in the background for the sent campaign of a tenth of the
+// shop: the delivery counts and the report (before they were kept, every
+// view of the campaign list, the campaign and its report paid for them).
+func BenchmarkCampaignFiguresCompute(b *testing.B) {
+	bs := bigShop(b)
+	b.Run("delivery_counts", func(b *testing.B) {
+		for range b.N {
+			if _, err := bs.srv.st.DeliveryCounts(context.Background(), "bench_sent"); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("report", func(b *testing.B) {
+		for range b.N {
+			if _, err := bs.srv.mk.Campaigns.Report(context.Background(), "bench_sent", campaign.ReportOptions{}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
