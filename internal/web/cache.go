@@ -30,15 +30,7 @@ type bgCache[T any] struct {
 
 // get returns the current value, computing it when there is none yet.
 func (c *bgCache[T]) get(ctx context.Context) (*T, error) {
-	c.mu.Lock()
-	cur := c.cur
-	if (cur == nil || c.dirty || c.now().Sub(c.at) > c.ttl || (c.stale != nil && c.stale())) && !c.running {
-		c.running, c.dirty = true, false
-		c.done = make(chan struct{})
-		go c.refresh()
-	}
-	done := c.done
-	c.mu.Unlock()
+	cur, done := c.start()
 	if cur != nil {
 		return cur, nil
 	}
@@ -53,6 +45,28 @@ func (c *bgCache[T]) get(ctx context.Context) (*T, error) {
 		return nil, errPage(503, "error.overview_failed")
 	}
 	return c.cur, nil
+}
+
+// peek is get without the wait: nil while there is no value yet (its
+// computation is then running), for a list that must not wait for every
+// row's figures.
+func (c *bgCache[T]) peek() *T {
+	cur, _ := c.start()
+	return cur
+}
+
+// start returns the current value and starts a recomputation when it is
+// missing or old and none is running.
+func (c *bgCache[T]) start() (cur *T, done chan struct{}) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	cur = c.cur
+	if (cur == nil || c.dirty || c.now().Sub(c.at) > c.ttl || (c.stale != nil && c.stale())) && !c.running {
+		c.running, c.dirty = true, false
+		c.done = make(chan struct{})
+		go c.refresh()
+	}
+	return cur, c.done
 }
 
 // refreshNow recomputes at once, for a change the user will look at next.

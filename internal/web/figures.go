@@ -78,18 +78,30 @@ func (fg *figures) reportOf(name string) *bgCache[reportOf] {
 // status is campaign.Service.Status with the delivery counts from the
 // cache: the state, audience and launch are the run's as stored now.
 func (fg *figures) status(ctx context.Context, name string) (campaign.Status, error) {
-	st := campaign.Status{Campaign: name, State: "draft", Deliveries: map[string]int64{}}
+	st, _, err := fg.statusOf(ctx, name, true)
+	return st, err
+}
+
+// statusOf is status; without wait, a launched campaign whose deliveries
+// were never counted comes without counts (counted is false) and its count
+// starts, so that a list of many campaigns never waits for all of them.
+func (fg *figures) statusOf(ctx context.Context, name string, wait bool) (st campaign.Status, counted bool, err error) {
+	st = campaign.Status{Campaign: name, State: "draft", Deliveries: map[string]int64{}}
 	run, err := fg.s.st.CampaignRun(ctx, name)
 	if errors.Is(err, store.ErrNotFound) {
-		return st, nil
+		return st, true, nil
 	}
 	if err != nil {
-		return campaign.Status{}, err
+		return campaign.Status{}, false, err
 	}
 	st.State, st.Audience, st.LaunchedAt = run.State, run.Size, run.LaunchedAt
-	counts, err := fg.countsOf(name).get(ctx)
-	if err != nil {
-		return campaign.Status{}, err
+	var counts *map[string]int64
+	if wait {
+		if counts, err = fg.countsOf(name).get(ctx); err != nil {
+			return campaign.Status{}, false, err
+		}
+	} else if counts = fg.countsOf(name).peek(); counts == nil {
+		return st, false, nil
 	}
 	st.Deliveries = *counts
 	var n int64
@@ -97,7 +109,7 @@ func (fg *figures) status(ctx context.Context, name string) (campaign.Status, er
 		n += v
 	}
 	st.Remaining = max(0, st.Audience-n)
-	return st, nil
+	return st, true, nil
 }
 
 // report returns the campaign's last report, waiting only for the first.
@@ -115,8 +127,8 @@ func (fg *figures) changed(ctx context.Context, name string) error {
 	return fg.countsOf(name).refreshNow(ctx)
 }
 
-// warm starts counting the deliveries of every launched campaign in the
-// background, so that the first view of the campaign list does not wait.
+// warm counts the deliveries of every launched campaign in the background,
+// one after the other, so that the first views after a start show them.
 func (fg *figures) warm() {
 	for _, c := range fg.s.mk.Campaigns.List() {
 		if _, err := fg.s.st.CampaignRun(context.Background(), c.Name); err == nil {

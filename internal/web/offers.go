@@ -257,7 +257,8 @@ func (s *Server) saveOffer(w http.ResponseWriter, r *http.Request, rq *request) 
 // campaignRow is a line of the campaign list.
 type campaignRow struct {
 	campaign.Saved
-	Status campaign.Status
+	Status   campaign.Status
+	Counting bool // its deliveries are being counted for the first time
 }
 
 // campaignsPage lists the campaigns with their state and counts.
@@ -267,11 +268,11 @@ func (s *Server) campaignsPage(w http.ResponseWriter, r *http.Request, rq *reque
 	}
 	var rows []campaignRow
 	for _, c := range s.mk.Campaigns.List() {
-		st, err := s.figures.status(r.Context(), c.Name)
+		st, counted, err := s.figures.statusOf(r.Context(), c.Name, false)
 		if err != nil {
 			return err
 		}
-		rows = append(rows, campaignRow{Saved: c, Status: st})
+		rows = append(rows, campaignRow{Saved: c, Status: st, Counting: !counted})
 	}
 	v := s.view(r, rq, "campaigns.title")
 	v.Data = rows
