@@ -121,12 +121,6 @@ func (fg *figures) report(ctx context.Context, name string) (reportOf, error) {
 	return *got, nil
 }
 
-// changed recounts a campaign's deliveries at once, after an action of the
-// console that the next page shows.
-func (fg *figures) changed(ctx context.Context, name string) error {
-	return fg.countsOf(name).refreshNow(ctx)
-}
-
 // warm counts the deliveries of every launched campaign in the background,
 // one after the other, so that the first views after a start show them.
 func (fg *figures) warm() {

@@ -609,9 +609,6 @@ func (s *Server) campaignAction(w http.ResponseWriter, r *http.Request, rq *requ
 	if err != nil {
 		return err
 	}
-	if err := s.figures.changed(r.Context(), name); err != nil {
-		return err
-	}
 	http.Redirect(w, r, "/campaigns/"+name+"?done=campaign_"+action, http.StatusSeeOther)
 	return nil
 }
