@@ -68,6 +68,7 @@ type Engine struct {
 	version uint64
 	cache   map[cacheKey]cached
 	sorted  map[string][]int64 // list → its customer ids, ascending; rebuilt after a change
+	counts  map[string]liveCount
 }
 
 type cached struct {

@@ -1,12 +1,9 @@
 package web
 
 import (
-	"bufio"
-	"cmp"
-	"context"
 	"errors"
-	"io"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -31,41 +28,12 @@ type admissionData struct {
 	Lists   []string
 	Counts  map[string]int
 	Entries []store.AdmissionEntry
-	Pager   pager
+	Pager   cursor
 	Rules   []admission.RuleList
 	Form    admissionForm
 }
 
-// listsOf holds the live entries of every list, newest first.
-type listsOf struct {
-	entries map[string][]store.AdmissionEntry
-}
-
-// newListsCache keeps the sorted lists for 10 s (a list of a million
-// entries takes about a second to copy and sort), so changes made through
-// the API show within seconds; the console's own changes refresh it at once.
-func newListsCache(s *Server) *bgCache[listsOf] {
-	return &bgCache[listsOf]{ttl: 10 * time.Second, now: s.now, log: s.log, what: "the admission lists",
-		compute: func(ctx context.Context) (listsOf, error) {
-			out := listsOf{entries: map[string][]store.AdmissionEntry{}}
-			if s.in == nil {
-				return out, nil
-			}
-			for _, l := range admission.Lists {
-				all := s.in.Lists.Entries(l)
-				slices.SortFunc(all, func(a, b store.AdmissionEntry) int {
-					return cmp.Or(b.AddedAt.Compare(a.AddedAt), cmp.Compare(a.CustomerID, b.CustomerID))
-				})
-				out.entries[l] = all
-				if err := ctx.Err(); err != nil {
-					return out, err
-				}
-			}
-			return out, nil
-		}}
-}
-
-// admissionPage shows one list's entries, newest first, a page at a time,
+// admissionPage shows one list's entries by customer id, a page at a time,
 // the rule-based lists and the forms to add to them.
 func (s *Server) admissionPage(w http.ResponseWriter, r *http.Request, rq *request) error {
 	return s.showAdmission(w, r, rq, admissionForm{List: store.ListBlack, RuleList: store.ListGrey}, http.StatusOK)
@@ -80,17 +48,10 @@ func (s *Server) showAdmission(w http.ResponseWriter, r *http.Request, rq *reque
 		list = store.ListBlack
 	}
 	d := admissionData{List: list, Lists: admission.Lists, Counts: map[string]int{}, Rules: s.in.Lists.Rules(), Form: f}
-	lists, err := s.lists.get(r.Context())
-	if err != nil {
-		return err
-	}
 	for _, l := range admission.Lists {
-		d.Counts[l] = len(lists.entries[l])
+		d.Counts[l] = s.in.Lists.Count(l)
 	}
-	all := lists.entries[list]
-	d.Pager = newPager(r, uint64(len(all)))
-	off := int(d.Pager.offset())
-	d.Entries = all[min(off, len(all)):min(off+pageSize, len(all))]
+	d.Entries, d.Pager = s.admissionEntries(r, list)
 	if d.Form.Errors == nil {
 		d.Form.Errors = map[string]string{}
 	}
@@ -149,9 +110,6 @@ func (s *Server) addAdmission(w http.ResponseWriter, r *http.Request, rq *reques
 	if err != nil {
 		return err
 	}
-	if err := s.lists.refreshNow(r.Context()); err != nil {
-		return err
-	}
 	http.Redirect(w, r, "/admission?list="+f.List+"&done=admission_added", http.StatusSeeOther)
 	return nil
 }
@@ -166,9 +124,6 @@ func (s *Server) removeAdmission(w http.ResponseWriter, r *http.Request, rq *req
 		return errPage(http.StatusBadRequest, "admission.list_invalid")
 	}
 	if err := s.in.RemoveAdmission(r.Context(), list, id); err != nil && !errors.Is(err, store.ErrNotFound) {
-		return err
-	}
-	if err := s.lists.refreshNow(r.Context()); err != nil {
 		return err
 	}
 	http.Redirect(w, r, "/admission?list="+list+"&done=admission_removed", http.StatusSeeOther)
@@ -198,9 +153,6 @@ func (s *Server) saveAdmissionRule(w http.ResponseWriter, r *http.Request, rq *r
 	if len(f.Errors) == 0 {
 		_, err := s.in.ApplyAdmissionRule(r.Context(), admission.RuleList{Name: f.RuleName, List: f.RuleList, Rule: f.Rule, Reason: f.RuleReason}, rq.sess.keyID)
 		if err == nil {
-			if err := s.lists.refreshNow(r.Context()); err != nil {
-				return err
-			}
 			http.Redirect(w, r, "/admission?list="+f.RuleList+"&done=admission_rule_saved", http.StatusSeeOther)
 			return nil
 		}
@@ -214,17 +166,38 @@ func (s *Server) saveAdmissionRule(w http.ResponseWriter, r *http.Request, rq *r
 	return s.showAdmission(w, r, rq, f, http.StatusUnprocessableEntity)
 }
 
-// writeIDs writes a customer_id CSV.
-func writeIDs(w io.Writer, ids []int64) error {
-	bw := bufio.NewWriterSize(w, 64<<10)
-	bw.WriteString("customer_id\n")
-	var line []byte
-	for _, id := range ids {
-		line = strconv.AppendInt(line[:0], id, 10)
-		line = append(line, '\n')
-		if _, err := bw.Write(line); err != nil {
-			return err
+// cursor is the position in a list paged by customer id: links to the
+// pages before and after ("" at the ends).
+type cursor struct {
+	Prev, Next string
+}
+
+// admissionEntries reads one page of a list from the engine, which keeps
+// it sorted by customer id: ?after=id starts the page after that customer,
+// so a page costs the same at the end of a list of millions as at its start.
+func (s *Server) admissionEntries(r *http.Request, list string) ([]store.AdmissionEntry, cursor) {
+	after, _ := strconv.ParseInt(r.URL.Query().Get("after"), 10, 64)
+	after = max(after, 0)
+	page, next := s.in.Lists.Page(list, after, pageSize)
+	link := func(after int64) string {
+		q := url.Values{"list": {list}}
+		if after > 0 {
+			q.Set("after", strconv.FormatInt(after, 10))
+		}
+		return "/admission?" + q.Encode()
+	}
+	var c cursor
+	if next != 0 {
+		c.Next = link(next)
+	}
+	if after > 0 {
+		first := after + 1
+		if len(page) > 0 {
+			first = page[0].CustomerID
+		}
+		if prev, ok := s.in.Lists.PageBefore(list, first, pageSize); ok {
+			c.Prev = link(prev)
 		}
 	}
-	return bw.Flush()
+	return page, c
 }

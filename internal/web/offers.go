@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"math"
 	"net/http"
@@ -256,7 +257,8 @@ func (s *Server) saveOffer(w http.ResponseWriter, r *http.Request, rq *request) 
 // campaignRow is a line of the campaign list.
 type campaignRow struct {
 	campaign.Saved
-	Status campaign.Status
+	Status   campaign.Status
+	Counting bool // its deliveries are being counted for the first time
 }
 
 // campaignsPage lists the campaigns with their state and counts.
@@ -266,11 +268,11 @@ func (s *Server) campaignsPage(w http.ResponseWriter, r *http.Request, rq *reque
 	}
 	var rows []campaignRow
 	for _, c := range s.mk.Campaigns.List() {
-		st, err := s.mk.Campaigns.Status(r.Context(), c.Name)
+		st, counted, err := s.figures.statusOf(r.Context(), c.Name, false)
 		if err != nil {
 			return err
 		}
-		rows = append(rows, campaignRow{Saved: c, Status: st})
+		rows = append(rows, campaignRow{Saved: c, Status: st, Counting: !counted})
 	}
 	v := s.view(r, rq, "campaigns.title")
 	v.Data = rows
@@ -423,11 +425,11 @@ type campaignView struct {
 	Calls     map[string]int // call tasks by result ("" open or assigned)
 	Preview   *previewView
 	PreviewAt time.Time
-	Report    bool // the report page rather than the campaign's page
+	ReportAt  time.Time // when the report shown was computed
+	Report    bool      // the report page rather than the campaign's page
 	// Uplift is the report against the holdout (nil before a launch or when
 	// it cannot be computed: UpliftErr says why).
 	Uplift    *campaign.Report
-	UpliftAt  time.Time // when it was computed (the page shows a cached one)
 	UpliftErr string
 }
 
@@ -478,7 +480,7 @@ func (s *Server) campaignData(r *http.Request, name string) (*campaignView, erro
 	if err != nil {
 		return nil, err
 	}
-	st, err := s.mk.Campaigns.Status(r.Context(), name)
+	st, err := s.figures.status(r.Context(), name)
 	if err != nil {
 		return nil, err
 	}
@@ -502,6 +504,9 @@ func (s *Server) campaignPage(w http.ResponseWriter, r *http.Request, rq *reques
 	if err != nil {
 		return err
 	}
+	if cv.Status.State != "draft" { // the report is likely next: start computing it
+		go s.figures.report(context.Background(), cv.C.Name)
+	}
 	v := s.view(r, rq, "campaigns.campaign")
 	v.Data = cv
 	s.render(w, "campaign", http.StatusOK, v)
@@ -520,14 +525,15 @@ func (s *Server) campaignReport(w http.ResponseWriter, r *http.Request, rq *requ
 	}
 	cv.Report = true
 	if cv.Status.State != "draft" {
-		got, err := s.reports.get(r.Context(), cv.C.Name)
-		switch {
-		case err != nil:
+		got, err := s.figures.report(r.Context(), cv.C.Name)
+		if err != nil {
 			return err
-		case got.err != nil:
+		}
+		cv.ReportAt = got.at
+		if got.err != nil {
 			cv.UpliftErr = got.err.Error()
-		default:
-			cv.Uplift, cv.UpliftAt = &got.r, got.at
+		} else {
+			cv.Uplift = &got.rep
 		}
 	}
 	v := s.view(r, rq, "campaigns.report")

@@ -1,9 +1,12 @@
 package web
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/sagitta-dev/sagitta/internal/feature"
@@ -146,14 +149,59 @@ func (s *Server) deleteSegment(w http.ResponseWriter, r *http.Request, rq *reque
 	return nil
 }
 
-// exportSegment sends the members' customer ids as CSV. The ids are copied
-// under the read lock and written after it.
+// exportChunk is how many customer ids an export copies per read lock.
+var exportChunk = 64 << 10
+
+// exportSegment streams the members' customer ids as CSV, ascending, a
+// chunk at a time: each chunk is copied under the read lock and written
+// after it, so an export of millions neither buffers them all nor holds off
+// ingestion while a slow client reads. A change made during the download
+// shows in the chunks after it; the ids stay ascending and unique.
 func (s *Server) exportSegment(w http.ResponseWriter, r *http.Request, rq *request) error {
 	if s.in == nil {
 		return errNoInsight
 	}
 	name := r.PathValue("name")
-	var ids []int64
+	ids := make([]int64, 0, exportChunk)
+	var bw *bufio.Writer
+	var line []byte
+	for after := int64(0); ; {
+		var err error
+		ids, err = s.memberChunk(name, after, ids[:0])
+		if bw == nil { // nothing sent yet: a plain error page
+			if errors.Is(err, segment.ErrNotFound) {
+				return errPage(http.StatusNotFound, "error.no_segment", name)
+			}
+			if err != nil {
+				return err
+			}
+			w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+			w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s.csv"`, name))
+			bw = bufio.NewWriterSize(w, 64<<10)
+			bw.WriteString("customer_id\n")
+		} else if err != nil {
+			return fmt.Errorf("export segment %s after customer %d: %w", name, after, err)
+		}
+		for _, id := range ids {
+			line = strconv.AppendInt(line[:0], id, 10)
+			line = append(line, '\n')
+			if _, err := bw.Write(line); err != nil {
+				return err
+			}
+		}
+		if len(ids) < exportChunk {
+			return bw.Flush()
+		}
+		if err := r.Context().Err(); err != nil {
+			return err
+		}
+		after = ids[len(ids)-1]
+	}
+}
+
+// memberChunk appends to ids up to exportChunk customer ids of a segment's
+// members above after, ascending (the table's ids ascend with its rows).
+func (s *Server) memberChunk(name string, after int64, ids []int64) ([]int64, error) {
 	var err error
 	s.in.Read(func(*feature.Table) {
 		bm, tbl, e := s.in.Segs.Members(name)
@@ -161,21 +209,14 @@ func (s *Server) exportSegment(w http.ResponseWriter, r *http.Request, rq *reque
 			err = e
 			return
 		}
-		ids = make([]int64, 0, bm.GetCardinality())
+		start, _ := slices.BinarySearch(tbl.IDs, after+1)
 		it := bm.Iterator()
-		for it.HasNext() {
+		it.AdvanceIfNeeded(uint32(start))
+		for it.HasNext() && len(ids) < exportChunk {
 			if row := int(it.Next()); row < len(tbl.IDs) {
 				ids = append(ids, tbl.IDs[row])
 			}
 		}
 	})
-	if errors.Is(err, segment.ErrNotFound) {
-		return errPage(http.StatusNotFound, "error.no_segment", name)
-	}
-	if err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s.csv"`, name))
-	return writeIDs(w, ids)
+	return ids, err
 }

@@ -56,10 +56,9 @@ type Server struct {
 	cat      catalogues
 	assets   *assets
 	overview *bgCache[overviewOf]
-	lists    *bgCache[listsOf]
 	models   modelFiles
 	previews previews
-	reports  reports
+	figures  figures
 	mux      *http.ServeMux
 }
 
@@ -99,12 +98,14 @@ func New(opts Options) *Server {
 	}
 	s.overview = newOverviewCache(s, opts.SummaryTTL)
 	s.previews.s = s
-	s.reports.s = s
-	s.lists = newListsCache(s)
+	s.figures.s = s
 	if s.in != nil {
 		// start the overview's first computation now, so that the first
 		// visitor of a large shop does not wait for it
 		go s.overview.get(context.Background())
+	}
+	if s.mk != nil {
+		go s.figures.warm()
 	}
 	for _, rt := range s.routes() {
 		s.mux.Handle(rt.pattern, s.wrap(rt))

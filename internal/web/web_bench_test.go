@@ -139,6 +139,9 @@ func buildBigShop(dir string, n int) (*benchShop, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := benchSent(ctx, st, mk, n); err != nil {
+		return nil, err
+	}
 	// the models of the small shop in the store, for the models page
 	if _, err := predict.FitCLV(ctx, st, predict.CLVOptions{DataDir: data, CalibrationEnd: predict.Day(m.End, time.UTC) - 60,
 		HoldoutEnd: predict.Day(m.End, time.UTC)}); err != nil {
@@ -238,7 +241,8 @@ func BenchmarkPage(b *testing.B) {
 		{"tag", "GET", "/tags/churned", ""},
 		{"segments", "GET", "/segments", ""},
 		{"segment_builder", "GET", "/segments/win_back", ""},
-		{"admission", "GET", "/admission?page=50", ""},
+		{"admission", "GET", "/admission", ""},
+		{"admission_deep", "GET", "/admission?list=black&after=650000", ""},
 		{"live_count", "POST", "/rule/count", `{"rule":"class_b and at_risk and monetary > 50"}`},
 		{"models", "GET", "/models", ""},
 		{"offers", "GET", "/offers", ""},
@@ -264,6 +268,7 @@ func BenchmarkPage(b *testing.B) {
 				w := httptest.NewRecorder()
 				bs.srv.ServeHTTP(w, bs.request(p.method, p.path, p.body))
 			}
+			b.ReportMetric(float64(w.Body.Len()), "bytes/page")
 		})
 	}
 }
