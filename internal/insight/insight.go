@@ -45,8 +45,9 @@ type Service struct {
 	// under its write lock, so every batch is either seen by the scan or
 	// applied to its result, never both and never neither.
 	ingest sync.RWMutex
-	stale  atomic.Bool // an update could not be applied: a full recompute is due
-	dirty  atomic.Bool // the table changed since it was last saved
+	stale  atomic.Bool   // an update could not be applied: a full recompute is due
+	dirty  atomic.Bool   // the table changed since it was last saved
+	gen    atomic.Uint64 // see Generation
 
 	settings atomic.Pointer[SettingsVersion] // the feature settings Recompute uses
 	Tags     *tag.Engine
@@ -159,6 +160,7 @@ func (s *Service) Apply(ctx context.Context, lines []store.LineRow, events []sto
 	if len(lines) == 0 && len(events) == 0 {
 		return segment.Changes{}, nil
 	}
+	s.gen.Add(1) // stored already, whether or not the table can take it
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	tbl := s.Tags.Table()
@@ -201,6 +203,12 @@ func (s *Service) Apply(ctx context.Context, lines []store.LineRow, events []sto
 	}
 	return ch, err
 }
+
+// Generation counts the changes to the shop's data the service has been
+// told of (batches given to Apply) and the recomputes: a figure computed
+// from the store at one generation (a campaign report, say) is out of date
+// once it moves.
+func (s *Service) Generation() uint64 { return s.gen.Load() }
 
 // IngestGate must be held around committing a batch and applying it
 // (Apply): it returns the function that releases it. A full recompute
@@ -324,6 +332,7 @@ func (s *Service) Recompute(ctx context.Context, asOf time.Time, save bool) (*fe
 		return nil, err
 	}
 	s.dirty.Store(true)
+	s.gen.Add(1)
 	if !save {
 		return tbl, nil
 	}

@@ -23,6 +23,7 @@ type reportOf struct {
 	rep campaign.Report
 	err error // the report cannot be computed (kept, as the report is)
 	at  time.Time
+	gen uint64 // the intelligence service's Generation it was computed at
 }
 
 // figures keeps the campaign figures that grow with the audience: the
@@ -64,12 +65,16 @@ func (fg *figures) reportOf(name string) *bgCache[reportOf] {
 		s := fg.s
 		c = &bgCache[reportOf]{ttl: reportTTL, now: s.now, log: s.log, what: "the report of campaign " + name}
 		c.compute = func(ctx context.Context) (reportOf, error) {
+			gen := s.generation()
 			rep, err := s.mk.Campaigns.Report(ctx, name, campaign.ReportOptions{})
 			if ctx.Err() != nil {
 				return reportOf{}, ctx.Err()
 			}
-			return reportOf{rep: rep, err: err, at: s.now()}, nil
+			return reportOf{rep: rep, err: err, at: s.now(), gen: gen}, nil
 		}
+		// orders ingested since: computed again at the next view, not a
+		// minute later (the view still shows the last report at once)
+		c.stale = func() bool { return c.cur != nil && c.cur.gen != s.generation() }
 		fg.reports[name] = c
 	}
 	return c
@@ -129,4 +134,12 @@ func (fg *figures) warm() {
 			fg.countsOf(c.Name).get(context.Background())
 		}
 	}
+}
+
+// generation is the intelligence service's Generation, 0 without one.
+func (s *Server) generation() uint64 {
+	if s.in == nil {
+		return 0
+	}
+	return s.in.Generation()
 }
