@@ -9,10 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sagitta-dev/sagitta/internal/apikey"
-	"github.com/sagitta-dev/sagitta/internal/insight"
 	"github.com/sagitta-dev/sagitta/internal/store"
-	"github.com/sagitta-dev/sagitta/internal/store/sqlite"
 )
 
 // TestOverviewFlows: the overview shows the latest recorded period's flow
@@ -21,22 +18,7 @@ import (
 // that the catalogue does not know are shown as recorded, escaped.
 func TestOverviewFlows(t *testing.T) {
 	ctx := t.Context()
-	st, err := sqlite.Open(ctx, t.TempDir(), sqlite.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	in, err := insight.Open(ctx, st, insight.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, k, err := apikey.Generate(store.RoleAnalyst, "t", time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := st.CreateAPIKey(ctx, k); err != nil {
-		t.Fatal(err)
-	}
+	st, in, k := emptyShop(t, store.RoleAnalyst)
 	s := New(Options{Store: st, Insight: in})
 	delete(s.assets.files, ChartsFile) // the tables must do without the charts
 	token := s.sessions.create(k)

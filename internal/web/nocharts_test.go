@@ -13,27 +13,35 @@ import (
 	"github.com/sagitta-dev/sagitta/internal/store/sqlite"
 )
 
-// TestWithoutCharts: a build without the ECharts bundle (a fresh clone
-// without `go generate ./internal/web`) still serves every page, and the
-// overview says where the charts would be; an empty shop renders too.
-func TestWithoutCharts(t *testing.T) {
+// emptyShop opens an empty SQLite store, closed when the test ends, the
+// intelligence service over it and an API key of the role.
+func emptyShop(t *testing.T, role string) (store.Store, *insight.Service, store.APIKey) {
+	t.Helper()
 	ctx := t.Context()
 	st, err := sqlite.Open(ctx, t.TempDir(), sqlite.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer st.Close()
+	t.Cleanup(func() { st.Close() })
 	in, err := insight.Open(ctx, st, insight.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, k, err := apikey.Generate(store.RoleAdmin, "t", time.Now())
+	_, k, err := apikey.Generate(role, "t", time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := st.CreateAPIKey(ctx, k); err != nil {
 		t.Fatal(err)
 	}
+	return st, in, k
+}
+
+// TestWithoutCharts: a build without the ECharts bundle (a fresh clone
+// without `go generate ./internal/web`) still serves every page, and the
+// overview says where the charts would be; an empty shop renders too.
+func TestWithoutCharts(t *testing.T) {
+	st, in, k := emptyShop(t, store.RoleAdmin)
 	s := New(Options{Store: st, Insight: in})
 	delete(s.assets.files, ChartsFile) // as in a build without the bundle
 	token := s.sessions.create(k)

@@ -9,11 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sagitta-dev/sagitta/internal/apikey"
-	"github.com/sagitta-dev/sagitta/internal/insight"
 	"github.com/sagitta-dev/sagitta/internal/recommend"
 	"github.com/sagitta-dev/sagitta/internal/store"
-	"github.com/sagitta-dev/sagitta/internal/store/sqlite"
 )
 
 // TestRecommendationEvalWithoutCharts: without the ECharts bundle the
@@ -21,22 +18,7 @@ import (
 // the chart would be, the placeholder.
 func TestRecommendationEvalWithoutCharts(t *testing.T) {
 	ctx := t.Context()
-	st, err := sqlite.Open(ctx, t.TempDir(), sqlite.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	in, err := insight.Open(ctx, st, insight.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, k, err := apikey.Generate(store.RoleAnalyst, "t", time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := st.CreateAPIKey(ctx, k); err != nil {
-		t.Fatal(err)
-	}
+	st, in, k := emptyShop(t, store.RoleAnalyst)
 	// 100 customers buying in one of two departments for 100 days
 	d := recommend.NewDataset()
 	t0 := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
