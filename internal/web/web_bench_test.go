@@ -254,6 +254,7 @@ func BenchmarkPage(b *testing.B) {
 		{"campaign_preview_vip", "GET", "/campaigns/bench_calls/preview", ""},
 		{"calls", "GET", "/calls", ""},
 		{"call_task", "GET", "/calls/1", ""},
+		{"contact_rules", "GET", "/contact-rules", ""},
 	}
 	for _, p := range pages {
 		b.Run(p.name, func(b *testing.B) {
