@@ -301,7 +301,7 @@ func TestPIIMaskedByRole(t *testing.T) {
 				}
 			}
 			if tt.masked {
-				for _, m := range []string{"a•••@e•••.com", strings.Repeat("•", 11) + "00", "personal data masked"} {
+				for _, m := range []string{"a•••@e•••.com", strings.Repeat("•", 11) + "00", "PII masked"} {
 					if !strings.Contains(body, m) {
 						t.Errorf("%s: no masked %q in the page", tt.role, m)
 					}
