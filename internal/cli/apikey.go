@@ -11,12 +11,8 @@ import (
 
 func runAPIKey(ctx context.Context, env Env, args []string) error {
 	const help = "usage: sagitta apikey {create --role admin|analyst|operator|agent [--name N] | list | delete ID}"
-	if isHelp(args) {
-		fmt.Fprintln(env.Stdout, help)
-		return nil
-	}
-	if len(args) == 0 {
-		return usageErr(help)
+	if done, err := subcommand(env, args, help); done {
+		return err
 	}
 	var cfg config.Config
 	fs := flags(env, "apikey "+args[0], &cfg)

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -87,12 +88,8 @@ func runOffer(ctx context.Context, env Env, args []string) error {
 		"  free_shipping, gift, content), amount, percent, threshold, gift, content, code (none, shared, unique),\n" +
 		"  shared_code, prefix, valid_from, valid_until, budget_count, budget_cost, unit_cost, per_customer,\n" +
 		"  segment, rule, script, value"
-	if isHelp(args) {
-		fmt.Fprintln(env.Stdout, help)
-		return nil
-	}
-	if len(args) == 0 {
-		return usageErr(help)
+	if done, err := subcommand(env, args, help); done {
+		return err
 	}
 	var cfg config.Config
 	fs := flags(env, "offer "+args[0], &cfg)
@@ -216,12 +213,8 @@ func runPolicy(ctx context.Context, env Env, args []string) error {
 	const help = "usage: sagitta policy {show [--json] | apply FILE | default}\n" +
 		"  the table maps value_loyalty_class, price sensitivity, lifecycle and churn risk to offer types and depth;\n" +
 		"  'default' prints the built-in table (YAML) to start from"
-	if isHelp(args) {
-		fmt.Fprintln(env.Stdout, help)
-		return nil
-	}
-	if len(args) == 0 {
-		return usageErr(help)
+	if done, err := subcommand(env, args, help); done {
+		return err
 	}
 	if args[0] == "default" {
 		_, err := env.Stdout.Write(offer.DefaultPolicy().YAML())
@@ -277,12 +270,8 @@ func runCampaign(ctx context.Context, env Env, args []string) error {
 		"  Channels come from the environment: SAGITTA_SMTP_ADDR, SAGITTA_SMTP_FROM, SAGITTA_SMTP_USER, SAGITTA_SMTP_PASSWORD,\n" +
 		"  SAGITTA_SMTP_TLS (starttls|tls|none), SAGITTA_SMS_WEBHOOK, SAGITTA_PUSH_WEBHOOK, SAGITTA_WEBHOOK_SECRET, SAGITTA_PUBLIC_URL.\n" +
 		"  launch and resume dispatch in the foreground until the campaign is done (--detach: leave it to 'sagitta serve').\n" + loopHelp
-	if isHelp(args) {
-		fmt.Fprintln(env.Stdout, help)
-		return nil
-	}
-	if len(args) == 0 {
-		return usageErr(help)
+	if done, err := subcommand(env, args, help); done {
+		return err
 	}
 	if args[0] == "report" || args[0] == "why" {
 		return runCampaignLoop(ctx, env, args)
@@ -492,12 +481,8 @@ func runContact(ctx context.Context, env Env, args []string) error {
 		"  without FILE shows the contact rules; with FILE (YAML or JSON) replaces them:\n" +
 		"  caps: [{channel: \"*\"|email|sms|push|call, max: N, window: 24h|7d}], quiet_start: \"21:00\", quiet_end: \"08:00\"\n" +
 		"  (\"\" for none), opt_out_only: [channels where no recorded decision means consent]"
-	if isHelp(args) {
-		fmt.Fprintln(env.Stdout, help)
-		return nil
-	}
-	if len(args) == 0 || args[0] != "rules" {
-		return usageErr(help)
+	if done, err := subcommand(env, args, help, "rules"); done {
+		return err
 	}
 	var cfg config.Config
 	fs := flags(env, "contact rules", &cfg)
@@ -538,6 +523,21 @@ func runContact(ctx context.Context, env Env, args []string) error {
 // isHelp reports a request for a command's help in place of a subcommand.
 func isHelp(args []string) bool {
 	return len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help")
+}
+
+// subcommand answers what every command with subcommands answers alike:
+// -h, --help or help prints its help (exit 0); no subcommand, or one not
+// in only (when given), is a usage error (exit 2). done reports that the
+// command has nothing more to do, err what it returns.
+func subcommand(env Env, args []string, help string, only ...string) (done bool, err error) {
+	switch {
+	case isHelp(args):
+		fmt.Fprintln(env.Stdout, help)
+		return true, nil
+	case len(args) == 0, len(only) > 0 && !slices.Contains(only, args[0]):
+		return true, usageErr(help)
+	}
+	return false, nil
 }
 
 // createAll reads one definition or a list from file and saves each.

@@ -18,12 +18,8 @@ import (
 
 func runCustomer(ctx context.Context, env Env, args []string) error {
 	const help = "usage: sagitta customer show REF [--as-of DATE] [--json]; REF is an id, an e-mail, a phone or SOURCE:ID"
-	if isHelp(args) {
-		fmt.Fprintln(env.Stdout, help)
-		return nil
-	}
-	if len(args) == 0 || args[0] != "show" {
-		return usageErr(help)
+	if done, err := subcommand(env, args, help, "show"); done {
+		return err
 	}
 	var cfg config.Config
 	fs := flags(env, "customer show", &cfg)

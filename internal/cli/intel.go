@@ -57,12 +57,8 @@ func runFeaturesCmd(ctx context.Context, env Env, args []string) error {
 	}
 	const help = "usage: sagitta features compute [--as-of DATE] [--json] | sagitta features summary FILE [--json] | " +
 		"sagitta features settings [show | apply FILE | example] [--json]"
-	if isHelp(args) {
-		fmt.Fprintln(env.Stdout, help)
-		return nil
-	}
-	if len(args) == 0 || args[0] != "compute" {
-		return usageErr(help)
+	if done, err := subcommand(env, args, help, "compute"); done {
+		return err
 	}
 	var cfg config.Config
 	fs := flags(env, "features compute", &cfg)
@@ -178,12 +174,8 @@ func readLimited(path string, limit int64) ([]byte, error) {
 
 func runTag(ctx context.Context, env Env, args []string) error {
 	const help = "usage: sagitta tag {apply FILE | list | show NAME | delete NAME | builtin} [--json]"
-	if isHelp(args) {
-		fmt.Fprintln(env.Stdout, help)
-		return nil
-	}
-	if len(args) == 0 {
-		return usageErr(help)
+	if done, err := subcommand(env, args, help); done {
+		return err
 	}
 	var cfg config.Config
 	fs := flags(env, "tag "+args[0], &cfg)
@@ -274,12 +266,8 @@ func runTag(ctx context.Context, env Env, args []string) error {
 
 func runSegment(ctx context.Context, env Env, args []string) error {
 	const help = "usage: sagitta segment {count EXPR | save NAME EXPR | list | show NAME | delete NAME | export NAME [--out FILE]} [--json]"
-	if isHelp(args) {
-		fmt.Fprintln(env.Stdout, help)
-		return nil
-	}
-	if len(args) == 0 {
-		return usageErr(help)
+	if done, err := subcommand(env, args, help); done {
+		return err
 	}
 	var cfg config.Config
 	fs := flags(env, "segment "+args[0], &cfg)
@@ -366,12 +354,8 @@ func runSegment(ctx context.Context, env Env, args []string) error {
 func runAdmission(ctx context.Context, env Env, args []string) error {
 	const help = "usage: sagitta admission {add --list black|white|grey [--reason R] [--expires DATE] FILE | " +
 		"rule --list L --name NAME [--reason R] [--expires-after DURATION] RULE | remove --list L ID | list [--list L]} [--json]"
-	if isHelp(args) {
-		fmt.Fprintln(env.Stdout, help)
-		return nil
-	}
-	if len(args) == 0 {
-		return usageErr(help)
+	if done, err := subcommand(env, args, help); done {
+		return err
 	}
 	var cfg config.Config
 	fs := flags(env, "admission "+args[0], &cfg)

@@ -16,12 +16,8 @@ import (
 // runLifecycle implements "sagitta lifecycle flows".
 func runLifecycle(ctx context.Context, env Env, args []string) error {
 	const help = "usage: sagitta lifecycle flows [--from DATE] [--to DATE] [--all] [--json]"
-	if isHelp(args) {
-		fmt.Fprintln(env.Stdout, help)
-		return nil
-	}
-	if len(args) == 0 || args[0] != "flows" {
-		return usageErr(help)
+	if done, err := subcommand(env, args, help, "flows"); done {
+		return err
 	}
 	var cfg config.Config
 	fs := flags(env, "lifecycle flows", &cfg)
