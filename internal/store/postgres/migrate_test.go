@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"os"
 	"testing"
 	"time"
@@ -17,40 +18,9 @@ import (
 // Open adds the analytics tables and numbers the stored events in the
 // order of the table's rows.
 func TestMigrateFromV1(t *testing.T) {
-	dsn := os.Getenv("SAGITTA_TEST_POSTGRES")
-	if dsn == "" {
-		dsn = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
-	}
+	conn, dsn, schema := schemaAt(t, 1)
 	ctx := t.Context()
-	conn, err := pgx.Connect(ctx, dsn)
-	if err != nil {
-		if os.Getenv("SAGITTA_REQUIRE_POSTGRES") == "1" {
-			t.Fatalf("PostgreSQL not reachable: %v", err)
-		}
-		t.Skipf("PostgreSQL not reachable: %v", err)
-	}
-	t.Cleanup(func() { conn.Close(context.Background()) }) // after the drop below
-	b := make([]byte, 8)
-	rand.Read(b)
-	schema := "sagitta_test_" + hex.EncodeToString(b)
-	ident := pgx.Identifier{schema}.Sanitize()
-	t.Cleanup(func() {
-		if _, err := conn.Exec(context.Background(), "DROP SCHEMA IF EXISTS "+ident+" CASCADE"); err != nil {
-			t.Errorf("drop schema: %v", err)
-		}
-	})
 	at := time.Date(2023, 4, 5, 6, 7, 8, 0, time.UTC)
-	for _, q := range []string{
-		"CREATE SCHEMA " + ident,
-		"SET search_path = " + ident,
-		schemaV1,
-		`CREATE TABLE schema_version (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`,
-		"INSERT INTO schema_version (version) VALUES (1)",
-	} {
-		if _, err := conn.Exec(ctx, q); err != nil {
-			t.Fatalf("%.40s: %v", q, err)
-		}
-	}
 	for _, id := range []int64{30, 10, 20} {
 		if _, err := conn.Exec(ctx, `INSERT INTO events (id, type, at) VALUES ($1, 'view', $2)`, id, at); err != nil {
 			t.Fatal(err)
@@ -90,4 +60,49 @@ func TestMigrateFromV1(t *testing.T) {
 	if v, err := s.PutDefinition(ctx, store.Definition{Kind: "tag", Name: "vip", CreatedAt: at}); err != nil || v != 1 {
 		t.Errorf("PutDefinition = %d, %v", v, err)
 	}
+}
+
+// schemaAt creates a scratch schema left at version n by an older release
+// (the first n migrations applied and recorded), dropped when the test
+// ends: the connection (its search_path set to the schema), the DSN and
+// the schema's name. It skips the test when PostgreSQL is not reachable
+// (fails with SAGITTA_REQUIRE_POSTGRES=1).
+func schemaAt(t *testing.T, n int) (conn *pgx.Conn, dsn, schema string) {
+	t.Helper()
+	dsn = os.Getenv("SAGITTA_TEST_POSTGRES")
+	if dsn == "" {
+		dsn = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
+	}
+	ctx := t.Context()
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		if os.Getenv("SAGITTA_REQUIRE_POSTGRES") == "1" {
+			t.Fatalf("PostgreSQL not reachable: %v", err)
+		}
+		t.Skipf("PostgreSQL not reachable: %v", err)
+	}
+	t.Cleanup(func() { conn.Close(context.Background()) }) // after the drop below
+	b := make([]byte, 8)
+	rand.Read(b)
+	schema = "sagitta_test_" + hex.EncodeToString(b)
+	ident := pgx.Identifier{schema}.Sanitize()
+	t.Cleanup(func() {
+		if _, err := conn.Exec(context.Background(), "DROP SCHEMA IF EXISTS "+ident+" CASCADE"); err != nil {
+			t.Errorf("drop schema: %v", err)
+		}
+	})
+	qs := []string{"CREATE SCHEMA " + ident, "SET search_path = " + ident}
+	for _, m := range migrations[:n] {
+		qs = append(qs, m.sql)
+	}
+	qs = append(qs, `CREATE TABLE schema_version (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`)
+	for _, m := range migrations[:n] {
+		qs = append(qs, fmt.Sprintf("INSERT INTO schema_version (version) VALUES (%d)", m.version))
+	}
+	for _, q := range qs {
+		if _, err := conn.Exec(ctx, q); err != nil {
+			t.Fatalf("%.40s: %v", q, err)
+		}
+	}
+	return conn, dsn, schema
 }
