@@ -357,18 +357,7 @@ func startRecommender(ctx context.Context, dataDir string, st store.Store, poll 
 		logger.Info("no recommendation model yet; run 'sagitta recommend train --from-store'", "path", path)
 	}
 	if poll > 0 {
-		go func() {
-			t := time.NewTicker(poll)
-			defer t.Stop()
-			for {
-				select {
-				case <-ctx.Done():
-					return
-				case <-t.C:
-					load()
-				}
-			}
-		}()
+		go repeat(ctx, poll, load)
 	}
 	return rec
 }
